@@ -1,0 +1,241 @@
+"""The command line: console, migrate, roles, audit, keys, and the platform servers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import select
+
+from bot import runtime
+from bot.config import ConfigError, Settings, load_settings
+from handlers import admin, people
+from handlers.access import ROLE_LABELS
+from handlers.context import Context
+from handlers.errors import UserError
+from storage import audit, crypto, rotation
+from storage.database import SchemaOutOfDate, make_engine, transaction, upgrade
+from storage.models import School
+from storage.models.school import ROLES
+
+log = logging.getLogger("bot")
+
+BANNER = """Safekeep console: {school}
+You are {name} <{email}>. Type /help for commands, /as EMAIL to act as someone else.
+Messages Safekeep sends to other people appear in place as [DM to NAME].
+This is the local console on {db}. To connect Slack, set SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see the README."""
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
+
+
+def command(name: str, setup: Callable[[argparse.ArgumentParser], None] = lambda p: None):  # type: ignore[no-untyped-def]
+    def wrap(fn: Command) -> Command:
+        COMMANDS[name] = (setup, fn)
+        return fn
+
+    return wrap
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"safekeep: {message}", file=sys.stderr)
+    return code
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@command("migrate")
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """upgrade the database to the newest schema"""
+    upgrade(make_engine(settings.database_url))
+    print("The database is up to date.")
+    return 0
+
+
+def _console_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="email", metavar="EMAIL", help="act as this member of staff")
+
+
+@command("console", _console_setup)
+def console(args: argparse.Namespace, settings: Settings) -> int:
+    """the terminal adapter; /as EMAIL switches person inside it"""
+    from bot.console.app import Console
+    from bot.demo import demo_config
+
+    rt = runtime.start(settings, allow_local_key=True)
+    school_id = runtime.ensure_console_school(rt, settings.school_config or demo_config())
+    with rt.factory() as session:
+        school = session.get_one(School, school_id)
+        email = args.email or _first_person_email(session, school)
+        name = school.name
+    app = Console(rt.factory, rt.clock, school_id, email)
+    if not app.email:
+        return fail(f"nobody with the email '{email}' is on the staff list")
+    db = "an embedded SQLite database" if settings.is_sqlite else "the configured database"
+    app.run(BANNER.format(school=name, name=app.name, email=app.email, db=db))
+    return 0
+
+
+def _first_person_email(session, school: School) -> str:  # type: ignore[no-untyped-def]
+    from bot.demo import DEMO_STAFF
+
+    demo = people.find_by_email(session, school.id, DEMO_STAFF[0].email)
+    if demo is not None:
+        return demo.email
+    from storage.models import Person
+
+    first = session.scalar(select(Person).where(Person.school_id == school.id).order_by(Person.id))
+    return first.email if first else ""
+
+
+def _audit_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["verify"], help="verify: check the audit chain")
+
+
+@command("audit", _audit_setup)
+def audit_command(args: argparse.Namespace, settings: Settings) -> int:
+    """check the audit chain; non-zero exit and the first broken link if tampered"""
+    rt = runtime.start(settings, allow_local_key=True)
+    with rt.factory() as session:
+        breaks = audit.verify(session)
+        schools = session.scalars(select(School)).all()
+    if breaks:
+        for found in breaks:
+            print(f"Audit chain broken at {found}", file=sys.stderr)
+        return 1
+    total = sum(s.audit_seq for s in schools)
+    print(f"Audit chain intact: {total} events across {len(schools)} school(s).")
+    return 0
+
+
+def _roles_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "grant", "revoke"])
+    p.add_argument("role", nargs="?", help=f"one of: {', '.join(ROLES)}")
+    p.add_argument("email", nargs="?", help="the person's school email address")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+
+
+@command("roles", _roles_setup)
+def roles_command(args: argparse.Namespace, settings: Settings) -> int:
+    """list, grant or revoke roles from the shell"""
+    if args.action != "list" and (not args.role or not args.email):
+        return fail(f"usage: python -m bot roles {args.action} ROLE EMAIL")
+    if args.role and args.role not in ROLES:
+        return fail(f"'{args.role}' is not a role; roles are: {', '.join(ROLES)}")
+    rt = runtime.start(settings, allow_local_key=True)
+    with transaction(rt.factory) as session:
+        school = _pick_school(session, args.school)
+        ctx = Context(session, school, None, rt.clock, platform="cli")
+        if args.action == "list":
+            for role, holders in admin.role_holders(session, school.id).items():
+                names = ", ".join(f"{p.display_name} <{p.email}>" for p in holders) or "-"
+                print(f"{role:<20} {ROLE_LABELS[role]:<32} {names}")
+            return 0
+        person = people.find_by_email(session, school.id, args.email)
+        if person is None:
+            raise UserError(f"nobody with the email {args.email} is on {school.name}'s staff list")
+        if args.action == "grant":
+            done = admin.grant_role(ctx, person, args.role)
+            print(
+                f"Granted {args.role} to {person.email}."
+                if done
+                else f"{person.email} already has {args.role}."
+            )
+        else:
+            done = admin.revoke_role(ctx, person, args.role)
+            print(
+                f"Revoked {args.role} from {person.email}."
+                if done
+                else f"{person.email} did not have {args.role}."
+            )
+    return 0
+
+
+def _pick_school(session, school_id: int | None) -> School:  # type: ignore[no-untyped-def]
+    if school_id is not None:
+        school = session.get(School, school_id)
+        if school is None:
+            raise UserError(f"there is no school with id {school_id}")
+        return school
+    school = people.only_school(session)
+    if school is None:
+        ids = ", ".join(str(s.id) for s in session.scalars(select(School).order_by(School.id)))
+        raise UserError(
+            "there is no school yet"
+            if not ids
+            else f"there are several schools ({ids}): add --school ID"
+        )
+    return school
+
+
+def _keys_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "action",
+        choices=["new", "rotate"],
+        help="new: print a fresh key; rotate: re-encrypt everything under the newest key",
+    )
+    p.add_argument("--id", default="k1", help="the id for a new key (default k1)")
+
+
+@command("keys", _keys_setup)
+def keys_command(args: argparse.Namespace, settings: Settings) -> int:
+    """make a data key, or re-encrypt stored data under the newest key"""
+    if args.action == "new":
+        if not args.id.isalnum():
+            return fail("a key id is letters and digits only")
+        print(crypto.new_key_spec(args.id))
+        return 0
+    rt = runtime.start(settings, allow_local_key=True)
+    ring = crypto.active_keys()
+    with transaction(rt.factory) as session:
+        count = rotation.rotate(session, ring)
+    print(f"Re-encrypted {count} value(s) under key '{ring.newest_id}'.")
+    return 0
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Safekeep: data protection and online safety for schools, in chat. "
+        "With no command: Slack if Slack credentials are set, else the local console.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (setup, fn) in COMMANDS.items():
+        setup(sub.add_parser(name, help=fn.__doc__, description=fn.__doc__))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        name = args.command or default_command(settings)
+        servers = ("web", "socket", "worker")
+        logging.getLogger().setLevel(logging.INFO if name in servers else logging.WARNING)
+        if name not in COMMANDS:
+            return fail(f"'{name}' is not available in this build")
+        if args.command is None:
+            args = build_parser().parse_args([name])
+        return COMMANDS[name][1](args, settings)
+    except (ConfigError, SchemaOutOfDate, crypto.KeyConfigError, UserError) as exc:
+        return fail(getattr(exc, "message", None) or str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+def default_command(settings: Settings) -> str:
+    if settings.has_slack:
+        return "socket" if settings.slack_app_token else "web"
+    if settings.has_teams:
+        return "web"
+    return "console"

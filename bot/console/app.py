@@ -1,0 +1,262 @@
+"""The console: a terminal REPL over the same handlers, with DMs printed in place."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.console import render
+from bot.delivery import Dispatcher, Recipient
+from handlers import people, routes
+from handlers.clock import Clock
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.forms import Form
+from handlers.replies import Ask, Button, Invalid, Notice, Reply, Say
+from storage.database import transaction
+from storage.models import Person, School
+
+HELP = """Commands:
+  /offsite [list|return]   records taken off site
+  /breach                  report a lost device or suspected breach
+  /aup [status]            the Acceptable Use Policy
+  /safekeep [roles]        help, and tools for leads
+  /as EMAIL                act as another member of staff
+  /whoami                  who you are acting as
+  /people                  the staff list, with roles
+  /press N                 press button N from a message above
+  /help                    this list
+  /quit                    leave"""
+
+
+class Cancelled(Exception):
+    """The person typed /cancel in the middle of a dialog."""
+
+
+@dataclass
+class _PendingButton:
+    button: Button
+    recipient_id: int | None
+
+
+class ConsoleSender:
+    """Delivers DMs by printing them in place: ``[DM to NAME] ...``."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
+        self.console.show_message(
+            f"[DM to {recipient.display_name}] ", notice.text, notice.buttons, recipient.person_id
+        )
+        return None
+
+
+class Console:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        school_id: int,
+        email: str,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+    ) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.school_id = school_id
+        self.read = read
+        self.write = write
+        self.buttons: dict[int, _PendingButton] = {}
+        self.dispatcher = Dispatcher(factory, {"console": ConsoleSender(self)}, clock)
+        self.email = ""
+        self.name = ""
+        self.switch_to(email)
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.name}> "
+
+    def run(self, banner: str = "") -> None:
+        if banner:
+            self.write(banner)
+        self.deliver()
+        while True:
+            try:
+                line = self.read(self.prompt)
+            except (EOFError, KeyboardInterrupt):
+                self.write("")
+                return
+            if line.strip() in ("/quit", "/exit"):
+                return
+            self.handle(line)
+
+    def handle(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        if not line.startswith("/"):
+            self.write("Commands start with /. Type /help for the list.")
+            return
+        name, _, rest = line[1:].partition(" ")
+        local = {
+            "help": lambda: self.write(HELP),
+            "as": lambda: self.switch_to(rest),
+            "whoami": lambda: self.write(f"You are {self.name} <{self.email}>."),
+            "people": self.list_people,
+            "press": lambda: self.press(rest),
+        }
+        if name in local:
+            local[name]()
+        elif name in routes.COMMANDS:
+            self.converse(routes.command(name, rest))
+        else:
+            self.write(f"I don't know /{name}. Type /help for the list.")
+
+    # --- people -----------------------------------------------------------------------------
+
+    def switch_to(self, email: str) -> None:
+        email = email.strip().lower()
+        with transaction(self.factory) as session:
+            person = people.find_by_email(session, self.school_id, email) if email else None
+            if person is None:
+                self.write(f"Nobody with the email '{email}' is on the staff list. Try /people.")
+                return
+            people.link_identity(session, person, "console", person.email)
+            self.email, self.name = person.email, person.display_name
+        if self.buttons:
+            self.write(f"You are now {self.name} <{self.email}>.")
+
+    def list_people(self) -> None:
+        with self.factory() as session:
+            for person in session.scalars(
+                select(Person)
+                .where(Person.school_id == self.school_id)
+                .order_by(Person.display_name)
+            ):
+                roles = ", ".join(sorted(person.role_names))
+                self.write(
+                    f"  {person.email:<34} {person.display_name}"
+                    + (f"  ({roles})" if roles else "")
+                )
+
+    # --- conversations ----------------------------------------------------------------------
+
+    def locate(self, session: Session) -> tuple[School, Person | None]:
+        school = session.get_one(School, self.school_id)
+        person = people.require_staff(school, people.find_by_email(session, school.id, self.email))
+        return school, person
+
+    def call(self, handler: Callable[[Context], Reply]) -> Reply:
+        reply = routes.run(self.factory, self.clock, "console", self.locate, handler)
+        self.deliver()
+        return reply
+
+    def converse(self, handler: Callable[[Context], Reply]) -> None:
+        """Run a command or button, then walk through any forms it asks for."""
+        reply = self.call(handler)
+        try:
+            while isinstance(reply, Ask):
+                reply = self.fill_and_submit(reply.form)
+        except Cancelled:
+            self.write("Stopped. Nothing was saved.")
+            return
+        if isinstance(reply, Say):
+            self.show_message("", reply.text, reply.buttons, None)
+
+    def fill_and_submit(self, form: Form) -> Reply:
+        self.write(render.form_header(form))
+        raw: dict[str, Any] = {}
+        to_ask = list(form.fields)
+        while True:
+            for field in to_ask:
+                raw[field.name] = self.ask_field(form, field)
+            if not form.fields:
+                self.confirm(form.submit)
+            reply = self.call(routes.submit(form.id, raw, dict(form.state)))
+            if not isinstance(reply, Invalid):
+                return reply
+            # Problems only the whole answer shows (e.g. a date past the maximum): ask again.
+            to_ask = [f for f in form.fields if f.name in reply.errors]
+            for _name, message in reply.errors.items():
+                self.write(f"! {message}")
+            if not to_ask:
+                return Say("\n".join(reply.errors.values()))
+
+    def ask_field(self, form: Form, field: Any) -> Any:
+        with self.factory() as session:
+            tz = Context(session, session.get_one(School, self.school_id), None, self.clock).tz
+        now_local = self.clock().astimezone(tz)
+        while True:
+            typed = self.read(render.field_prompt(field) + "\n> ")
+            if typed.strip() == "/cancel":
+                raise Cancelled
+            raw = render.raw_answer(field, typed, now_local.date(), now_local)
+            if field.kind == "person" and isinstance(raw, str) and "@" in raw:
+                raw = self.person_id(raw)
+            try:
+                value = field.parse(raw, tz)
+                if value not in (None, []):
+                    for check in field.validators:
+                        problem = check(value)
+                        if problem:
+                            raise ValueError(problem)
+                return raw
+            except ValueError as exc:
+                self.write(f"! {exc}")
+
+    def confirm(self, label: str) -> None:
+        while True:
+            typed = self.read(f"Type 'yes' to {label.lower()}, or /cancel\n> ").strip().lower()
+            if typed in ("yes", "y"):
+                return
+            if typed == "/cancel":
+                raise Cancelled
+
+    def person_id(self, email: str) -> str:
+        with self.factory() as session:
+            person = people.find_by_email(session, self.school_id, email)
+            return str(person.id) if person else ""
+
+    # --- messages and buttons ---------------------------------------------------------------
+
+    def show_message(
+        self, prefix: str, text: str, buttons: tuple[Button, ...], recipient_id: int | None
+    ) -> None:
+        self.write(prefix + render.plain(text))
+        if buttons:
+            numbered = []
+            for button in buttons:
+                n = len(self.buttons) + 1
+                self.buttons[n] = _PendingButton(button, recipient_id)
+                numbered.append((n, button))
+            self.write(render.buttons_line(numbered))
+
+    def press(self, number: str) -> None:
+        pending = self.buttons.get(int(number)) if number.strip().isdigit() else None
+        if pending is None:
+            self.write("There is no button with that number. Buttons show as [N] under a message.")
+            return
+        if pending.recipient_id is not None:
+            with self.factory() as session:
+                recipient = session.get_one(Person, pending.recipient_id)
+                if recipient.email != self.email:
+                    self.write(
+                        f"That button was sent to {recipient.display_name}. "
+                        f"Switch with /as {recipient.email} first."
+                    )
+                    return
+        self.converse(routes.press(pending.button.action, pending.button.value))
+
+    def deliver(self) -> None:
+        try:
+            asyncio.run(self.dispatcher.deliver_due())
+        except UserError as exc:
+            self.write(exc.message)

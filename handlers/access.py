@@ -1,0 +1,70 @@
+"""Who may do what: every privileged action is checked here, and refusals are audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from handlers.context import Context
+from handlers.errors import Refused
+from storage.models import Person, RoleAssignment
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "breach.details": frozenset({"dpo", "headteacher", "dsl"}),
+    "breach.triage": frozenset({"dpo", "headteacher", "dsl"}),
+    "offsite.approve": frozenset({"headteacher", "approver"}),
+    "offsite.register": frozenset({"headteacher", "dpo", "dsl", "business_manager", "admin"}),
+    "aup.status": frozenset({"headteacher", "online_safety_lead", "dsl", "dpo", "admin"}),
+    "aup.publish": frozenset({"headteacher", "online_safety_lead", "admin"}),
+    "export": frozenset({"headteacher", "dpo", "admin"}),
+    "roles.manage": frozenset({"headteacher", "admin"}),
+    "settings.manage": frozenset({"headteacher", "admin"}),
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "headteacher": "Headteacher (SIRO)",
+    "dsl": "Designated Safeguarding Lead",
+    "deputy_dsl": "Deputy DSL",
+    "dpo": "Data Protection Officer",
+    "it_lead": "IT lead",
+    "online_safety_lead": "Online Safety lead",
+    "senco": "SENCo",
+    "business_manager": "School business manager",
+    "admin": "Safekeep admin",
+    "approver": "Off-site approver",
+}
+
+
+def allowed(person: Person | None, permission: str) -> bool:
+    if person is None:  # the scheduler and shell commands run as the system
+        return True
+    return bool(person.role_names & PERMISSIONS[permission])
+
+
+def require(ctx: Context, permission: str, subject: str = "") -> None:
+    """Raise Refused (after auditing the attempt) unless the actor holds a role for this."""
+    if allowed(ctx.actor, permission):
+        return
+    ctx.audit("access.refused", subject, permission=permission)
+    roles = sorted(ROLE_LABELS[r] for r in PERMISSIONS[permission])
+    raise Refused(
+        "Sorry, only the " + ", ".join(roles) + " can do that. "
+        "The attempt has been recorded. If you need access, ask your Headteacher."
+    )
+
+
+def people_with_roles(ctx: Context, roles: Iterable[str]) -> list[Person]:
+    """Active people holding any of these roles, in a stable order."""
+    query = (
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(
+            Person.school_id == ctx.school.id,
+            Person.active.is_(True),
+            RoleAssignment.role.in_(list(roles)),
+        )
+        .order_by(Person.id)
+        .distinct()
+    )
+    return list(ctx.session.scalars(query))

@@ -1,0 +1,153 @@
+"""Roles, school settings and the /safekeep command for leads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import aup, people
+from handlers.access import ROLE_LABELS, allowed, require
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.replies import Reply, Say
+from storage.models import Person, RoleAssignment, School
+from storage.models.school import ROLES
+
+if TYPE_CHECKING:
+    from bot.config import SchoolConfig
+
+HELP = """*Safekeep* keeps the school's data-protection and online-safety promises in a few clicks.
+• `/offsite` tell us about records you're taking off site · `/offsite list` · `/offsite return`
+• `/breach` report a lost or stolen device or a suspected data breach, at any hour
+• `/aup` read and agree to the Acceptable Use Policy
+• `/safekeep` this help"""
+
+LEAD_HELP = """
+For leads:
+• `/safekeep roles` who holds each role
+• `/safekeep roles grant ROLE EMAIL` · `/safekeep roles revoke ROLE EMAIL`
+• `/aup status` who has and hasn't signed · `/offsite register` records off site now"""
+
+
+def create_school(session: Session, name: str, platform: str, now: datetime, **ids: str) -> School:
+    school = School(name=name, platform=platform, created_at=now, settings={}, **ids)
+    session.add(school)
+    session.flush()
+    return school
+
+
+def apply_school_config(ctx: Context, config: SchoolConfig) -> None:
+    """Make the school match its school.toml: name, settings, staff, roles and the AUP."""
+    school = ctx.school
+    changed = school.name != config.name or school.settings != config.settings.to_json()
+    school.name = config.name
+    school.timezone = config.settings.timezone
+    school.settings = config.settings.to_json()
+    ctx.__dict__.pop("settings", None)
+    for entry in config.staff:
+        people.upsert_person(
+            ctx.session, school, entry.email, entry.name, ctx.now, entry.role_group
+        )
+    for role, emails in config.roles.items():
+        for email in emails:
+            person = people.find_by_email(ctx.session, school.id, email)
+            if person is None:
+                person, _ = people.upsert_person(ctx.session, school, email, "", ctx.now)
+            grant_role(ctx, person, role)
+    if changed:
+        ctx.audit("school.configured", f"school:{school.id}")
+    if config.aup is not None:
+        aup.publish_version(
+            ctx,
+            config.aup.version,
+            config.aup.title,
+            config.aup.text,
+            config.aup.url,
+            config.aup.effective,
+        )
+
+
+def grant_role(ctx: Context, person: Person, role: str) -> bool:
+    """Give a role; False if the person already had it."""
+    if role not in ROLES:
+        raise UserError(f"'{role}' is not a role. Roles: {', '.join(ROLES)}.")
+    if role in person.role_names:
+        return False
+    person.roles.append(RoleAssignment(school_id=person.school_id, role=role, granted_at=ctx.now))
+    ctx.session.flush()
+    ctx.audit("role.granted", f"person:{person.id}", role=role)
+    return True
+
+
+def revoke_role(ctx: Context, person: Person, role: str) -> bool:
+    if role not in ROLES:
+        raise UserError(f"'{role}' is not a role. Roles: {', '.join(ROLES)}.")
+    for assignment in list(person.roles):
+        if assignment.role == role:
+            person.roles.remove(assignment)
+            ctx.session.flush()
+            ctx.audit("role.revoked", f"person:{person.id}", role=role)
+            return True
+    return False
+
+
+def role_holders(session: Session, school_id: int) -> dict[str, list[Person]]:
+    holders: dict[str, list[Person]] = {role: [] for role in ROLES}
+    rows = session.execute(
+        select(RoleAssignment.role, Person)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.school_id == school_id)
+        .order_by(Person.display_name)
+    )
+    for role, person in rows:
+        holders[role].append(person)
+    return holders
+
+
+def command(ctx: Context, text: str) -> Reply:
+    """`/safekeep [roles ...]`."""
+    words = text.split()
+    if not words or words[0] in ("help", "?"):
+        lead = allowed(ctx.actor, "roles.manage") or allowed(ctx.actor, "aup.status")
+        return Say(HELP + (LEAD_HELP if lead else ""))
+    if words[0] == "roles":
+        return _roles_command(ctx, words[1:])
+    return Say(f"I don't know `/safekeep {words[0]}`.\n\n" + HELP)
+
+
+def _roles_command(ctx: Context, words: list[str]) -> Reply:
+    require(ctx, "roles.manage", "roles")
+    if not words or words[0] == "list":
+        lines = []
+        for role, holders in role_holders(ctx.session, ctx.school.id).items():
+            names = ", ".join(p.display_name for p in holders) or "_nobody yet_"
+            lines.append(f"• {ROLE_LABELS[role]} (`{role}`): {names}")
+        return Say("*Roles at " + ctx.school.name + "*\n" + "\n".join(lines))
+    if words[0] in ("grant", "revoke") and len(words) == 3:
+        role, email = words[1], words[2].strip("<>").removeprefix("mailto:").split("|")[0]
+        person = people.find_by_email(ctx.session, ctx.school.id, email)
+        if person is None:
+            raise UserError(f"Nobody with the email {email} is on the staff list.")
+        if words[0] == "grant":
+            done = grant_role(ctx, person, role)
+            return Say(
+                f"{person.display_name} is now {ROLE_LABELS[role]}."
+                if done
+                else f"{person.display_name} already has that role."
+            )
+        done = revoke_role(ctx, person, role)
+        return Say(
+            f"{person.display_name} is no longer {ROLE_LABELS[role]}."
+            if done
+            else f"{person.display_name} did not have that role."
+        )
+    return Say(
+        "Use `/safekeep roles`, `/safekeep roles grant ROLE EMAIL` or "
+        "`/safekeep roles revoke ROLE EMAIL`."
+    )
+
+
+COMMANDS = {"safekeep": command}

@@ -1,0 +1,88 @@
+"""The request context every handler receives: who, which school, when, and the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from handlers.clock import Clock
+from handlers.replies import Notice
+from handlers.settings import SchoolSettings
+from storage import audit, outbox
+from storage.models import Person, School
+from storage.outbox import LedgerKey
+
+
+@dataclass
+class Context:
+    session: Session
+    school: School
+    actor: Person | None  # None for the scheduler and shell commands
+    clock: Clock
+    platform: str = "console"
+    _now: datetime | None = field(default=None, repr=False)
+
+    @property
+    def now(self) -> datetime:
+        """One instant per request, so every row written by it agrees."""
+        if self._now is None:
+            self._now = self.clock()
+        return self._now
+
+    @cached_property
+    def settings(self) -> SchoolSettings:
+        return SchoolSettings.from_json(self.school.settings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    @property
+    def person(self) -> Person:
+        """The acting person, for handlers that only people (not the scheduler) can call."""
+        if self.actor is None:
+            raise RuntimeError("this action needs a person")
+        return self.actor
+
+    def audit(self, action: str, subject: str = "", **details: Any) -> None:
+        audit.record(
+            self.session,
+            self.school.id,
+            action,
+            at=self.now,
+            actor_id=self.actor.id if self.actor else None,
+            subject=subject,
+            details=details,
+        )
+
+    def notify(
+        self,
+        recipients: Iterable[Person],
+        notice: Notice,
+        *,
+        key: LedgerKey | None = None,
+        urgent: bool = False,
+    ) -> bool:
+        """Queue a DM to each recipient in this transaction; False if the key was used before."""
+        return outbox.enqueue(
+            self.session,
+            self.school.id,
+            [p.id for p in recipients],
+            notice.to_json(),
+            now=self.now,
+            key=key,
+            urgent=urgent,
+        )
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def when(self, moment: datetime) -> str:
+        """A time as staff read it: 'Thu 26 Nov 14:05' in the school's zone."""
+        return self.local(moment).strftime("%a %-d %b %H:%M")

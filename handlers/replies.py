@@ -1,0 +1,70 @@
+"""What a handler answers; each adapter renders these in its own way.
+
+- ``Say``: a message to the person (Slack ephemeral or a closing modal, a card, console text).
+- ``Ask``: show a form (the first step, or the next step of a multi-step dialog).
+- ``Invalid``: the submitted answers have problems, shown next to each field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.forms import Form
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action a person can take; ``action`` routes it (e.g. "breach.acknowledge")."""
+
+    label: str
+    action: str
+    value: str = ""
+    style: str | None = None  # "primary" or "danger"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "action": self.action,
+            "value": self.value,
+            "style": self.style,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Button:
+        return cls(data["label"], data["action"], data.get("value", ""), data.get("style"))
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    title: str = "Safekeep"
+
+
+@dataclass(frozen=True)
+class Ask:
+    form: Form
+
+
+@dataclass(frozen=True)
+class Invalid:
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+Reply = Say | Ask | Invalid
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A direct message: a reference, categories, flags and deadlines, never personal data."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Notice:
+        return cls(data["text"], tuple(Button.from_json(b) for b in data.get("buttons", [])))

@@ -1,0 +1,114 @@
+"""One entry point for adapters: commands, form submissions and button presses.
+
+Adapters identify the school and person, then call ``run`` with one of ``command``, ``submit``
+or ``press``. ``run`` owns the transaction: a reply commits everything the handler wrote (data,
+audit events, outbox rows) at once; a form error or user error rolls back and writes nothing,
+except that refusals keep their audit event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import admin, aup
+from handlers.clock import Clock
+from handlers.context import Context
+from handlers.errors import Refused, UserError
+from handlers.flow import ActionHandler, CommandHandler, FlowForm, State
+from handlers.forms import Form, FormErrors
+from handlers.replies import Invalid, Reply, Say
+from storage.models import Person, School
+
+log = logging.getLogger(__name__)
+
+COMMANDS: dict[str, CommandHandler] = {}
+FORMS: dict[str, FlowForm] = {}
+ACTIONS: dict[str, ActionHandler] = {}
+
+# Each flow module exposes COMMANDS, FORMS and ACTIONS; adding a flow is one entry here.
+FLOWS = (admin, aup)
+for _flow in FLOWS:
+    COMMANDS.update(getattr(_flow, "COMMANDS", {}))
+    FORMS.update(getattr(_flow, "FORMS", {}))
+    ACTIONS.update(getattr(_flow, "ACTIONS", {}))
+
+UNKNOWN = "Sorry, that button or form is no longer available. Try the command again."
+
+
+def command(name: str, text: str = "") -> Callable[[Context], Reply]:
+    def call(ctx: Context) -> Reply:
+        handler = COMMANDS.get(name.lstrip("/"))
+        if handler is None:
+            return admin.command(ctx, "")
+        return handler(ctx, text.strip())
+
+    return call
+
+
+def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Context], Reply]:
+    def call(ctx: Context) -> Reply:
+        flow = FORMS.get(form_id)
+        if flow is None:
+            return Say(UNKNOWN)
+        form = flow.build(ctx, state)
+        answers = form.parse(raw, ctx.tz)
+        return flow.submit(ctx, answers, state)
+
+    return call
+
+
+def press(action: str, value: str) -> Callable[[Context], Reply]:
+    def call(ctx: Context) -> Reply:
+        handler = ACTIONS.get(action)
+        if handler is None:
+            return Say(UNKNOWN)
+        return handler(ctx, value)
+
+    return call
+
+
+def build_form(ctx: Context, form_id: str, state: State) -> Form | None:
+    flow = FORMS.get(form_id)
+    return flow.build(ctx, state) if flow else None
+
+
+Locate = Callable[[Session], tuple[School, Person | None]]
+
+
+def run(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    platform: str,
+    locate: Locate,
+    call: Callable[[Context], Reply],
+) -> Reply:
+    """Run one request in one transaction and turn domain errors into replies."""
+    session = factory()
+    try:
+        school, person = locate(session)
+        ctx = Context(session=session, school=school, actor=person, clock=clock, platform=platform)
+        try:
+            reply = call(ctx)
+        except FormErrors as exc:
+            session.rollback()
+            return Invalid(exc.errors)
+        except Refused as exc:
+            session.commit()  # keep the audit record of the refused attempt
+            return Say(exc.message)
+        except UserError as exc:
+            session.rollback()
+            return Say(exc.message)
+        session.commit()
+        return reply
+    except UserError as exc:  # from locate: e.g. not on the staff list
+        session.rollback()
+        return Say(exc.message)
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,132 @@
+"""A school's policy settings: every tier, period and hour, with shared/DOMAIN.md's defaults.
+
+Stored as JSON on the school row (from school.toml or `/safekeep settings`) and read through
+``SchoolSettings.from_json``, so code never hard-codes a threshold the DPO may change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, time
+from typing import Any
+
+RECORD_CATEGORIES: dict[str, str] = {
+    "planning": "Lesson planning",
+    "marking": "Marking",
+    "attendance": "Attendance spreadsheet",
+    "tracking": "Cohort tracking",
+    "letters": "Letters to parents",
+    "parent_info": "Parent/carer information",
+    "safeguarding": "Safeguarding information",
+    "staff_contacts": "Staff contact details",
+    "appraisal": "Appraisal, observation or supervision records",
+    "send": "SEND records",
+    "accounting": "Accounting and invoices",
+    "finance": "School finance",
+    "other": "Other",
+}
+
+DEFAULT_TIERS: dict[str, int] = {
+    "planning": 1,
+    "marking": 1,
+    "attendance": 2,
+    "tracking": 2,
+    "letters": 2,
+    "staff_contacts": 2,
+    "finance": 2,
+    "accounting": 2,
+    "other": 2,
+    "parent_info": 3,
+    "safeguarding": 3,
+    "send": 3,
+    "appraisal": 3,
+}
+
+DEFAULT_STANDING_PERMISSIONS: dict[str, list[str]] = {
+    "headteacher": ["parent_info", "safeguarding", "send", "appraisal"],
+    "dsl": ["safeguarding", "parent_info"],
+    "deputy_dsl": ["safeguarding"],
+    "senco": ["send"],
+    "business_manager": ["finance", "accounting", "staff_contacts"],
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A school term; half-term weeks inside it are holidays."""
+
+    name: str
+    start: date
+    end: date
+    half_term_start: date | None = None
+    half_term_end: date | None = None
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    timezone: str = "Europe/London"
+    terms: tuple[Term, ...] = ()
+    closures: tuple[date, ...] = ()  # extra days the school is shut (not INSET: staff are in)
+    morning_hour: time = time(8, 0)
+    afternoon_hour: time = time(15, 30)
+    # Off-site records.
+    tiers: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TIERS))
+    permission_tier: int = 3
+    standing_permissions: dict[str, list[str]] = field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_STANDING_PERMISSIONS.items()}
+    )
+    max_offsite_school_days: int = 10
+    escalate_overdue_after_school_days: int = 2
+    escalate_sensitive_overdue_after_school_days: int = 1
+    # Breaches.
+    alert_ack_minutes: int = 60
+    ico_reminder_hours: tuple[int, ...] = (24, 48, 60, 70)
+    ico_deadline_hours: int = 72
+    # AUP.
+    aup_campaign_term: str = "spring"
+
+    def tier_of(self, category: str) -> int:
+        return self.tiers.get(category, 2)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["terms"] = [
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in t.items()}
+            for t in data["terms"]
+        ]
+        data["closures"] = [d.isoformat() for d in self.closures]
+        data["morning_hour"] = self.morning_hour.strftime("%H:%M")
+        data["afternoon_hour"] = self.afternoon_hour.strftime("%H:%M")
+        data["ico_reminder_hours"] = list(self.ico_reminder_hours)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> SchoolSettings:
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if "terms" in values:
+            values["terms"] = tuple(
+                Term(
+                    name=t["name"],
+                    start=date.fromisoformat(t["start"]),
+                    end=date.fromisoformat(t["end"]),
+                    half_term_start=_maybe_date(t.get("half_term_start")),
+                    half_term_end=_maybe_date(t.get("half_term_end")),
+                )
+                for t in values["terms"]
+            )
+        if "closures" in values:
+            values["closures"] = tuple(date.fromisoformat(d) for d in values["closures"])
+        for name in ("morning_hour", "afternoon_hour"):
+            if name in values:
+                values[name] = time.fromisoformat(values[name])
+        if "ico_reminder_hours" in values:
+            values["ico_reminder_hours"] = tuple(values["ico_reminder_hours"])
+        if "tiers" in values:
+            values["tiers"] = {**DEFAULT_TIERS, **values["tiers"]}
+        return cls(**values)
+
+
+def _maybe_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,1 @@
+"""Persistence: typed models, sessions, migrations, field encryption, audit chain and outbox."""

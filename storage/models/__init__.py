@@ -1,0 +1,29 @@
+"""Safekeep's typed models. Every row belongs to one school (the tenant)."""
+
+from storage.models.audit import AuditEvent
+from storage.models.aup import AupAcknowledgement, AupCampaign, AupVersion
+from storage.models.base import Base
+from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversation
+from storage.models.incidents import Incident, IncidentEvent
+from storage.models.offsite import OffsiteApproval, OffsiteDeclaration, OffsiteItem
+from storage.models.school import Person, PlatformIdentity, RoleAssignment, School
+
+__all__ = [
+    "AuditEvent",
+    "AupAcknowledgement",
+    "AupCampaign",
+    "AupVersion",
+    "Base",
+    "Incident",
+    "IncidentEvent",
+    "LedgerEntry",
+    "OffsiteApproval",
+    "OffsiteDeclaration",
+    "OffsiteItem",
+    "OutboxMessage",
+    "Person",
+    "PlatformIdentity",
+    "RoleAssignment",
+    "School",
+    "TeamsConversation",
+]

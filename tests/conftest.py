@@ -1,0 +1,143 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL), a frozen
+clock, the demo school with every role filled, and a console test bot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.demo import demo_config
+from handlers import admin, people
+from handlers.clock import FrozenClock
+from handlers.context import Context
+from storage import crypto
+from storage.database import make_engine, session_factory, transaction, upgrade
+from storage.models import Base, Person, School
+from tests.consolebot import ConsoleBot
+
+LONDON = ZoneInfo("Europe/London")
+TEST_KEYS = crypto.KeyRing.parse(crypto.new_key_spec("test"))
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+def london(*args: int) -> datetime:
+    """A London wall-clock time as an aware datetime: london(2026, 11, 24, 10, 0)."""
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def data_keys() -> crypto.KeyRing:
+    crypto.use_keys(TEST_KEYS)
+    return TEST_KEYS
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database made once per run: a SQLite file to copy, or the PostgreSQL URL."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        extra = _extra_tables(engine)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join([names, *extra])} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield PG_URL
+        return
+    path = tmp_path / "safekeep.db"
+    shutil.copy(migrated_template, path)
+    yield f"sqlite:///{path}"
+
+
+def _extra_tables(engine: Engine) -> list[str]:
+    """Tables made by migrations outside our metadata (e.g. slack-sdk's stores)."""
+    from sqlalchemy import inspect
+
+    ours = {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
+    return [f'"{n}"' for n in inspect(engine).get_table_names() if n not in ours]
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Tuesday 24 November 2026, 10:00 in London: a school day in the Autumn term."""
+    return FrozenClock(london(2026, 11, 24, 10, 0))
+
+
+@pytest.fixture
+def school(factory: sessionmaker[Session], clock: FrozenClock) -> School:
+    """The demo school: ten fictional staff at example.org with every role filled."""
+    with transaction(factory) as session:
+        row = admin.create_school(session, "Demo Primary School", "console", clock())
+        admin.apply_school_config(Context(session, row, None, clock), demo_config())
+    return row
+
+
+def _person(factory: sessionmaker[Session], school: School, email: str) -> Person:
+    with factory() as session:
+        found = people.find_by_email(session, school.id, email)
+        assert found is not None, email
+        return found
+
+
+@pytest.fixture
+def staff(factory: sessionmaker[Session], school: School) -> Person:
+    """A class teacher with no special role."""
+    return _person(factory, school, "teacher@example.org")
+
+
+@pytest.fixture
+def dsl(factory: sessionmaker[Session], school: School) -> Person:
+    return _person(factory, school, "dsl@example.org")
+
+
+@pytest.fixture
+def head(factory: sessionmaker[Session], school: School) -> Person:
+    return _person(factory, school, "head@example.org")
+
+
+@pytest.fixture
+def dpo(factory: sessionmaker[Session], school: School) -> Person:
+    return _person(factory, school, "dpo@example.org")
+
+
+@pytest.fixture
+def console(factory: sessionmaker[Session], clock: FrozenClock, school: School) -> ConsoleBot:
+    """The console adapter with scripted typing, acting as the class teacher."""
+    return ConsoleBot(factory, clock, school.id, "teacher@example.org")

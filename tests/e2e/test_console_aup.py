@@ -1,0 +1,80 @@
+"""The first journey: /aup in the console, stored with version, text hash and time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.demo import DEMO_AUP
+from storage.models import AuditEvent, AupAcknowledgement
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(console, factory, staff, clock):
+    shown = console.say("/aup", "")
+    assert "Staff Acceptable Use Policy · version 2025.1" in shown
+    assert "I report a lost device or a suspected data breach" in shown
+    assert "Your agreement to Staff Acceptable Use Policy (version 2025.1) was recorded" in shown
+
+    with factory() as session:
+        ack = session.scalars(select(AupAcknowledgement)).one()
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert ack.person_id == staff.id
+    assert ack.version == "2025.1"
+    assert ack.text_hash == hashlib.sha256(DEMO_AUP.encode()).hexdigest()
+    assert ack.acknowledged_at == clock()
+    assert ack.platform == "console"
+    assert "aup.acknowledged" in actions
+
+    again = console.say("/aup")
+    assert "You agreed to Staff Acceptable Use Policy (version 2025.1) on Tue 24 Nov 10:00" in again
+
+
+def test_a_question_with_personal_data_is_refused_and_asked_again(console, factory):
+    out = console.say("/aup", "Can I email jo.bloggs@example.org?", "Can I use my own laptop?")
+    assert "looks like it contains an email address" in out
+    with factory() as session:
+        ack = session.scalars(select(AupAcknowledgement)).one()
+    assert ack.question == "Can I use my own laptop?"
+
+
+def test_cancelling_the_aup_saves_nothing(console, factory):
+    out = console.say("/aup", "/cancel")
+    assert "Nothing was saved" in out
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
+
+
+def test_aup_status_is_only_for_leads_and_refusals_are_audited(console, factory):
+    refused = console.say("/aup status")
+    assert "only the" in refused and "recorded" in refused
+    console.act_as("onlinesafety@example.org")
+    assert "0 of 10 signed" in console.say("/aup status")
+    with factory() as session:
+        refusal = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.refused")).one()
+    assert refusal.details == {"permission": "aup.status"}
+
+
+def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement(tmp_path):
+    """`make run` as a real program: migrate, then the console with typed input."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'safekeep.db'}"}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SAFEKEEP_DATA_KEYS",
+                 "SAFEKEEP_SCHOOL_CONFIG"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=60)
+    typed = "/help\n/aup\n\n/aup\n/quit\n"
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, input=typed,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Safekeep console: Demo Primary School" in done.stdout
+    assert "Alex Teacher> " in done.stdout
+    assert "was recorded on" in done.stdout
+    assert "Nothing more to do" in done.stdout
+    assert (tmp_path / "safekeep.key").exists()

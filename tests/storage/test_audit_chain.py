@@ -1,0 +1,52 @@
+"""The audit chain detects edits, deletions and truncation."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from handlers.context import Context
+from storage import audit
+from storage.database import transaction
+from storage.models import School
+
+
+def _append(factory, school, clock, count=3):
+    with transaction(factory) as session:
+        ctx = Context(session, session.get_one(School, school.id), None, clock)
+        for n in range(count):
+            ctx.audit("test.event", f"thing:{n}", n=n)
+
+
+def test_an_intact_chain_verifies(factory, school, clock):
+    _append(factory, school, clock)
+    with factory() as session:
+        assert audit.verify(session) == []
+
+
+def test_an_edited_event_is_found(factory, school, clock):
+    _append(factory, school, clock)
+    with transaction(factory) as session:
+        target = session.execute(text("SELECT id FROM audit_events ORDER BY seq LIMIT 1 OFFSET 2")).scalar()
+        session.execute(text("UPDATE audit_events SET action = 'edited' WHERE id = :id"), {"id": target})
+    with factory() as session:
+        (found,) = audit.verify(session)
+    assert found.event_id == target and "changed" in found.problem
+
+
+def test_a_deleted_event_is_found(factory, school, clock):
+    _append(factory, school, clock)
+    with transaction(factory) as session:
+        session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    with factory() as session:
+        (found,) = audit.verify(session)
+    assert found.seq == 2 and "missing" in found.problem
+
+
+def test_deleting_the_newest_events_is_found(factory, school, clock):
+    _append(factory, school, clock)
+    with transaction(factory) as session:
+        top = session.execute(text("SELECT max(seq) FROM audit_events")).scalar()
+        session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": top})
+    with factory() as session:
+        (found,) = audit.verify(session)
+    assert "newest events were deleted" in found.problem
