@@ -197,6 +197,51 @@ def keys_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _export_setup(p: argparse.ArgumentParser) -> None:
+    from handlers.registers import REGISTERS
+
+    p.add_argument("register", choices=sorted(REGISTERS), help="which register to export")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+@command("export", _export_setup)
+def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    """registers for governors, the DPO and the ICO (CSV or JSON)"""
+    from handlers import registers
+
+    rt = runtime.start(settings, allow_local_key=True)
+    with transaction(rt.factory) as session:
+        school = _pick_school(session, args.school)
+        register = registers.export(
+            Context(session, school, None, rt.clock, platform="cli"), args.register
+        )
+    body = _format_register(register, args.format)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(body)
+        print(f"Wrote {len(register.rows)} row(s) to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(body)
+    return 0
+
+
+def _format_register(register, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+    import json
+
+    if fmt == "json":
+        return json.dumps(register.as_dicts(), indent=2, default=str) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(register.columns)
+    for row in register.rows:
+        writer.writerow([json.dumps(v) if isinstance(v, (dict, list)) else v for v in row])
+    return buffer.getvalue()
+
+
 # --- entry point -------------------------------------------------------------------------------
 
 

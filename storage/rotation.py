@@ -24,7 +24,9 @@ def rotate(session: Session, ring: KeyRing) -> int:
     rewritten = 0
     for table_name, column_name in encrypted_columns():
         raw = table(table_name, column("id"), column(column_name, Text))
-        rows = session.execute(select(raw.c.id, raw.c[column_name]).where(raw.c[column_name].is_not(None)))
+        rows = session.execute(
+            select(raw.c.id, raw.c[column_name]).where(raw.c[column_name].is_not(None))
+        )
         for row_id, stored in rows.all():
             if KeyRing.key_id_of(stored) == ring.newest_id:
                 continue

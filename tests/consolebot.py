@@ -15,11 +15,15 @@ class OutOfInput(AssertionError):
 
 
 class ConsoleBot:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, school_id: int, email: str) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], clock: Clock, school_id: int, email: str
+    ) -> None:
         self.lines: deque[str] = deque()
         self.output: list[str] = []
         self.prompts: list[str] = []
-        self.app = Console(factory, clock, school_id, email, read=self._read, write=self.output.append)
+        self.app = Console(
+            factory, clock, school_id, email, read=self._read, write=self.output.append
+        )
 
     def _read(self, prompt: str) -> str:
         self.prompts.append(prompt)

@@ -16,7 +16,9 @@ from storage.models import AuditEvent, AupAcknowledgement
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(console, factory, staff, clock):
+def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(
+    console, factory, staff, clock
+):
     shown = console.say("/aup", "")
     assert "Staff Acceptable Use Policy · version 2025.1" in shown
     assert "I report a lost device or a suspected data breach" in shown
@@ -57,21 +59,41 @@ def test_aup_status_is_only_for_leads_and_refusals_are_audited(console, factory)
     console.act_as("onlinesafety@example.org")
     assert "0 of 10 signed" in console.say("/aup status")
     with factory() as session:
-        refusal = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.refused")).one()
+        refusal = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.refused")
+        ).one()
     assert refusal.details == {"permission": "aup.status"}
 
 
 def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement(tmp_path):
     """`make run` as a real program: migrate, then the console with typed input."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'safekeep.db'}"}
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SAFEKEEP_DATA_KEYS",
-                 "SAFEKEEP_SCHOOL_CONFIG"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SAFEKEEP_DATA_KEYS",
+        "SAFEKEEP_SCHOOL_CONFIG",
+    ):
         env.pop(name, None)
-    subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     typed = "/help\n/aup\n\n/aup\n/quit\n"
-    done = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, input=typed,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Safekeep console: Demo Primary School" in done.stdout
     assert "Alex Teacher> " in done.stdout

@@ -26,8 +26,12 @@ def test_an_intact_chain_verifies(factory, school, clock):
 def test_an_edited_event_is_found(factory, school, clock):
     _append(factory, school, clock)
     with transaction(factory) as session:
-        target = session.execute(text("SELECT id FROM audit_events ORDER BY seq LIMIT 1 OFFSET 2")).scalar()
-        session.execute(text("UPDATE audit_events SET action = 'edited' WHERE id = :id"), {"id": target})
+        target = session.execute(
+            text("SELECT id FROM audit_events ORDER BY seq LIMIT 1 OFFSET 2")
+        ).scalar()
+        session.execute(
+            text("UPDATE audit_events SET action = 'edited' WHERE id = :id"), {"id": target}
+        )
     with factory() as session:
         (found,) = audit.verify(session)
     assert found.event_id == target and "changed" in found.problem

@@ -23,14 +23,24 @@ def _store_question(factory: sessionmaker[Session], school: School, person: Pers
     from tests.conftest import TEST_KEYS  # noqa: F401  (the session key ring is active)
 
     with transaction(factory) as session:
-        ctx = Context(session, session.get_one(School, school.id), session.get_one(Person, person.id),
-                      lambda: school.created_at)
+        ctx = Context(
+            session,
+            session.get_one(School, school.id),
+            session.get_one(Person, person.id),
+            lambda: school.created_at,
+        )
         version = aup.current_version(ctx)
         assert version is not None
         row = AupAcknowledgement(
-            school_id=school.id, person_id=person.id, aup_version_id=version.id,
-            version=version.version, text_hash=version.text_hash, cycle="",
-            acknowledged_at=school.created_at, platform="console", question=SECRET,
+            school_id=school.id,
+            person_id=person.id,
+            aup_version_id=version.id,
+            version=version.version,
+            text_hash=version.text_hash,
+            cycle="",
+            acknowledged_at=school.created_at,
+            platform="console",
+            question=SECRET,
         )
         session.add(row)
         session.flush()
@@ -52,7 +62,9 @@ def test_free_text_is_not_in_the_database_in_plaintext(factory, school, staff, d
             assert b"zebra-7731" not in file.read_bytes()
 
 
-def test_rotation_reseals_old_rows_under_the_newest_key_and_keeps_them_readable(factory, school, staff):
+def test_rotation_reseals_old_rows_under_the_newest_key_and_keeps_them_readable(
+    factory, school, staff
+):
     row_id = _store_question(factory, school, staff)
     old = crypto.active_keys()
     new_ring = KeyRing([crypto.KeyRing.parse(crypto.new_key_spec("k2")).keys[0], *old.keys])

@@ -7,7 +7,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from storage.database import SchemaOutOfDate, check_schema, current_revision, head_revision, make_engine, upgrade
+from storage.database import (
+    SchemaOutOfDate,
+    check_schema,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 from storage.models import Base
 
 

@@ -1,0 +1,104 @@
+"""Registers for governors, the DPO and the ICO: each is a header and rows of plain values.
+
+Flow modules provide a register function ``(ctx) -> Register``; ``REGISTERS`` names them for
+`python -m bot export NAME`. Exporting is a privileged act and is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers import aup
+from handlers.access import require
+from handlers.context import Context
+from storage.models import AuditEvent, AupAcknowledgement, Person
+
+
+@dataclass
+class Register:
+    name: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def aup_register(ctx: Context) -> Register:
+    """Every member of staff and their agreement to the current AUP version."""
+    version = aup.current_version(ctx)
+    register = Register(
+        "aup",
+        [
+            "person_email",
+            "person_name",
+            "role_group",
+            "version",
+            "status",
+            "acknowledged_at",
+            "text_hash",
+            "platform",
+        ],
+    )
+    acks: dict[int, AupAcknowledgement] = {}
+    if version is not None:
+        for ack in ctx.session.scalars(
+            select(AupAcknowledgement).where(AupAcknowledgement.aup_version_id == version.id)
+        ):
+            acks[ack.person_id] = ack
+    for person in ctx.session.scalars(
+        select(Person)
+        .where(Person.school_id == ctx.school.id, Person.active.is_(True))
+        .order_by(Person.display_name)
+    ):
+        ack = acks.get(person.id)
+        register.rows.append(
+            [
+                person.email,
+                person.display_name,
+                person.role_group,
+                version.version if version else "",
+                "signed" if ack else "pending",
+                ack.acknowledged_at.isoformat() if ack else "",
+                ack.text_hash if ack else "",
+                ack.platform if ack else "",
+            ]
+        )
+    return register
+
+
+def audit_register(ctx: Context) -> Register:
+    register = Register("audit", ["seq", "at", "actor_id", "action", "subject", "details", "hash"])
+    for event in ctx.session.scalars(
+        select(AuditEvent).where(AuditEvent.school_id == ctx.school.id).order_by(AuditEvent.seq)
+    ):
+        register.rows.append(
+            [
+                event.seq,
+                event.at.isoformat(),
+                event.actor_id,
+                event.action,
+                event.subject,
+                event.details,
+                event.hash,
+            ]
+        )
+    return register
+
+
+REGISTERS: dict[str, Callable[[Context], Register]] = {
+    "aup": aup_register,
+    "audit": audit_register,
+}
+
+
+def export(ctx: Context, name: str) -> Register:
+    """The named register, after checking the actor may export and auditing that they did."""
+    require(ctx, "export", f"export:{name}")
+    register = REGISTERS[name](ctx)
+    ctx.audit("register.exported", f"export:{name}", rows=len(register.rows))
+    return register
