@@ -214,4 +214,5 @@ def agree_form_for(ctx: Context, state: dict[str, object]) -> Form:
 
 
 COMMANDS = {"aup": command}
+ACTIONS = {"aup.start": lambda ctx, value: command(ctx, "")}
 FORMS = {FORM_ID: FlowForm(build=agree_form_for, submit=agree)}
