@@ -41,7 +41,7 @@ class Context:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
+        return self.settings.zone
 
     @property
     def person(self) -> Person:

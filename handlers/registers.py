@@ -55,17 +55,17 @@ def aup_register(ctx: Context) -> Register:
         .where(Person.school_id == ctx.school.id, Person.active.is_(True))
         .order_by(Person.display_name)
     ):
-        ack = acks.get(person.id)
+        signed = acks.get(person.id)
         register.rows.append(
             [
                 person.email,
                 person.display_name,
                 person.role_group,
                 version.version if version else "",
-                "signed" if ack else "pending",
-                ack.acknowledged_at.isoformat() if ack else "",
-                ack.text_hash if ack else "",
-                ack.platform if ack else "",
+                "signed" if signed else "pending",
+                signed.acknowledged_at.isoformat() if signed else "",
+                signed.text_hash if signed else "",
+                signed.platform if signed else "",
             ]
         )
     return register

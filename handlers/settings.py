@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 RECORD_CATEGORIES: dict[str, str] = {
     "planning": "Lesson planning",
@@ -84,6 +85,10 @@ class SchoolSettings:
     ico_deadline_hours: int = 72
     # AUP.
     aup_campaign_term: str = "spring"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def tier_of(self, category: str) -> int:
         return self.tiers.get(category, 2)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,8 +17,9 @@ from handlers import people, routes
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.forms import Form
+from handlers.forms import Field, Form
 from handlers.replies import Ask, Button, Invalid, Notice, Reply, Say
+from handlers.settings import SchoolSettings
 from storage.database import transaction
 from storage.models import Person, School
 
@@ -173,11 +175,13 @@ class Console:
 
     def fill_and_submit(self, form: Form) -> Reply:
         self.write(render.form_header(form))
+        with self.factory() as session:
+            tz = SchoolSettings.from_json(session.get_one(School, self.school_id).settings).zone
         raw: dict[str, Any] = {}
         to_ask = list(form.fields)
         while True:
             for field in to_ask:
-                raw[field.name] = self.ask_field(form, field)
+                raw[field.name] = self.ask_field(field, tz)
             if not form.fields:
                 self.confirm(form.submit)
             reply = self.call(routes.submit(form.id, raw, dict(form.state)))
@@ -190,9 +194,8 @@ class Console:
             if not to_ask:
                 return Say("\n".join(reply.errors.values()))
 
-    def ask_field(self, form: Form, field: Any) -> Any:
-        with self.factory() as session:
-            tz = Context(session, session.get_one(School, self.school_id), None, self.clock).tz
+    def ask_field(self, field: Field, tz: ZoneInfo) -> Any:
+        """Ask one question until the answer is acceptable; returns the raw answer."""
         now_local = self.clock().astimezone(tz)
         while True:
             typed = self.read(render.field_prompt(field) + "\n> ")
