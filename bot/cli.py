@@ -92,6 +92,17 @@ def _first_person_email(session, school: School) -> str:  # type: ignore[no-unty
     return first.email if first else ""
 
 
+@command("worker")
+def worker(args: argparse.Namespace, settings: Settings) -> int:
+    """scheduler and outbox dispatcher only (one per deployment, or a standby on PostgreSQL)"""
+    from bot import worker as scheduling
+
+    rt = runtime.start(settings, allow_local_key=False)
+    senders = scheduling.platform_senders(settings)
+    scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
+    return 0
+
+
 def _audit_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["verify"], help="verify: check the audit chain")
 
