@@ -11,6 +11,7 @@ from handlers.errors import Refused
 from storage.models import Person, RoleAssignment
 
 PERMISSIONS: dict[str, frozenset[str]] = {
+    "breach.acknowledge": frozenset({"dpo", "headteacher", "it_lead", "dsl", "deputy_dsl"}),
     "breach.details": frozenset({"dpo", "headteacher", "dsl"}),
     "breach.triage": frozenset({"dpo", "headteacher", "dsl"}),
     "offsite.approve": frozenset({"headteacher", "approver"}),

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers import aup
+from handlers import aup, breach
 from handlers.access import require
 from handlers.context import Context
 from storage.models import AuditEvent, AupAcknowledgement, Person
@@ -93,6 +93,8 @@ def audit_register(ctx: Context) -> Register:
 REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
+    "breaches": breach.breach_register,
+    "breach-summary": breach.governors_summary,
 }
 
 

@@ -37,8 +37,9 @@ class Incident(Base):
     people_band: Mapped[str] = mapped_column(String(32))
     subject_types: Mapped[list[str]] = mapped_column(default=list)
     occurred_at: Mapped[datetime | None]
-    discovered_at: Mapped[datetime]
-    location: Mapped[str] = mapped_column(String(32))
+    # Filled in the report's second step; the incident is stored (and alerts sent) at step one.
+    discovered_at: Mapped[datetime | None]
+    location: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(EncryptedText)
     actions_taken: Mapped[str | None] = mapped_column(EncryptedText)
     police_ref: Mapped[str | None] = mapped_column(EncryptedText)

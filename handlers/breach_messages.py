@@ -1,0 +1,237 @@
+"""The words and pick-lists of the breach flow, in one place for the DPO and DSL to review.
+
+Choice values are the codes stored on the incident and in the breach log; labels are what staff
+read. Direct messages built here carry a reference, categories, flags and deadlines only.
+"""
+
+from __future__ import annotations
+
+from handlers.settings import RECORD_CATEGORIES
+
+# --- the staff report -------------------------------------------------------------------------
+
+KINDS: dict[str, str] = {
+    "lost": "Lost",
+    "stolen": "Stolen",
+    "wrong_recipient": "Sent to the wrong person",
+    "seen_unauthorised": "Seen by someone who shouldn't have",
+    "unauthorised_access": "Accessed without permission",
+    "deleted_damaged": "Deleted or damaged",
+    "cyber": "Cyber incident (hacking, phishing, ransomware)",
+    "other": "Something else",
+}
+# Short forms for direct messages ("Breach #7 · lost device · ...").
+KIND_SHORT: dict[str, str] = {
+    "lost": "lost",
+    "stolen": "stolen",
+    "wrong_recipient": "sent to wrong recipient",
+    "seen_unauthorised": "seen without authority",
+    "unauthorised_access": "unauthorised access",
+    "deleted_damaged": "deleted or damaged",
+    "cyber": "cyber incident",
+    "other": "other incident",
+}
+# Confidentiality, integrity, availability: the ICO's breach types, proposed from the kind.
+KIND_CIA: dict[str, list[str]] = {
+    "lost": ["confidentiality", "availability"],
+    "stolen": ["confidentiality", "availability"],
+    "wrong_recipient": ["confidentiality"],
+    "seen_unauthorised": ["confidentiality"],
+    "unauthorised_access": ["confidentiality"],
+    "deleted_damaged": ["integrity", "availability"],
+    "cyber": ["confidentiality"],
+    "other": [],
+}
+MEDIA: dict[str, str] = {
+    "device": "A device (laptop, tablet, phone, USB stick)",
+    "paper": "Paper records",
+    "both": "Both a device and paper",
+    "online": "Neither: an email, online system or account",
+}
+MEDIA_SHORT = {"device": "device", "paper": "paper", "both": "device and paper", "online": ""}
+ENCRYPTED: dict[str, str] = {
+    "yes": "Yes, encrypted or password-locked",
+    "no": "No",
+    "unknown": "Don't know",
+    "not_applicable": "Not applicable (paper)",
+}
+YES_NO_UNSURE: dict[str, str] = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
+CATEGORIES: dict[str, str] = {
+    **{k: v for k, v in RECORD_CATEGORIES.items() if k != "other"},
+    "medical": "Medical or health information",
+    "other": RECORD_CATEGORIES["other"],
+}
+PEOPLE_BANDS: dict[str, str] = {
+    "1": "One person",
+    "2-10": "2 to 10 people",
+    "class": "A class",
+    "year_group": "A year group",
+    "whole_school": "The whole school",
+    "unknown": "Not known yet",
+}
+SUBJECT_TYPES: dict[str, str] = {
+    "pupils": "Pupils",
+    "parents": "Parents or carers",
+    "staff": "Staff",
+    "governors_volunteers": "Governors or volunteers",
+}
+LOCATIONS: dict[str, str] = {
+    "home": "At home",
+    "vehicle": "In a vehicle",
+    "transport": "On public transport",
+    "public": "In a public place",
+    "school": "In school",
+    "online": "Online or by email",
+    "unknown": "Not known",
+}
+
+NO_NAMES = "Don't include pupil, parent or staff names or the personal data itself."
+
+REPORT_INTRO = (
+    "Report it now, whatever the time: it takes about two minutes in two short steps. "
+    "Pick the closest answers; 'Not sure' is fine. " + NO_NAMES
+)
+CHILD_RISK_HELP = "If you answer yes or not sure, the DSL and deputies are alerted straight away."
+CHILD_RISK_GUIDANCE = (
+    "*If a child is in immediate danger, call 999 now.* "
+    "If you think a child may be at risk of harm, contact your local children's social care "
+    "team as well, and tell the DSL in person if you can. The DSL and deputies have been "
+    "alerted."
+)
+DETAILS_INTRO = (
+    "*Breach #{number} is recorded* and {alerted} have been alerted. "
+    "A few more details help the DPO decide what to do (about a minute). " + NO_NAMES
+)
+THANKS = (
+    "Thank you. *Breach #{number}* is recorded (reported {reported}).\n"
+    "What happens next: {alerted} have been alerted. The DPO decides by *{deadline}* whether "
+    "the ICO must be told, and may contact you for more detail. Keep any evidence (emails, "
+    "receipts, crime reference), don't try to recover the data yourself, and report anything "
+    "new with `/breach`."
+)
+DETAILS_ALREADY = "Thank you, the details of Breach #{number} were already recorded."
+
+# --- direct messages (no personal data: a reference, categories, flags, deadline) -------------
+
+ALERT = (
+    "Breach #{number} · {what} · safeguarding/SEND/medical data: {special} · "
+    "child at risk: {child} · ICO deadline {deadline}"
+)
+ALERT_NEEDS_ACK = " · please acknowledge"
+ESCALATION = (
+    "Escalation: nobody has acknowledged Breach #{number} for {minutes} minutes · {what} · "
+    "safeguarding/SEND/medical data: {special} · child at risk: {child} · "
+    "ICO deadline {deadline}"
+)
+ICO_REMINDER = (
+    "Breach #{number}: {hours} hours since it was reported and no ICO decision is recorded · "
+    "ICO deadline {deadline} ({left} left)"
+)
+ICO_OVERDUE = (
+    "Breach #{number}: the 72-hour ICO deadline ({deadline}) has passed with no decision "
+    "recorded. Record it now, with the reason for the delay."
+)
+
+# --- acknowledgement, details and triage ------------------------------------------------------
+
+ACKNOWLEDGED = (
+    "Thank you: you acknowledged Breach #{number} at {at}. Escalation has stopped. "
+    "ICO deadline {deadline}."
+)
+ALREADY_ACKNOWLEDGED = "Breach #{number} was already acknowledged by {who} at {at}."
+NOT_FOUND = "There is no breach report with that reference at your school."
+TRIAGED = "Breach #{number} updated: {changes}."
+NOTHING_CHANGED = "Nothing changed on Breach #{number}."
+CLOSED_ALREADY = "Breach #{number} is closed. Ask the DPO to reopen it from the breach log."
+TRIAGE_INTRO = (
+    "*Breach #{number}* · {what} · reported {reported} · ICO deadline *{deadline}* "
+    "({deadline_state}).\nEvery change is kept on the incident's timeline. " + NO_NAMES
+)
+
+CLASSIFICATIONS: dict[str, str] = {
+    "investigating": "Still investigating",
+    "confirmed": "Confirmed personal data breach",
+    "not_breach": "Not a personal data breach",
+    "near_miss": "Near miss",
+}
+CIA: dict[str, str] = {
+    "confidentiality": "Confidentiality (disclosed or accessed)",
+    "integrity": "Integrity (altered)",
+    "availability": "Availability (lost or destroyed)",
+}
+RISKS: dict[str, str] = {
+    "unlikely": "Unlikely to result in a risk to people",
+    "risk": "A risk to people (tell the ICO)",
+    "high": "A high risk to people (tell the ICO and the people affected)",
+}
+COUNT_BANDS: dict[str, str] = {
+    "1-10": "1 to 10",
+    "11-100": "11 to 100",
+    "101-1000": "101 to 1,000",
+    "1000+": "More than 1,000",
+    "unknown": "Not yet known",
+}
+ICO_DECISIONS: dict[str, str] = {
+    "undecided": "Not decided yet",
+    "notify": "Report to the ICO",
+    "not_notify": "Don't report to the ICO (keep the reason in the log)",
+}
+SUBJECT_DECISIONS: dict[str, str] = {
+    "undecided": "Not decided yet",
+    "tell": "Tell the people affected (for pupils, their parents or carers)",
+    "not_tell": "Don't tell them",
+}
+ART34_EXCEPTIONS: dict[str, str] = {
+    "not_high_risk": "Not a high risk, so Article 34 doesn't require it",
+    "unintelligible": "Art 34(3)(a): the data was unintelligible (e.g. encrypted)",
+    "risk_removed": "Art 34(3)(b): later measures removed the high risk",
+    "disproportionate": "Art 34(3)(c): disproportionate effort (a public notice instead)",
+}
+SUBJECT_METHODS: dict[str, str] = {
+    "letter": "Letter",
+    "email": "Email",
+    "in_person": "In person or by phone",
+    "public_notice": "Public notice",
+}
+OTHER_BODIES: dict[str, str] = {
+    "police": "Police",
+    "local_authority": "Local authority",
+    "lado": "LADO",
+    "insurer": "Insurer or RPA",
+    "processor": "Data processor or supplier",
+    "originating_agency": "The agency the records came from",
+}
+
+DELAY_REASON_NEEDED = (
+    "The 72-hour deadline passed at {deadline}: give the reason for the delay (Art 33(1))."
+)
+RATIONALE_NEEDED = "Give the reason for this decision: it goes in the breach log."
+RISK_REASONING_NEEDED = "Say briefly why you chose this level of risk."
+EXCEPTION_NEEDED = "The risk is high: choose the Article 34 exception that applies."
+METHOD_NEEDED = "Choose how the people affected are (or will be) told."
+NOTIFIED_IN_FUTURE = "This time is in the future."
+CLOSE_NEEDS = "Before closing, record whether it was a breach and the ICO decision."
+
+# The words for timeline entries in the details view.
+EVENT_LABELS: dict[str, str] = {
+    "reported": "Reported",
+    "details_added": "Details added by the reporter",
+    "alerted": "Alert sent",
+    "acknowledged": "Alert acknowledged",
+    "escalated": "Escalated (not acknowledged in time)",
+    "ico_reminder": "ICO deadline reminder sent",
+    "ico_overdue": "ICO deadline passed without a decision",
+    "details_viewed": "Details viewed",
+    "triaged": "Triage updated",
+    "ico_decided": "ICO decision recorded",
+    "subjects_decided": "Decision on telling the people affected",
+    "closed": "Closed",
+    "reopened": "Reopened",
+}
+
+
+def label(choices: dict[str, str], value: str | None) -> str:
+    """The label staff read for a stored code (the code itself if the list has changed)."""
+    if value is None:
+        return ""
+    return choices.get(value, value)

@@ -1,0 +1,365 @@
+"""The staff part of a breach report: two short steps, stored and alerted at the first.
+
+Step one ("what happened") holds everything the alerts need, so submitting it stores the
+incident, starts the 72-hour clock (T0) and queues the urgent alerts in one transaction: a
+report abandoned half-way is never lost, and the people who must know are told at once. Step
+two adds when, where and what was done; its header shows the 999 / children's social care
+guidance straight away when a child may be at risk, in every adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers import breach_incidents as incidents
+from handlers import breach_messages as msg
+from handlers import forms
+from handlers.access import people_with_roles
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.flow import Answers, FlowForm, State
+from handlers.forms import Form, FormErrors
+from handlers.replies import Ask, Button, Notice, Reply, Say
+from storage.models import Incident, OffsiteDeclaration, Person
+from storage.outbox import LedgerKey
+
+STEP_WHAT = "breach.report"
+STEP_DETAILS = "breach.details_step"
+# A discovery time a few minutes ahead is a clock difference, not a mistake.
+FUTURE_SLACK_MINUTES = 5
+
+
+# --- step one: what happened ------------------------------------------------------------------
+
+
+def start_report(ctx: Context, declaration: OffsiteDeclaration | None = None) -> Reply:
+    """The first step of the report, pre-filled from an off-site declaration when given.
+
+    The off-site return flow calls this when not everything came back.
+    """
+    state: State = {}
+    if declaration is not None:
+        if declaration.school_id != ctx.school.id:
+            raise UserError(msg.NOT_FOUND)
+        state["declaration_id"] = declaration.id
+    form = what_form(ctx, state)
+    if declaration is not None:
+        form = form.prefilled(prefill_from(declaration))
+    return Ask(form)
+
+
+def what_form(ctx: Context, state: State) -> Form:
+    """Step one: the kind of incident, what was involved and who may be affected."""
+    fields: list[forms.Field] = [
+        forms.single("kind", "What happened?", msg.KINDS),
+        forms.single("media", "What was involved?", msg.MEDIA),
+        forms.text(
+            "asset_tag",
+            "Device asset tag, if it was a school device (or 'personal')",
+            required=False,
+            screen=False,
+            max_length=64,
+        ),
+    ]
+    declarations = open_declarations(ctx, state.get("declaration_id"))
+    if declarations:
+        fields.append(
+            forms.single(
+                "declaration_id",
+                "Is it from records you declared off site?",
+                {str(d.id): declaration_label(ctx, d) for d in declarations},
+                required=False,
+            )
+        )
+    fields += [
+        forms.single("encrypted", "Was the device encrypted or password-locked?", msg.ENCRYPTED),
+        forms.multi("categories", "What kinds of records were involved?", msg.CATEGORIES),
+        forms.single(
+            "special_data",
+            "Any safeguarding, SEND, medical or child-protection information?",
+            msg.YES_NO_UNSURE,
+        ),
+        forms.single("people_band", "How many people's information?", msg.PEOPLE_BANDS),
+        forms.multi("subject_types", "Whose information?", msg.SUBJECT_TYPES),
+        forms.single(
+            "child_at_risk",
+            "Could a child be at immediate risk because of this?",
+            msg.YES_NO_UNSURE,
+            help=msg.CHILD_RISK_HELP,
+        ),
+    ]
+    return Form(
+        id=STEP_WHAT,
+        title="Report a breach (1 of 2)",
+        intro=msg.REPORT_INTRO,
+        fields=tuple(fields),
+        submit="Report now",
+        state=dict(state),
+    )
+
+
+def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
+    """Store the incident (T0), put it on the timeline and alert the people who must know."""
+    declaration_id = _chosen_declaration(ctx, answers, state)
+    incident = Incident(
+        school_id=ctx.school.id,
+        number=incidents.next_number(ctx),
+        reporter_id=ctx.person.id,
+        reported_at=ctx.now,
+        status="open",
+        kind=answers["kind"],
+        media=answers["media"],
+        asset_tag=answers.get("asset_tag"),
+        declaration_id=declaration_id,
+        encrypted=answers["encrypted"],
+        categories=answers["categories"],
+        special_data=answers["special_data"],
+        people_band=answers["people_band"],
+        subject_types=answers["subject_types"],
+        child_at_risk=answers["child_at_risk"],
+        cia=list(msg.KIND_CIA.get(answers["kind"], [])),
+        other_bodies=[],
+    )
+    ctx.session.add(incident)
+    ctx.session.flush()
+    incidents.record_event(
+        ctx,
+        incident,
+        "reported",
+        kind=incident.kind,
+        media=incident.media,
+        special_data=incident.special_data,
+        child_at_risk=incident.child_at_risk,
+        declaration_id=declaration_id,
+    )
+    alerted = send_alerts(ctx, incident)
+    return Ask(details_form(ctx, incident, alerted))
+
+
+def send_alerts(ctx: Context, incident: Incident) -> list[str]:
+    """Queue the urgent alerts (quiet hours never apply); returns the role labels told."""
+    roles = list(incidents.ALERT_ROLES)
+    if incidents.needs_safeguarding_leads(incident):
+        roles += incidents.SAFEGUARDING_ROLES
+    people = people_with_roles(ctx, roles)
+    leads = [p for p in people if p.role_names & incidents.TRIAGE_ROLES]
+    others = [p for p in people if not p.role_names & incidents.TRIAGE_ROLES]
+    text = alert_text(ctx, incident)
+    acknowledge = Button("Acknowledge", "breach.acknowledge", str(incident.id), "primary")
+    triage = Button("Open triage", "breach.triage", str(incident.id))
+    key = incidents.subject(incident)
+    # Two windows of one "alert" key: leads also get the triage button, others only acknowledge.
+    ctx.notify(
+        leads,
+        Notice(text, (acknowledge, triage)),
+        key=LedgerKey(key, "alert", "triage"),
+        urgent=True,
+    )
+    ctx.notify(
+        others, Notice(text, (acknowledge,)), key=LedgerKey(key, "alert", "support"), urgent=True
+    )
+    incidents.record_event(
+        ctx, incident, "alerted", roles=sorted(set(roles)), recipients=len(people)
+    )
+    return alerted_labels(roles)
+
+
+def alert_text(ctx: Context, incident: Incident) -> str:
+    return msg.ALERT.format(
+        number=incident.number,
+        what=incidents.what(incident),
+        special=incidents.yes_no(incident.special_data),
+        child=incidents.yes_no(incident.child_at_risk),
+        deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
+    ) + (msg.ALERT_NEEDS_ACK if incident.acknowledged_at is None else "")
+
+
+def alerted_labels(roles: list[str]) -> list[str]:
+    names = {
+        "dpo": "the DPO",
+        "headteacher": "the Headteacher",
+        "it_lead": "the IT lead",
+        "dsl": "the DSL",
+        "deputy_dsl": "the deputy DSLs",
+    }
+    return [names[r] for r in dict.fromkeys(roles)]
+
+
+def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | None:
+    raw = answers.get("declaration_id") or state.get("declaration_id")
+    if not raw:
+        return None
+    declaration = ctx.session.get(OffsiteDeclaration, int(raw))
+    if declaration is None or declaration.school_id != ctx.school.id:
+        raise FormErrors({"declaration_id": "Choose one of your declarations, or leave it blank."})
+    return declaration.id
+
+
+# --- step two: when, where and what was done --------------------------------------------------
+
+
+def details_form(ctx: Context, incident: Incident, alerted: list[str] | None = None) -> Form:
+    """Step two; its notice shows the 999 guidance at once when a child may be at risk."""
+    alerted = alerted or alerted_for(incident)
+    return Form(
+        id=STEP_DETAILS,
+        title="Report a breach (2 of 2)",
+        intro=msg.DETAILS_INTRO.format(number=incident.number, alerted=_and(alerted)),
+        notice=msg.CHILD_RISK_GUIDANCE if incidents.child_may_be_at_risk(incident) else None,
+        fields=(
+            forms.datetime_field(
+                "occurred_at", "When did it happen? Leave blank if you don't know.", required=False
+            ),
+            forms.datetime_field(
+                "discovered_at",
+                "When was it discovered?",
+                initial=ctx.local(ctx.now).replace(second=0, microsecond=0, tzinfo=None),
+            ),
+            forms.single("location", "Where did it happen?", msg.LOCATIONS),
+            forms.long_text("description", "Briefly, what happened?", max_length=1000),
+            forms.long_text(
+                "actions_taken",
+                "What has been done already (e.g. asked for the email to be deleted)?",
+                required=False,
+                max_length=1000,
+            ),
+            forms.text(
+                "police_ref",
+                "Police crime reference, if reported to the police",
+                required=False,
+                screen=False,
+                max_length=64,
+            ),
+        ),
+        submit="Send details",
+        state={"incident_id": incident.id},
+    )
+
+
+def details_form_for(ctx: Context, state: State) -> Form:
+    return details_form(ctx, _own_incident(ctx, state))
+
+
+def report_details(ctx: Context, answers: Answers, state: State) -> Reply:
+    """Add the second step's answers; the reporter is thanked with what happens next."""
+    incident = _own_incident(ctx, state)
+    errors = {}
+    latest = ctx.now.timestamp() + FUTURE_SLACK_MINUTES * 60
+    discovered, occurred = answers["discovered_at"], answers.get("occurred_at")
+    if discovered.timestamp() > latest:
+        errors["discovered_at"] = "This time is in the future."
+    if occurred is not None and occurred > discovered:
+        errors["occurred_at"] = "This is after it was discovered."
+    if errors:
+        raise FormErrors(errors)
+    first_time = incident.discovered_at is None
+    incident.occurred_at = occurred
+    incident.discovered_at = discovered
+    incident.location = answers["location"]
+    incident.description = answers["description"]
+    incident.actions_taken = answers.get("actions_taken")
+    incident.police_ref = answers.get("police_ref")
+    incidents.record_event(
+        ctx,
+        incident,
+        "details_added",
+        location=incident.location,
+        occurred_known=occurred is not None,
+        police_ref=bool(incident.police_ref),
+        again=not first_time,
+    )
+    return thanks(ctx, incident)
+
+
+def thanks(ctx: Context, incident: Incident) -> Say:
+    text = msg.THANKS.format(
+        number=incident.number,
+        reported=ctx.when(incident.reported_at),
+        alerted=_and(alerted_for(incident)),
+        deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
+    )
+    if incidents.child_may_be_at_risk(incident):
+        text = msg.CHILD_RISK_GUIDANCE + "\n\n" + text
+    return Say(text, title=f"Breach #{incident.number}")
+
+
+def alerted_for(incident: Incident) -> list[str]:
+    roles = list(incidents.ALERT_ROLES)
+    if incidents.needs_safeguarding_leads(incident):
+        roles += incidents.SAFEGUARDING_ROLES
+    return alerted_labels(roles)
+
+
+def _own_incident(ctx: Context, state: State) -> Incident:
+    incident = incidents.find(ctx, state.get("incident_id", ""))
+    if incident.reporter_id != ctx.person.id:
+        raise UserError(msg.NOT_FOUND)
+    return incident
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- links to off-site declarations -----------------------------------------------------------
+
+
+def open_declarations(ctx: Context, include_id: Any = None) -> list[OffsiteDeclaration]:
+    """The reporter's records still off site (and the one the report came from)."""
+    query = select(OffsiteDeclaration).where(
+        OffsiteDeclaration.school_id == ctx.school.id,
+        OffsiteDeclaration.person_id == ctx.person.id,
+        OffsiteDeclaration.status.in_(["out", "lost"]),
+    )
+    found = {d.id: d for d in ctx.session.scalars(query.order_by(OffsiteDeclaration.id))}
+    if include_id and int(include_id) not in found:
+        extra = ctx.session.get(OffsiteDeclaration, int(include_id))
+        if extra is not None and extra.school_id == ctx.school.id:
+            found[extra.id] = extra
+    return list(found.values())
+
+
+def declaration_label(ctx: Context, declaration: OffsiteDeclaration) -> str:
+    kinds = ", ".join(msg.label(msg.CATEGORIES, i.category) for i in declaration.items)
+    return f"Taken {ctx.when(declaration.taken_at)}: {kinds or 'records'}"
+
+
+def prefill_from(declaration: OffsiteDeclaration) -> dict[str, Any]:
+    """Step-one answers a declaration already gives: media, tag, encryption, records, people."""
+    fmt = (declaration.format or "").lower()
+    media = "paper" if "paper" in fmt else "online" if "cloud" in fmt else "device"
+    encrypted = {"yes": "yes", "no": "no"}.get(declaration.encryption_confirmed, "unknown")
+    values: dict[str, Any] = {
+        "declaration_id": str(declaration.id),
+        "media": media,
+        "encrypted": "not_applicable" if media == "paper" else encrypted,
+        "categories": [i.category for i in declaration.items if i.category in msg.CATEGORIES],
+    }
+    if declaration.asset_tag:
+        values["asset_tag"] = declaration.asset_tag
+    band = _band(declaration.people_band)
+    if band:
+        values["people_band"] = band
+    if {"safeguarding", "send"} & set(values["categories"]):
+        values["special_data"] = "yes"
+    return values
+
+
+def _band(value: str | None) -> str | None:
+    """The breach band for an off-site people band ("2–10", "year group" and the like)."""
+    text = (value or "").strip().lower().replace("–", "-").replace(" ", "_").replace("_to_", "-")
+    aliases = {"one": "1", "2_10": "2-10", "year": "year_group", "school": "whole_school"}
+    text = aliases.get(text, text)
+    return text if text in msg.PEOPLE_BANDS else None
+
+
+def reporter_of(ctx: Context, incident: Incident) -> Person:
+    return ctx.session.get_one(Person, incident.reporter_id)
+
+
+FORMS = {
+    STEP_WHAT: FlowForm(build=what_form, submit=report_what),
+    STEP_DETAILS: FlowForm(build=details_form_for, submit=report_details),
+}

@@ -1,0 +1,378 @@
+"""What the leads do with a report: acknowledge the alert, open the details, and triage.
+
+Details and triage are for the DPO, SIRO (Headteacher) and DSL only; ``access.require`` audits
+every refusal, and every opening of the details is audited with who looked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from handlers import breach_incidents as incidents
+from handlers import breach_messages as msg
+from handlers import forms
+from handlers.access import require
+from handlers.context import Context
+from handlers.flow import Answers, FlowForm, State
+from handlers.forms import Form, FormErrors
+from handlers.replies import Ask, Button, Reply, Say
+from storage.models import Incident, Person
+
+FORM_ID = "breach.triage"
+
+# Triage answers stored as they are (the form's field name is the incident's column name).
+PLAIN_FIELDS = (
+    "classification",
+    "cia",
+    "risk",
+    "risk_reasoning",
+    "record_count",
+    "subject_count",
+    "ico_rationale",
+    "ico_notified_at",
+    "ico_case_ref",
+    "delay_reason",
+    "subjects_rationale",
+    "art34_exception",
+    "subjects_method",
+    "subjects_told_at",
+    "other_bodies",
+    "containment",
+    "lessons_learned",
+)
+FREE_TEXT = frozenset(
+    {
+        "risk_reasoning",
+        "ico_rationale",
+        "ico_case_ref",
+        "delay_reason",
+        "subjects_rationale",
+        "containment",
+        "lessons_learned",
+    }
+)
+
+
+# --- acknowledgement --------------------------------------------------------------------------
+
+
+def acknowledge(ctx: Context, value: str) -> Reply:
+    """Record who acknowledged the alert and when; this stops further escalation."""
+    incident = incidents.find(ctx, value)
+    require(ctx, "breach.acknowledge", incidents.subject(incident))
+    if incident.acknowledged_at is not None:
+        who = ctx.session.get_one(Person, incident.acknowledged_by_id)
+        return Say(
+            msg.ALREADY_ACKNOWLEDGED.format(
+                number=incident.number, who=who.display_name, at=ctx.when(incident.acknowledged_at)
+            )
+        )
+    incident.acknowledged_at = ctx.now
+    incident.acknowledged_by_id = ctx.person.id
+    minutes = int((ctx.now - incident.reported_at).total_seconds() // 60)
+    incidents.record_event(ctx, incident, "acknowledged", minutes_after_report=minutes)
+    buttons: tuple[Button, ...] = ()
+    if ctx.person.role_names & incidents.TRIAGE_ROLES:
+        buttons = (Button("Open triage", "breach.triage", str(incident.id), "primary"),)
+    return Say(
+        msg.ACKNOWLEDGED.format(
+            number=incident.number,
+            at=ctx.when(ctx.now),
+            deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
+        ),
+        buttons,
+    )
+
+
+# --- the details view -------------------------------------------------------------------------
+
+
+def details(ctx: Context, value: str) -> Reply:
+    """The whole report and its timeline, for the DPO, SIRO and DSL; each look is audited."""
+    incident = incidents.find(ctx, value)
+    return show_details(ctx, incident)
+
+
+def show_details(ctx: Context, incident: Incident) -> Reply:
+    require(ctx, "breach.details", incidents.subject(incident))
+    incidents.record_event(ctx, incident, "details_viewed")
+    return Say(
+        details_text(ctx, incident),
+        (Button("Open triage", "breach.triage", str(incident.id), "primary"),),
+        title=f"Breach #{incident.number}",
+    )
+
+
+def details_text(ctx: Context, incident: Incident) -> str:
+    reporter = ctx.session.get_one(Person, incident.reporter_id)
+    deadline = incidents.ico_deadline(incident, ctx.settings)
+    lines = [
+        f"*Breach #{incident.number}* · {msg.label(msg.KINDS, incident.kind)} · "
+        f"status {incident.status}",
+        f"Reported {ctx.when(incident.reported_at)} by {reporter.display_name} · "
+        f"ICO deadline {ctx.when(deadline)}",
+        f"Involved: {msg.label(msg.MEDIA, incident.media)}"
+        + (f" (asset {incident.asset_tag})" if incident.asset_tag else "")
+        + f" · encrypted: {msg.label(msg.ENCRYPTED, incident.encrypted)}",
+        "Records: " + ", ".join(msg.label(msg.CATEGORIES, c) for c in incident.categories),
+        f"Safeguarding/SEND/medical data: {incidents.yes_no(incident.special_data)} · "
+        f"child at immediate risk: {incidents.yes_no(incident.child_at_risk)}",
+        f"People: {msg.label(msg.PEOPLE_BANDS, incident.people_band)} · "
+        + ", ".join(msg.label(msg.SUBJECT_TYPES, s) for s in incident.subject_types),
+    ]
+    if incident.discovered_at is None:
+        lines.append("The reporter has not added when, where and what happened yet.")
+    else:
+        happened = ctx.when(incident.occurred_at) if incident.occurred_at else "not known"
+        lines += [
+            f"Happened: {happened} · discovered {ctx.when(incident.discovered_at)} · "
+            f"where: {msg.label(msg.LOCATIONS, incident.location)}",
+            f"What happened: {incident.description or ''}",
+            f"Already done: {incident.actions_taken or 'nothing recorded'}"
+            + (f" · police reference {incident.police_ref}" if incident.police_ref else ""),
+        ]
+    if incident.acknowledged_at:
+        who = ctx.session.get_one(Person, incident.acknowledged_by_id)
+        lines.append(f"Acknowledged by {who.display_name} at {ctx.when(incident.acknowledged_at)}")
+    if incident.classification:
+        lines.append(
+            f"Triage: {msg.label(msg.CLASSIFICATIONS, incident.classification)} · risk "
+            f"{msg.label(msg.RISKS, incident.risk) or 'not assessed'} · ICO: "
+            f"{msg.label(msg.ICO_DECISIONS, incident.ico_decision or 'undecided')}"
+        )
+    lines.append("Timeline:")
+    for event in incident.events:
+        if event.kind == "details_viewed":
+            continue
+        actor = ctx.session.get(Person, event.actor_id) if event.actor_id else None
+        lines.append(
+            f"• {ctx.when(event.at)} {msg.EVENT_LABELS.get(event.kind, event.kind)}"
+            + (f" ({actor.display_name})" if actor else "")
+        )
+    return "\n".join(lines)
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+
+def open_triage(ctx: Context, value: str) -> Reply:
+    incident = incidents.find(ctx, value)
+    return triage_for(ctx, incident)
+
+
+def triage_for(ctx: Context, incident: Incident) -> Reply:
+    require(ctx, "breach.triage", incidents.subject(incident))
+    if incident.status == "closed":
+        return Say(msg.CLOSED_ALREADY.format(number=incident.number))
+    incidents.record_event(ctx, incident, "details_viewed", via="triage")
+    return Ask(triage_form(ctx, incident))
+
+
+def triage_form(ctx: Context, incident: Incident) -> Form:
+    """The DPO/SIRO/DSL decisions, pre-filled with what is already recorded."""
+    deadline = incidents.ico_deadline(incident, ctx.settings)
+    state = "passed" if ctx.now > deadline else f"{_hours(deadline - ctx.now)} left"
+    fields = (
+        forms.single("classification", "Is it a personal data breach?", msg.CLASSIFICATIONS),
+        forms.multi("cia", "Type of breach", msg.CIA, required=False),
+        forms.single("risk", "Risk to the people affected", msg.RISKS, required=False),
+        forms.long_text("risk_reasoning", "Why this level of risk?", required=False),
+        forms.single("record_count", "About how many records?", msg.COUNT_BANDS, required=False),
+        forms.single(
+            "subject_count",
+            "About how many people (data subjects)?",
+            msg.COUNT_BANDS,
+            required=False,
+        ),
+        forms.single("ico_decision", "Report to the ICO?", msg.ICO_DECISIONS),
+        forms.long_text("ico_rationale", "Reason for the ICO decision", required=False),
+        forms.datetime_field("ico_notified_at", "When was the ICO told?", required=False),
+        forms.text(
+            "ico_case_ref", "ICO case reference", required=False, screen=False, max_length=64
+        ),
+        forms.long_text(
+            "delay_reason",
+            "Reason for any delay beyond 72 hours",
+            required=False,
+            help="Needed when the decision comes after the deadline. " + msg.NO_NAMES,
+        ),
+        forms.single("subjects_decision", "Tell the people affected?", msg.SUBJECT_DECISIONS),
+        forms.single(
+            "art34_exception",
+            "If not telling them: which exception applies?",
+            msg.ART34_EXCEPTIONS,
+            required=False,
+        ),
+        forms.long_text("subjects_rationale", "Reason for that decision", required=False),
+        forms.single("subjects_method", "How are they told?", msg.SUBJECT_METHODS, required=False),
+        forms.date_field("subjects_told_at", "When were they told?", required=False),
+        forms.multi("other_bodies", "Who else has been told?", msg.OTHER_BODIES, required=False),
+        forms.long_text("containment", "Containment and recovery actions", required=False),
+        forms.long_text("lessons_learned", "Lessons learned", required=False),
+        forms.yes_no("close", "Close the incident now?", initial=False),
+    )
+    form = Form(
+        id=FORM_ID,
+        title=f"Triage Breach #{incident.number}",
+        intro=msg.TRIAGE_INTRO.format(
+            number=incident.number,
+            what=incidents.what(incident),
+            reported=ctx.when(incident.reported_at),
+            deadline=ctx.when(deadline),
+            deadline_state=state,
+        ),
+        fields=fields,
+        submit="Save",
+        state={"incident_id": incident.id},
+    )
+    return form.prefilled(_current_values(ctx, incident))
+
+
+def _current_values(ctx: Context, incident: Incident) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "classification": incident.classification or "investigating",
+        "ico_decision": incident.ico_decision or "undecided",
+        "subjects_decision": incident.subjects_decision or "undecided",
+    }
+    for name in PLAIN_FIELDS:
+        value = getattr(incident, name)
+        if value in (None, []):
+            continue
+        if name == "subjects_told_at":
+            value = ctx.local(value).date()
+        elif isinstance(value, datetime):
+            value = ctx.local(value).replace(tzinfo=None)
+        values[name] = value
+    return values
+
+
+def triage_form_for(ctx: Context, state: State) -> Form:
+    incident = incidents.find(ctx, state.get("incident_id", ""))
+    require(ctx, "breach.triage", incidents.subject(incident))
+    return triage_form(ctx, incident)
+
+
+def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
+    """Check the decisions hang together, store them and put each change on the timeline."""
+    incident = incidents.find(ctx, state.get("incident_id", ""))
+    require(ctx, "breach.triage", incidents.subject(incident))
+    if incident.status == "closed":
+        return Say(msg.CLOSED_ALREADY.format(number=incident.number))
+    _check(ctx, incident, answers)
+    changed = []
+    for name in PLAIN_FIELDS:
+        value = answers.get(name)
+        if isinstance(value, list) and not value:
+            value = []
+        if name == "subjects_told_at" and value is not None:
+            # A day is enough here; stored as noon London time on that day.
+            value = datetime.combine(answers[name], time(12, 0), tzinfo=ctx.tz)
+        if getattr(incident, name) != value:
+            setattr(incident, name, value)
+            changed.append(name)
+    _decide(ctx, incident, answers, changed)
+    if changed:
+        incidents.record_event(
+            ctx,
+            incident,
+            "triaged",
+            fields=sorted(changed),
+            classification=incident.classification,
+            risk=incident.risk,
+        )
+    if answers.get("close"):
+        incident.status = "closed"
+        incident.closed_at = ctx.now
+        incident.closed_by_id = ctx.person.id
+        changed.append("status")
+        incidents.record_event(ctx, incident, "closed", classification=incident.classification)
+    if not changed:
+        return Say(msg.NOTHING_CHANGED.format(number=incident.number))
+    labels = [n.replace("_", " ") for n in changed]
+    return Say(
+        msg.TRIAGED.format(number=incident.number, changes=", ".join(labels)),
+        (Button("Open details", "breach.details", str(incident.id)),),
+    )
+
+
+def _decide(ctx: Context, incident: Incident, answers: Answers, changed: list[str]) -> None:
+    """Record the ICO and data-subject decisions, each as its own timeline event."""
+    deadline = incidents.ico_deadline(incident, ctx.settings)
+    decision = answers["ico_decision"]
+    stored = None if decision == "undecided" else decision
+    if stored != incident.ico_decision:
+        incident.ico_decision = stored
+        changed.append("ico_decision")
+        if stored is not None:
+            first = incident.ico_decided_at is None
+            if first:
+                incident.ico_decided_at = ctx.now
+            incidents.record_event(
+                ctx,
+                incident,
+                "ico_decided",
+                decision=stored,
+                first=first,
+                late=ctx.now > deadline,
+                hours_after_report=round(
+                    (ctx.now - incident.reported_at).total_seconds() / 3600, 1
+                ),
+            )
+    subjects = answers["subjects_decision"]
+    stored = None if subjects == "undecided" else subjects
+    if stored != incident.subjects_decision:
+        incident.subjects_decision = stored
+        changed.append("subjects_decision")
+        if stored is not None:
+            incidents.record_event(
+                ctx,
+                incident,
+                "subjects_decided",
+                decision=stored,
+                exception=incident.art34_exception,
+            )
+
+
+def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
+    errors: dict[str, str] = {}
+    deadline = incidents.ico_deadline(incident, ctx.settings)
+    deciding = answers["ico_decision"] != "undecided"
+    if answers.get("risk") and not answers.get("risk_reasoning"):
+        errors["risk_reasoning"] = msg.RISK_REASONING_NEEDED
+    if deciding and not answers.get("ico_rationale"):
+        errors["ico_rationale"] = msg.RATIONALE_NEEDED
+    decided_at = incident.ico_decided_at or (ctx.now if deciding else None)
+    notified = answers.get("ico_notified_at")
+    late = (decided_at is not None and decided_at > deadline) or (
+        notified is not None and notified > deadline
+    )
+    if late and not answers.get("delay_reason"):
+        errors["delay_reason"] = msg.DELAY_REASON_NEEDED.format(deadline=ctx.when(deadline))
+    if notified is not None and notified > ctx.now:
+        errors["ico_notified_at"] = msg.NOTIFIED_IN_FUTURE
+    if answers.get("subjects_told_at") and answers["subjects_told_at"] > ctx.local(ctx.now).date():
+        errors["subjects_told_at"] = msg.NOTIFIED_IN_FUTURE
+    subjects = answers["subjects_decision"]
+    if (
+        subjects == "not_tell"
+        and answers.get("risk") == "high"
+        and not answers.get("art34_exception")
+    ):
+        errors["art34_exception"] = msg.EXCEPTION_NEEDED
+    if subjects != "undecided" and not answers.get("subjects_rationale"):
+        errors["subjects_rationale"] = msg.RATIONALE_NEEDED
+    if subjects == "tell" and not answers.get("subjects_method"):
+        errors["subjects_method"] = msg.METHOD_NEEDED
+    if answers.get("close") and (answers["classification"] == "investigating" or not deciding):
+        errors["close"] = msg.CLOSE_NEEDS
+    if errors:
+        raise FormErrors(errors)
+
+
+def _hours(delta: Any) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+FORMS = {FORM_ID: FlowForm(build=triage_form_for, submit=save_triage)}
