@@ -22,7 +22,7 @@ from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Button, Notice, Reply, Say
-from storage.models import Incident, OffsiteDeclaration, Person
+from storage.models import Incident, OffsiteDeclaration
 from storage.outbox import LedgerKey
 
 STEP_WHAT = "breach.report"
@@ -329,16 +329,23 @@ def declaration_label(ctx: Context, declaration: OffsiteDeclaration) -> str:
 def prefill_from(declaration: OffsiteDeclaration) -> dict[str, Any]:
     """Step-one answers a declaration already gives: media, tag, encryption, records, people."""
     fmt = (declaration.format or "").lower()
-    media = "paper" if "paper" in fmt else "online" if "cloud" in fmt else "device"
+    if "paper" in fmt:
+        media = "paper"
+    elif "remote" in fmt or "cloud" in fmt:
+        media = "online"
+    else:
+        media = "device"
     encrypted = {"yes": "yes", "no": "no"}.get(declaration.encryption_confirmed, "unknown")
     values: dict[str, Any] = {
         "declaration_id": str(declaration.id),
         "media": media,
-        "encrypted": "not_applicable" if media == "paper" else encrypted,
+        "encrypted": "not_applicable" if media in ("paper", "online") else encrypted,
         "categories": [i.category for i in declaration.items if i.category in msg.CATEGORIES],
     }
     if declaration.asset_tag:
         values["asset_tag"] = declaration.asset_tag
+    elif "personal" in fmt:
+        values["asset_tag"] = "personal"
     band = _band(declaration.people_band)
     if band:
         values["people_band"] = band
@@ -353,10 +360,6 @@ def _band(value: str | None) -> str | None:
     aliases = {"one": "1", "2_10": "2-10", "year": "year_group", "school": "whole_school"}
     text = aliases.get(text, text)
     return text if text in msg.PEOPLE_BANDS else None
-
-
-def reporter_of(ctx: Context, incident: Incident) -> Person:
-    return ctx.session.get_one(Person, incident.reporter_id)
 
 
 FORMS = {

@@ -1,0 +1,299 @@
+"""The staff part of a breach report: T0, the alerts, the child-risk guidance and bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import breach, routes
+from handlers.context import Context
+from handlers.replies import Ask, Invalid, Say
+from storage.database import transaction
+from storage.models import (
+    AuditEvent,
+    Incident,
+    IncidentEvent,
+    LedgerEntry,
+    OffsiteDeclaration,
+    OffsiteItem,
+    School,
+)
+from tests.conftest import london
+from tests.handlers.breach_steps import (
+    DETAILS,
+    LOST_LAPTOP,
+    LOST_SAFEGUARDING_PAPER,
+    act,
+    incident,
+    outbox,
+    recipients,
+    report,
+    text_of,
+)
+
+LEADS = {"dpo@example.org", "head@example.org", "it@example.org"}
+
+
+def test_breach_opens_the_first_step_with_every_staff_question(factory, clock, school):
+    reply = act(factory, clock, school, "teacher@example.org", routes.command("breach"))
+    assert isinstance(reply, Ask)
+    names = [f.name for f in reply.form.fields]
+    assert names == [
+        "kind",
+        "media",
+        "asset_tag",
+        "encrypted",
+        "categories",
+        "special_data",
+        "people_band",
+        "subject_types",
+        "child_at_risk",
+    ]
+    assert "names" in reply.form.intro
+    assert set(reply.form.field("kind").choices[i].value for i in range(8)) == {
+        "lost",
+        "stolen",
+        "wrong_recipient",
+        "seen_unauthorised",
+        "unauthorised_access",
+        "deleted_damaged",
+        "cyber",
+        "other",
+    }
+
+
+def test_the_first_step_stores_the_incident_and_starts_the_clock(factory, clock, school, staff):
+    step, _ = report(factory, clock, school)
+    found = incident(factory)
+    assert found.reported_at == clock()
+    assert found.reporter_id == staff.id
+    assert found.kind == "lost" and found.media == "device" and found.encrypted == "yes"
+    assert found.cia == ["confidentiality", "availability"]
+    assert "Breach #1 is recorded" in step.form.intro
+    assert step.form.notice is None  # nobody said a child may be at risk
+
+
+def test_a_report_abandoned_after_the_first_step_is_kept_and_alerted(factory, clock, school):
+    act(
+        factory,
+        clock,
+        school,
+        "teacher@example.org",
+        routes.submit("breach.report", LOST_LAPTOP, {}),
+    )
+    found = incident(factory)
+    assert found.discovered_at is None and found.location is None
+    assert recipients(factory, "Breach #1") == LEADS
+
+
+def test_lost_encrypted_laptop_alerts_dpo_head_and_it_lead_but_not_the_dsl(factory, clock, school):
+    report(factory, clock, school)
+    sent = outbox(factory)
+    assert {email for email, _, _ in sent} == LEADS
+    assert all(urgent for _, _, urgent in sent)
+    text = sent[0][1]["text"]
+    assert text.startswith(
+        "Breach #1 · lost device · safeguarding/SEND/medical data: no · child at risk: no · "
+        "ICO deadline Fri 27 Nov 10:00"
+    )
+
+
+def test_alerts_carry_acknowledge_and_triage_buttons_but_no_personal_data(factory, clock, school):
+    report(factory, clock, school)
+    by_person = {email: payload for email, payload, _ in outbox(factory)}
+    found = incident(factory)
+    dpo_buttons = [
+        (b["label"], b["action"], b["value"]) for b in by_person["dpo@example.org"]["buttons"]
+    ]
+    assert dpo_buttons == [
+        ("Acknowledge", "breach.acknowledge", str(found.id)),
+        ("Open triage", "breach.triage", str(found.id)),
+    ]
+    it_buttons = [b["action"] for b in by_person["it@example.org"]["buttons"]]
+    assert it_buttons == ["breach.acknowledge"]
+    for payload in by_person.values():
+        for private in ("LT-0042", "train", "Alex", "teacher@", "lost property"):
+            assert private not in payload["text"]
+
+
+def test_safeguarding_paper_with_a_child_at_risk_alerts_dsl_and_deputies_and_shows_999(
+    factory, clock, school
+):
+    step, done = report(factory, clock, school, what=LOST_SAFEGUARDING_PAPER)
+    assert recipients(factory, "Breach #1") == LEADS | {"dsl@example.org", "deputy@example.org"}
+    assert step.form.notice is not None and "call 999" in step.form.notice
+    assert "children's social care" in step.form.notice
+    assert "the DSL and the deputy DSLs" in step.form.intro
+    text = text_of(done)
+    assert "call 999" in text and "Breach #1" in text
+    dsl_alert = next(p for e, p, _ in outbox(factory) if e == "dsl@example.org")
+    assert "safeguarding/SEND/medical data: yes · child at risk: yes" in dsl_alert["text"]
+    assert [b["action"] for b in dsl_alert["buttons"]] == ["breach.acknowledge", "breach.triage"]
+
+
+def test_unsure_about_sensitive_data_tells_the_dsl_too(factory, clock, school):
+    report(factory, clock, school, what={**LOST_LAPTOP, "special_data": "unsure"})
+    assert "dsl@example.org" in recipients(factory, "Breach #1")
+
+
+def test_the_second_step_completes_the_report_and_thanks_with_what_happens_next(
+    factory, clock, school
+):
+    _, done = report(factory, clock, school)
+    text = text_of(done)
+    assert "Thank you. *Breach #1* is recorded (reported Tue 24 Nov 10:00)" in text
+    assert "The DPO decides by *Fri 27 Nov 10:00*" in text
+    assert "999" not in text
+    found = incident(factory)
+    assert found.location == "transport"
+    assert found.discovered_at == london(2026, 11, 24, 9, 45)
+    assert found.description == "Left a bag on the train home."
+    kinds = [e.kind for e in found.events]
+    assert kinds == ["reported", "alerted", "details_added"]
+
+
+def test_the_ico_deadline_counts_weekend_hours_and_shows_london_time(factory, clock, school):
+    clock.set(london(2026, 11, 27, 16, 30))  # a Friday afternoon
+    report(factory, clock, school)
+    assert "ICO deadline Mon 30 Nov 16:30" in outbox(factory)[0][1]["text"]
+
+
+def test_bad_answers_are_shown_next_to_their_fields_and_nothing_is_stored(factory, clock, school):
+    reply = act(
+        factory,
+        clock,
+        school,
+        "teacher@example.org",
+        routes.submit("breach.report", {**LOST_LAPTOP, "kind": "", "categories": ["nuclear"]}, {}),
+    )
+    assert isinstance(reply, Invalid)
+    assert set(reply.errors) == {"kind", "categories"}
+    with factory() as session:
+        assert session.scalars(select(Incident)).all() == []
+        assert session.scalars(select(LedgerEntry)).all() == []
+
+
+def test_personal_data_in_the_description_is_refused_and_not_stored(factory, clock, school):
+    step, done = report(
+        factory, clock, school, details={**DETAILS, "description": "Email from jo@example.org"}
+    )
+    assert isinstance(done, Invalid)
+    assert "email address" in done.errors["description"]
+    assert incident(factory).description is None
+    again = act(
+        factory,
+        clock,
+        school,
+        "teacher@example.org",
+        routes.submit(step.form.id, DETAILS, dict(step.form.state)),
+    )
+    assert "Thank you" in text_of(again)
+
+
+def test_times_in_the_future_or_out_of_order_are_refused(factory, clock, school):
+    _, done = report(
+        factory,
+        clock,
+        school,
+        details={**DETAILS, "discovered_at": "2026-11-24 12:00", "occurred_at": "2026-11-24 13:00"},
+    )
+    assert isinstance(done, Invalid)
+    assert set(done.errors) == {"discovered_at", "occurred_at"}
+
+
+def test_only_the_reporter_can_add_the_details(factory, clock, school):
+    step = act(
+        factory,
+        clock,
+        school,
+        "teacher@example.org",
+        routes.submit("breach.report", LOST_LAPTOP, {}),
+    )
+    assert isinstance(step, Ask)
+    reply = act(
+        factory,
+        clock,
+        school,
+        "ta@example.org",
+        routes.submit(step.form.id, DETAILS, step.form.state),
+    )
+    assert isinstance(reply, Say) and "no breach report with that reference" in reply.text
+    assert incident(factory).description is None
+
+
+def test_numbers_count_up_per_school(factory, clock, school):
+    report(factory, clock, school)
+    clock.advance(minutes=5)
+    report(factory, clock, school, email="ta@example.org")
+    assert incident(factory, 2).reported_at == clock()
+    with factory() as session:
+        audits = session.scalars(
+            select(AuditEvent.subject).where(AuditEvent.action == "breach.reported")
+        ).all()
+    assert len(audits) == 2
+
+
+def test_staff_see_only_their_own_reports(factory, clock, school):
+    report(factory, clock, school)
+    report(factory, clock, school, email="ta@example.org")
+    mine = text_of(
+        act(factory, clock, school, "teacher@example.org", routes.command("breach", "list"))
+    )
+    assert "Breach #1" in mine and "Breach #2" not in mine
+    theirs = text_of(
+        act(factory, clock, school, "ta@example.org", routes.command("breach", "list"))
+    )
+    assert "Breach #2" in theirs and "Breach #1" not in theirs
+    none = text_of(
+        act(factory, clock, school, "senco@example.org", routes.command("breach", "list"))
+    )
+    assert "haven't reported any" in none
+
+
+def test_the_start_button_opens_the_same_report(factory, clock, school):
+    reply = act(factory, clock, school, "teacher@example.org", routes.press("breach.start", ""))
+    assert isinstance(reply, Ask) and reply.form.id == "breach.report"
+
+
+def test_start_report_is_prefilled_from_an_offsite_declaration(factory, clock, school, staff):
+    with transaction(factory) as session:
+        declaration = OffsiteDeclaration(
+            school_id=school.id,
+            person_id=staff.id,
+            tier=3,
+            format="school_laptop",
+            asset_tag="LT-0099",
+            encryption_confirmed="yes",
+            people_band="class",
+            purpose="marking",
+            taken_at=clock() - timedelta(days=1),
+            expected_return=clock().date(),
+            status="out",
+            created_at=clock() - timedelta(days=1),
+            items=[OffsiteItem(category="send"), OffsiteItem(category="marking")],
+        )
+        session.add(declaration)
+        session.flush()
+        ctx = Context(session, session.get_one(School, school.id), session.merge(staff), clock)
+        reply = breach.start_report(ctx, declaration)
+        declaration_id = declaration.id
+    assert isinstance(reply, Ask)
+    initial = {f.name: f.initial for f in reply.form.fields}
+    assert initial["declaration_id"] == str(declaration_id)
+    assert initial["media"] == "device"
+    assert initial["asset_tag"] == "LT-0099"
+    assert initial["encrypted"] == "yes"
+    assert initial["categories"] == ["send", "marking"]
+    assert initial["people_band"] == "class"
+    assert initial["special_data"] == "yes"
+    assert reply.form.state == {"declaration_id": declaration_id}
+
+    answers = {**LOST_LAPTOP, "declaration_id": str(declaration_id)}
+    act(factory, clock, school, "teacher@example.org", routes.submit("breach.report", answers, {}))
+    assert incident(factory).declaration_id == declaration_id
+    with factory() as session:
+        reported = session.scalars(
+            select(IncidentEvent).where(IncidentEvent.kind == "reported")
+        ).one()
+    assert reported.details["declaration_id"] == declaration_id

@@ -1,0 +1,275 @@
+"""Acknowledging alerts, opening details and the DPO's triage decisions, with their audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers import routes
+from handlers.replies import Ask, Invalid, Say
+from storage import audit
+from storage.models import AuditEvent
+from tests.handlers.breach_steps import NOT_REPORTABLE, act, incident, report, text_of
+
+
+def triage(factory, clock, school, email: str, answers: dict[str, Any]):
+    found = incident(factory)
+    return act(
+        factory,
+        clock,
+        school,
+        email,
+        routes.submit("breach.triage", answers, {"incident_id": found.id}),
+    )
+
+
+def actions(factory) -> list[tuple[str, int | None, dict[str, Any]]]:
+    with factory() as session:
+        return [
+            (e.action, e.actor_id, e.details)
+            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+        ]
+
+
+def test_acknowledging_records_who_and_when_and_a_second_press_says_so(factory, clock, school, dpo):
+    report(factory, clock, school)
+    found = incident(factory)
+    clock.advance(minutes=12)
+    reply = act(
+        factory, clock, school, "dpo@example.org", routes.press("breach.acknowledge", str(found.id))
+    )
+    assert "you acknowledged Breach #1 at Tue 24 Nov 10:12" in text_of(reply)
+    assert [b.action for b in reply.buttons] == ["breach.triage"]
+    found = incident(factory)
+    assert found.acknowledged_by_id == dpo.id and found.acknowledged_at == clock()
+    assert found.events[-1].kind == "acknowledged"
+    assert ("breach.acknowledged", dpo.id, {"number": 1, "minutes_after_report": 12}) in actions(
+        factory
+    )
+
+    again = act(
+        factory, clock, school, "it@example.org", routes.press("breach.acknowledge", str(found.id))
+    )
+    assert "already acknowledged by Morgan Privacy at Tue 24 Nov 10:12" in text_of(again)
+    assert incident(factory).acknowledged_by_id == dpo.id
+
+
+def test_staff_without_a_role_cannot_acknowledge_and_the_attempt_is_audited(
+    factory, clock, school, staff
+):
+    report(factory, clock, school)
+    found = incident(factory)
+    reply = act(
+        factory, clock, school, "ta@example.org", routes.press("breach.acknowledge", str(found.id))
+    )
+    assert "only the" in text_of(reply) and "recorded" in text_of(reply)
+    assert incident(factory).acknowledged_at is None
+    refused = [a for a in actions(factory) if a[0] == "access.refused"]
+    assert refused and refused[0][2] == {"permission": "breach.acknowledge"}
+
+
+def test_details_are_refused_to_staff_and_the_attempt_is_audited(factory, clock, school, staff):
+    report(factory, clock, school)
+    found = incident(factory)
+    reply = act(
+        factory, clock, school, "teacher@example.org", routes.press("breach.details", str(found.id))
+    )
+    assert "only the Data Protection Officer, Designated Safeguarding Lead, Headteacher (SIRO)" in (
+        text_of(reply)
+    )
+    assert ("access.refused", staff.id, {"permission": "breach.details"}) in actions(factory)
+    assert "breach.details_viewed" not in [a[0] for a in actions(factory)]
+
+
+def test_opening_details_shows_the_report_and_audits_who_looked(factory, clock, school, dsl):
+    report(factory, clock, school)
+    found = incident(factory)
+    reply = act(
+        factory, clock, school, "dsl@example.org", routes.press("breach.details", str(found.id))
+    )
+    text = text_of(reply)
+    assert "Reported Tue 24 Nov 10:00 by Alex Teacher" in text
+    assert "asset LT-0042" in text and "Left a bag on the train home." in text
+    assert "ICO deadline Fri 27 Nov 10:00" in text
+    viewed = [a for a in actions(factory) if a[0] == "breach.details_viewed"]
+    assert viewed == [("breach.details_viewed", dsl.id, {"number": 1})]
+    assert incident(factory).events[-1].kind == "details_viewed"
+    assert incident(factory).events[-1].actor_id == dsl.id
+
+
+def test_details_by_number_for_leads(factory, clock, school):
+    report(factory, clock, school)
+    reply = act(factory, clock, school, "head@example.org", routes.command("breach", "details 1"))
+    assert "Breach #1" in text_of(reply)
+    missing = act(factory, clock, school, "head@example.org", routes.command("breach", "details 9"))
+    assert "no breach report with that reference" in text_of(missing)
+
+
+def test_triage_is_only_for_dpo_siro_and_dsl(factory, clock, school):
+    report(factory, clock, school)
+    found = incident(factory)
+    for email in ("teacher@example.org", "it@example.org", "deputy@example.org"):
+        reply = act(factory, clock, school, email, routes.press("breach.triage", str(found.id)))
+        assert isinstance(reply, Say) and "only the" in reply.text
+        submitted = triage(factory, clock, school, email, NOT_REPORTABLE)
+        assert isinstance(submitted, Say) and "only the" in submitted.text
+    refusals = [a for a in actions(factory) if a[0] == "access.refused"]
+    assert len(refusals) == 6
+    assert {a[2]["permission"] for a in refusals} == {"breach.triage"}
+    assert incident(factory).ico_decision is None
+    for email in ("dpo@example.org", "head@example.org", "dsl@example.org"):
+        reply = act(factory, clock, school, email, routes.press("breach.triage", str(found.id)))
+        assert isinstance(reply, Ask) and reply.form.id == "breach.triage"
+
+
+def test_the_triage_form_is_prefilled_and_shows_the_deadline(factory, clock, school):
+    report(factory, clock, school)
+    clock.advance(hours=30)
+    reply = act(factory, clock, school, "dpo@example.org", routes.command("breach", "triage 1"))
+    assert isinstance(reply, Ask)
+    assert "ICO deadline *Fri 27 Nov 10:00* (42 hours left)" in reply.form.intro
+    assert reply.form.field("classification").initial == "investigating"
+    assert reply.form.field("cia").initial == ["confidentiality", "availability"]
+    assert reply.form.field("ico_decision").initial == "undecided"
+
+
+def test_a_decision_within_72_hours_is_stored_on_the_timeline_and_in_the_audit_chain(
+    factory, clock, school, dpo
+):
+    report(factory, clock, school)
+    clock.advance(hours=20)
+    reply = triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    assert "Breach #1 updated" in text_of(reply)
+    found = incident(factory)
+    assert found.classification == "confirmed"
+    assert found.ico_decision == "not_notify" and found.ico_decided_at == clock()
+    assert found.ico_rationale.startswith("Encrypted device")
+    assert found.art34_exception == "unintelligible"
+    kinds = [e.kind for e in found.events]
+    assert kinds[-3:] == ["ico_decided", "subjects_decided", "triaged"]
+    decided = next(e for e in found.events if e.kind == "ico_decided")
+    assert decided.details == {
+        "decision": "not_notify",
+        "first": True,
+        "late": False,
+        "hours_after_report": 20.0,
+    }
+    triaged = next(a for a in actions(factory) if a[0] == "breach.triaged")
+    assert "risk_reasoning" in triaged[2]["fields"]
+    assert "Full-disk" not in str(actions(factory))  # codes only, never the free text
+    with factory() as session:
+        assert audit.verify(session) == []
+
+
+def test_after_72_hours_a_decision_needs_a_reason_for_the_delay(factory, clock, school):
+    report(factory, clock, school)
+    clock.advance(hours=72, minutes=1)
+    reply = triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    assert isinstance(reply, Invalid)
+    assert set(reply.errors) == {"delay_reason"}
+    assert "Fri 27 Nov 10:00" in reply.errors["delay_reason"]
+    assert incident(factory).ico_decision is None
+
+    late = {**NOT_REPORTABLE, "delay_reason": "The DPO was on leave and cover was not arranged."}
+    reply = triage(factory, clock, school, "dpo@example.org", late)
+    assert isinstance(reply, Say)
+    found = incident(factory)
+    assert found.ico_decision == "not_notify" and found.delay_reason.startswith("The DPO")
+    decided = next(e for e in found.events if e.kind == "ico_decided")
+    assert decided.details["late"] is True
+
+
+def test_a_report_to_the_ico_after_the_deadline_needs_a_delay_reason_too(factory, clock, school):
+    report(factory, clock, school)
+    clock.advance(hours=10)
+    notify = {
+        **NOT_REPORTABLE,
+        "risk": "risk",
+        "ico_decision": "notify",
+        "ico_rationale": "Unencrypted pupil data.",
+        "subjects_decision": "undecided",
+        "subjects_rationale": "",
+    }
+    assert isinstance(triage(factory, clock, school, "dpo@example.org", notify), Say)
+    clock.advance(hours=70)
+    reported = {**notify, "ico_notified_at": "2026-11-27 13:00", "ico_case_ref": "IC-000123-A1B2"}
+    reply = triage(factory, clock, school, "dpo@example.org", reported)
+    assert isinstance(reply, Invalid) and set(reply.errors) == {"delay_reason"}
+
+
+def test_decisions_must_hang_together(factory, clock, school):
+    report(factory, clock, school)
+    muddled = {
+        **NOT_REPORTABLE,
+        "risk": "high",
+        "risk_reasoning": "",
+        "ico_rationale": "",
+        "art34_exception": "",
+        "subjects_rationale": "",
+        "ico_notified_at": "2026-11-25 09:00",
+    }
+    reply = triage(factory, clock, school, "dpo@example.org", muddled)
+    assert isinstance(reply, Invalid)
+    assert set(reply.errors) == {
+        "risk_reasoning",
+        "ico_rationale",
+        "art34_exception",
+        "subjects_rationale",
+        "ico_notified_at",
+    }
+    telling = {**NOT_REPORTABLE, "subjects_decision": "tell", "subjects_method": ""}
+    reply = triage(factory, clock, school, "dpo@example.org", telling)
+    assert isinstance(reply, Invalid) and set(reply.errors) == {"subjects_method"}
+
+
+def test_closing_needs_a_classification_and_an_ico_decision(factory, clock, school, head):
+    report(factory, clock, school)
+    early = {
+        **NOT_REPORTABLE,
+        "classification": "investigating",
+        "ico_decision": "undecided",
+        "subjects_decision": "undecided",
+        "close": "yes",
+    }
+    reply = triage(factory, clock, school, "head@example.org", early)
+    assert isinstance(reply, Invalid) and set(reply.errors) == {"close"}
+    reply = triage(factory, clock, school, "head@example.org", {**NOT_REPORTABLE, "close": "yes"})
+    assert isinstance(reply, Say)
+    found = incident(factory)
+    assert found.status == "closed" and found.closed_by_id == head.id
+    assert found.events[-1].kind == "closed"
+    again = act(factory, clock, school, "dpo@example.org", routes.command("breach", "triage 1"))
+    assert "is closed" in text_of(again)
+
+
+def test_a_near_miss_is_kept_with_its_reason(factory, clock, school):
+    report(factory, clock, school)
+    near = {
+        **NOT_REPORTABLE,
+        "classification": "near_miss",
+        "ico_rationale": "Laptop found on the train within the hour, still locked.",
+    }
+    triage(factory, clock, school, "dpo@example.org", near)
+    found = incident(factory)
+    assert found.classification == "near_miss" and found.ico_decision == "not_notify"
+
+
+def test_saving_unchanged_answers_changes_nothing(factory, clock, school):
+    report(factory, clock, school)
+    triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    before = len(incident(factory).events)
+    reply = triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    assert "Nothing changed on Breach #1" in text_of(reply)
+    assert len(incident(factory).events) == before
+
+
+def test_leads_list_open_reports_and_staff_cannot(factory, clock, school, staff):
+    report(factory, clock, school)
+    listed = act(factory, clock, school, "dpo@example.org", routes.command("breach", "open"))
+    assert "Breach #1 · lost device · ICO deadline Fri 27 Nov 10:00 · no ICO decision" in text_of(
+        listed
+    )
+    refused = act(factory, clock, school, "teacher@example.org", routes.command("breach", "open"))
+    assert "only the" in text_of(refused)
+    assert ("access.refused", staff.id, {"permission": "breach.details"}) in actions(factory)
