@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers import aup, breach
+from handlers import aup, breach, offsite
 from handlers.access import require
 from handlers.context import Context
 from storage.models import AuditEvent, AupAcknowledgement, Person
@@ -94,6 +94,7 @@ REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
     "breaches": breach.breach_register,
+    "offsite": offsite.offsite_register,
     "breach-summary": breach.governors_summary,
 }
 

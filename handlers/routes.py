@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import admin, aup, breach
+from handlers import admin, aup, breach, offsite
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import Refused, UserError
@@ -30,7 +30,7 @@ FORMS: dict[str, FlowForm] = {}
 ACTIONS: dict[str, ActionHandler] = {}
 
 # Each flow module exposes COMMANDS, FORMS and ACTIONS; adding a flow is one entry here.
-FLOWS = (admin, aup, breach)
+FLOWS = (admin, aup, breach, offsite)
 for _flow in FLOWS:
     COMMANDS.update(getattr(_flow, "COMMANDS", {}))
     FORMS.update(getattr(_flow, "FORMS", {}))

@@ -79,6 +79,11 @@ class SchoolSettings:
     max_offsite_school_days: int = 10
     escalate_overdue_after_school_days: int = 2
     escalate_sensitive_overdue_after_school_days: int = 1
+    # A case-by-case request not answered by this local time on its school day expires.
+    approval_expiry_hour: time = time(17, 30)
+    # Declarations above these tiers are refused: on a personal device, or not encrypted.
+    personal_device_max_tier: int = 1
+    unencrypted_max_tier: int = 1
     # Breaches.
     alert_ack_minutes: int = 60
     ico_reminder_hours: tuple[int, ...] = (24, 48, 60, 70)
@@ -102,6 +107,7 @@ class SchoolSettings:
         data["closures"] = [d.isoformat() for d in self.closures]
         data["morning_hour"] = self.morning_hour.strftime("%H:%M")
         data["afternoon_hour"] = self.afternoon_hour.strftime("%H:%M")
+        data["approval_expiry_hour"] = self.approval_expiry_hour.strftime("%H:%M")
         data["ico_reminder_hours"] = list(self.ico_reminder_hours)
         return data
 
@@ -123,7 +129,7 @@ class SchoolSettings:
             )
         if "closures" in values:
             values["closures"] = tuple(date.fromisoformat(d) for d in values["closures"])
-        for name in ("morning_hour", "afternoon_hour"):
+        for name in ("morning_hour", "afternoon_hour", "approval_expiry_hour"):
             if name in values:
                 values[name] = time.fromisoformat(values[name])
         if "ico_reminder_hours" in values:

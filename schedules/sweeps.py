@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import Clock
 from handlers.context import Context
-from schedules import breach_clock
+from schedules import breach_clock, offsite_chasers
 from storage.database import transaction
 from storage.models import School
 
@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 Sweep = Callable[[Context], int]
 
 # Every sweep, by name; adding one is one entry here (e.g. "offsite_chasers": module.sweep).
-SWEEPS: dict[str, Sweep] = {"breach_clock": breach_clock.sweep}
+SWEEPS: dict[str, Sweep] = {
+    "breach_clock": breach_clock.sweep,
+    "offsite_chasers": offsite_chasers.sweep,
+}
 
 
 def run_all(factory: sessionmaker[Session], clock: Clock, only: str | None = None) -> int:

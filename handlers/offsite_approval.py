@@ -1,0 +1,172 @@
+"""Case-by-case permission for sensitive records: approve, decline with a reason, or lapse.
+
+Each approver gets their own approval row and DM; the first answer decides and closes the
+others. A request nobody answers lapses at the end of the school day (the chaser sweep does
+that on time; a button pressed after that moment lapses it on the spot), and both sides are
+told once, under ledger keys.
+"""
+
+from __future__ import annotations
+
+from handlers import forms
+from handlers import offsite_messages as msg
+from handlers.access import require
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.flow import Answers, FlowForm, State
+from handlers.forms import Form
+from handlers.replies import Ask, Button, Notice, Reply, Say
+from storage.models import OffsiteApproval, OffsiteDeclaration, Person
+from storage.outbox import LedgerKey
+
+DECLINE_FORM = "offsite.decline_reason"
+UNKNOWN_REQUEST = "Sorry, that request isn't in Safekeep any more."
+
+
+def find_approval(ctx: Context, value: str) -> OffsiteApproval:
+    approval = ctx.session.get(OffsiteApproval, int(value)) if value.strip().isdigit() else None
+    if approval is None or approval.declaration.school_id != ctx.school.id:
+        raise UserError(UNKNOWN_REQUEST)
+    return approval
+
+
+def answerable(ctx: Context, approval: OffsiteApproval) -> Say | None:
+    """Why this person can't answer this request now, or None if they can."""
+    require(ctx, "offsite.approve", f"offsite:{approval.declaration_id}")
+    if approval.approver_id != ctx.person.id:
+        return Say(msg.NOT_YOURS)
+    if approval.decision == "pending" and approval.expires_at <= ctx.now:
+        expire(ctx, approval.declaration)
+    if approval.decision != "pending":
+        return Say(msg.already_decided(approval.decision))
+    return None
+
+
+def approve(ctx: Context, value: str) -> Reply:
+    approval = find_approval(ctx, value)
+    blocked = answerable(ctx, approval)
+    if blocked is not None:
+        return blocked
+    decl = approval.declaration
+    _decide(ctx, approval, "approved")
+    decl.status = "out"
+    decl.permission_basis = "case_by_case"
+    ctx.audit("offsite.approved", f"offsite:{decl.id}", approval_id=approval.id)
+    ctx.notify(
+        [_holder(ctx, decl)],
+        Notice(
+            msg.approved_notice(decl), (Button("Mark returned", "offsite.return", str(decl.id)),)
+        ),
+        key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
+    )
+    return Say(msg.APPROVED_REPLY)
+
+
+def decline(ctx: Context, value: str) -> Reply:
+    """The Decline button: ask for a reason first (nothing changes until it is given)."""
+    approval = find_approval(ctx, value)
+    blocked = answerable(ctx, approval)
+    if blocked is not None:
+        return blocked
+    return Ask(decline_form(ctx, {"approval_id": approval.id}))
+
+
+def decline_form(ctx: Context, state: State) -> Form:
+    approval = ctx.session.get(OffsiteApproval, state.get("approval_id"))
+    intro = msg.reference(approval.declaration) if approval is not None else None
+    return Form(
+        id=DECLINE_FORM,
+        title=msg.DECLINE_TITLE,
+        intro=intro,
+        submit="Decline",
+        state={"approval_id": state.get("approval_id")},
+        fields=(
+            forms.single("reason", "Why not?", msg.DECLINE_REASONS),
+            forms.text(
+                "note",
+                msg.DECLINE_NOTE_LABEL,
+                required=False,
+                max_length=200,
+                help=forms.NAMES_WARNING,
+            ),
+        ),
+    )
+
+
+def submit_decline(ctx: Context, answers: Answers, state: State) -> Reply:
+    approval = find_approval(ctx, str(state.get("approval_id", "")))
+    blocked = answerable(ctx, approval)
+    if blocked is not None:
+        return blocked
+    decl = approval.declaration
+    reason_label = msg.DECLINE_REASONS[answers["reason"]]
+    note = answers.get("note")
+    _decide(ctx, approval, "declined", reason_label + (f": {note}" if note else ""))
+    decl.status = "declined"
+    for item in decl.items:
+        item.status = "not_taken"
+    ctx.audit(
+        "offsite.declined",
+        f"offsite:{decl.id}",
+        approval_id=approval.id,
+        reason=answers["reason"],
+        has_note=bool(note),
+    )
+    ctx.notify(
+        [_holder(ctx, decl)],
+        Notice(msg.declined_notice(decl, reason_label)),
+        key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
+    )
+    return Say(msg.DECLINED_REPLY)
+
+
+def expire(ctx: Context, decl: OffsiteDeclaration) -> int:
+    """Lapse an unanswered request and tell both sides once; returns messages queued."""
+    pending = [a for a in decl.approvals if a.decision == "pending"]
+    if decl.status != "pending" or not pending:
+        return 0
+    for approval in pending:
+        approval.decision = "expired"
+        approval.decided_at = ctx.now
+    decl.status = "expired"
+    for item in decl.items:
+        item.status = "not_taken"
+    ctx.audit("offsite.approval_expired", f"offsite:{decl.id}", approvals=len(pending))
+    queued = 0
+    holder = _holder(ctx, decl)
+    if ctx.notify(
+        [holder],
+        Notice(msg.expired_notice(decl)),
+        key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
+    ):
+        queued += 1
+    approvers = [ctx.session.get_one(Person, a.approver_id) for a in pending]
+    if ctx.notify(
+        approvers,
+        Notice(msg.expired_approver_notice(decl)),
+        key=LedgerKey(f"offsite:{decl.id}", "approval_expired_approvers"),
+    ):
+        queued += len(approvers)
+    return queued
+
+
+def _decide(
+    ctx: Context, approval: OffsiteApproval, decision: str, reason: str | None = None
+) -> None:
+    """Record this answer and close the other approvers' copies of the request."""
+    approval.decision = decision
+    approval.decided_at = ctx.now
+    approval.decided_by_id = ctx.person.id
+    approval.reason = reason
+    for other in approval.declaration.approvals:
+        if other is not approval and other.decision == "pending":
+            other.decision = "superseded"
+            other.decided_at = ctx.now
+
+
+def _holder(ctx: Context, decl: OffsiteDeclaration) -> Person:
+    return ctx.session.get_one(Person, decl.person_id)
+
+
+ACTIONS = {"offsite.approve": approve, "offsite.decline": decline}
+FORMS = {DECLINE_FORM: FlowForm(build=decline_form, submit=submit_decline)}

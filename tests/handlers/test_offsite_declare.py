@@ -1,0 +1,317 @@
+"""Declaring records off site: tiers, standing and case-by-case permission, refusals, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from handlers import routes
+from handlers.replies import Ask, Invalid, Say
+from storage.database import transaction
+from storage.models import AuditEvent, OffsiteApproval, OutboxMessage, Person, School
+from tests.conftest import london
+from tests.handlers.test_offsite_steps import (
+    MARKING_ON_PAPER,
+    SEND_ON_PAPER,
+    act,
+    audit_actions,
+    audit_events,
+    declarations,
+    declare,
+    details,
+    outbox,
+    outbox_buttons,
+)
+
+TEACHER = "teacher@example.org"
+TOMORROW = date(2026, 11, 25)
+
+
+def written(factory) -> tuple[int, int, int]:
+    """Declarations, approvals and outbox rows: bad input must leave all three untouched."""
+    with factory() as session:
+        return (
+            len(declarations(factory)),
+            len(session.scalars(select(OffsiteApproval)).all()),
+            len(session.scalars(select(OutboxMessage)).all()),
+        )
+
+
+# --- the dialog ---------------------------------------------------------------------------------
+
+
+def test_offsite_opens_the_first_step_and_a_good_first_step_leads_to_the_details(
+    factory, clock, school
+):
+    first = act(factory, clock, TEACHER, routes.command("offsite"))
+    assert isinstance(first, Ask) and first.form.id == "offsite.what"
+    categories = first.form.field("categories")
+    assert len(categories.choices) == 13 and categories.choices[-1].value == "other"
+
+    second = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
+    assert isinstance(second, Ask) and second.form.id == "offsite.details"
+    assert second.form.state == {"what": MARKING_ON_PAPER}
+    assert second.form.field("expected_return").initial == TOMORROW
+    assert "recorded as soon as you submit" in (second.form.intro or "")
+    assert written(factory) == (0, 0, 0)
+
+
+def test_the_default_return_date_skips_a_weekend_and_half_term(factory, clock, school):
+    clock.set(london(2026, 10, 23, 10, 0))  # the Friday before Autumn half-term
+    step = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
+    assert isinstance(step, Ask)
+    assert step.form.field("expected_return").initial == date(2026, 11, 2)
+
+
+def test_free_text_boxes_warn_against_names(factory, clock, school):
+    first = act(factory, clock, TEACHER, routes.command("offsite"))
+    second = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
+    assert isinstance(first, Ask) and isinstance(second, Ask)
+    boxes = [f for f in (*first.form.fields, *second.form.fields) if f.is_free_text]
+    assert {f.name for f in boxes} >= {"other_category", "class_code", "purpose_detail"}
+    for box in boxes:
+        if box.name != "asset_tag":
+            assert "name" in (box.help or "").lower(), box.name
+
+
+# --- tiers and permission -----------------------------------------------------------------------
+
+
+def test_low_tier_records_are_recorded_at_once_and_audited(factory, clock, school, staff):
+    reply = declare(factory, clock, TEACHER, MARKING_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say)
+    assert "that's recorded: Off-site #1 · Lesson planning, Marking · due back Wed 25 Nov" in (
+        reply.text
+    )
+    (decl,) = declarations(factory)
+    assert (decl.person_id, decl.tier, decl.status) == (staff.id, 1, "out")
+    assert decl.permission_basis == "none" and decl.attested is True
+    assert [i.category for i in decl.items] == ["planning", "marking"]
+    assert [i.status for i in decl.items] == ["out", "out"]
+    assert decl.class_code == "Y4" and decl.taken_at == clock()
+    (event,) = audit_events(factory, "offsite.declared")
+    assert event.subject == "offsite:1"
+    assert event.details["permission_basis"] == "none"
+    assert event.details["categories"] == ["planning", "marking"]
+    assert outbox(factory) == []
+
+
+def test_a_role_with_standing_permission_takes_its_sensitive_records_without_asking(
+    factory, clock, school
+):
+    reply = declare(factory, clock, "senco@example.org", SEND_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say) and "that's recorded" in reply.text
+    (decl,) = declarations(factory)
+    assert (decl.tier, decl.status, decl.permission_basis) == (3, "out", "role")
+    assert outbox(factory) == []
+
+
+def test_a_standing_permission_for_one_category_does_not_cover_another(factory, clock, school):
+    what = {**SEND_ON_PAPER, "categories": ["send", "safeguarding"]}
+    declare(factory, clock, "senco@example.org", what, TOMORROW)
+    (decl,) = declarations(factory)
+    assert (decl.status, decl.permission_basis) == ("pending", "case_by_case")
+
+
+def test_sensitive_records_wait_for_an_approver_who_gets_a_dm_with_two_buttons(
+    factory, clock, school, head
+):
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say) and "needs permission" in reply.text
+    (decl,) = declarations(factory)
+    assert (decl.status, decl.permission_basis) == ("pending", "case_by_case")
+    (approval,) = decl.approvals
+    assert approval.approver_id == head.id and approval.decision == "pending"
+    assert approval.expires_at == london(2026, 11, 24, 17, 30)
+    ((to, text),) = outbox(factory)
+    assert to == "head@example.org"
+    assert text.startswith("Approval needed: Off-site #1 · SEND records")
+    assert "back by Wed 25 Nov" in text
+    assert [(b["label"], b["action"], b["value"]) for b in outbox_buttons(factory)[0]] == [
+        ("Approve", "offsite.approve", str(approval.id)),
+        ("Decline", "offsite.decline", str(approval.id)),
+    ]
+    assert "offsite.approval_requested" in audit_actions(factory)
+
+
+def test_tiers_are_the_schools_settings(factory, clock, school):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, "tiers": {"marking": 3}}
+    declare(factory, clock, TEACHER, MARKING_ON_PAPER, TOMORROW)
+    (decl,) = declarations(factory)
+    assert (decl.tier, decl.status) == (3, "pending")
+
+
+def test_nobody_else_to_approve_is_explained_and_nothing_is_written(factory, clock, school):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, "standing_permissions": {}}
+    reply = declare(factory, clock, "head@example.org", SEND_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say) and "nobody else" in reply.text
+    assert written(factory) == (0, 0, 0)
+
+
+# --- refused combinations -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("what", "code", "words"),
+    [
+        (
+            {"categories": ["send"], "format": "personal", "encryption": "yes"},
+            "personal_device",
+            "can't go on a personal device",
+        ),
+        (
+            {"categories": ["attendance"], "format": "personal", "encryption": "yes"},
+            "personal_device",
+            "can't go on a personal device",
+        ),
+        (
+            {"categories": ["safeguarding"], "format": "usb", "asset_tag": "USB-7", "encryption": "no"},
+            "unencrypted",
+            "can't go on an unencrypted device",
+        ),
+        (
+            {
+                "categories": ["tracking"],
+                "format": "school_laptop",
+                "asset_tag": "LAP-0142",
+                "encryption": "dont_know",
+            },
+            "encryption_unknown",
+            "know is encrypted",
+        ),
+    ],
+)
+def test_dangerous_combinations_are_refused_with_the_policy_and_what_to_do_instead(
+    factory, clock, school, what, code, words
+):
+    reply = act(factory, clock, TEACHER, routes.submit("offsite.what", what, {}))
+    assert isinstance(reply, Say)
+    assert words in reply.text and "Instead:" in reply.text and "/offsite" in reply.text
+    assert written(factory) == (0, 0, 0)
+    (event,) = audit_events(factory, "offsite.refused")
+    assert event.details["reason"] == code
+
+    # The second step re-checks the first, so a replayed state is refused the same way.
+    again = declare(factory, clock, TEACHER, what, TOMORROW)
+    assert isinstance(again, Say) and words in again.text
+    assert written(factory) == (0, 0, 0)
+
+
+def test_planning_on_a_personal_device_is_allowed(factory, clock, school):
+    what = {"categories": ["planning"], "format": "personal", "encryption": "no"}
+    reply = declare(factory, clock, TEACHER, what, TOMORROW)
+    assert isinstance(reply, Say) and "that's recorded" in reply.text
+    (decl,) = declarations(factory)
+    assert (decl.format, decl.encryption_confirmed) == ("personal", "no")
+
+
+# --- bad input: a clear message next to the field, and nothing written --------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "words"),
+    [
+        ({"categories": []}, "categories", "Choose at least one"),
+        ({"categories": ["planning", "other"]}, "other_category", "ticked Other"),
+        ({"other_category": "Reading logs"}, "other_category", "Only fill this in"),
+        ({"format": "school_laptop", "encryption": "yes"}, "asset_tag", "asset tag"),
+        ({"format": "usb", "asset_tag": "USB-3", "encryption": "n/a"}, "encryption", "encrypted"),
+        (
+            {"categories": ["other"], "other_category": "Notes on A123456789012"},
+            "other_category",
+            "pupil number (UPN)",
+        ),
+        (
+            {"categories": ["other"], "other_category": "Letters from jo@example.org"},
+            "other_category",
+            "email address",
+        ),
+        (
+            {"format": "school_laptop", "asset_tag": "call 07700 900123", "encryption": "yes"},
+            "asset_tag",
+            "phone number",
+        ),
+    ],
+)
+def test_bad_first_steps_are_explained_next_to_the_field(
+    factory, clock, school, answers, field, words
+):
+    reply = act(
+        factory, clock, TEACHER, routes.submit("offsite.what", {**MARKING_ON_PAPER, **answers}, {})
+    )
+    assert isinstance(reply, Invalid)
+    assert words in reply.errors[field]
+    assert written(factory) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"expected_return": "2026-11-23"}, "expected_return", "That date has passed"),
+        ({"expected_return": "2026-12-09"}, "expected_return", "the latest is Tue 8 Dec"),
+        ({"expected_return": "next week"}, "expected_return", "Enter a date"),
+        ({"attestations": ["secure_at_home"]}, "attestations", "tick all three"),
+        ({"attestations": []}, "attestations", "Choose at least one"),
+        ({"people_band": ""}, "people_band", "Please answer"),
+        ({"class_code": "DOB 3/4/2018"}, "class_code", "date of birth"),
+        ({"purpose_detail": "Ring mum on 07700 900123"}, "purpose_detail", "phone number"),
+    ],
+)
+def test_bad_details_are_explained_next_to_the_field(
+    factory, clock, school, overrides, field, words
+):
+    answers = {"expected_return": TOMORROW, **overrides}
+    reply = declare(factory, clock, TEACHER, MARKING_ON_PAPER, **answers)
+    assert isinstance(reply, Invalid)
+    assert words in reply.errors[field]
+    assert written(factory) == (0, 0, 0)
+    assert audit_actions(factory).count("offsite.declared") == 0
+
+
+def test_today_and_the_last_allowed_day_are_both_accepted(factory, clock, school):
+    assert isinstance(declare(factory, clock, TEACHER, MARKING_ON_PAPER, "2026-11-24"), Say)
+    assert isinstance(declare(factory, clock, TEACHER, MARKING_ON_PAPER, "2026-12-08"), Say)
+    assert [d.expected_return for d in declarations(factory)] == [
+        date(2026, 11, 24),
+        date(2026, 12, 8),
+    ]
+
+
+def test_the_maximum_is_the_schools_setting(factory, clock, school):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, "max_offsite_school_days": 2}
+    reply = declare(factory, clock, TEACHER, MARKING_ON_PAPER, "2026-11-27")
+    assert isinstance(reply, Invalid)
+    assert "up to 2 school days, so the latest is Thu 26 Nov" in reply.errors["expected_return"]
+
+
+def test_rejected_personal_data_is_never_stored(factory, clock, school):
+    declare(
+        factory, clock, TEACHER, MARKING_ON_PAPER, TOMORROW, purpose_detail="For jo@example.org"
+    )
+    with factory() as session:
+        stored = [str(e.details) for e in session.scalars(select(AuditEvent))]
+    assert not any("jo@example.org" in s for s in stored)
+    assert written(factory) == (0, 0, 0)
+
+
+def test_someone_not_on_the_staff_list_is_told_and_nothing_is_written(
+    factory, clock, school, staff
+):
+    with transaction(factory) as session:
+        session.get_one(Person, staff.id).active = False
+    for call in (
+        routes.command("offsite"),
+        routes.submit("offsite.details", details(TOMORROW), {"what": MARKING_ON_PAPER}),
+    ):
+        reply = act(factory, clock, TEACHER, call)
+        assert isinstance(reply, Say) and "not on Safekeep's staff list" in reply.text
+    assert written(factory) == (0, 0, 0)
+    assert audit_actions(factory).count("offsite.declared") == 0
