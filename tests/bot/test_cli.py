@@ -1,0 +1,432 @@
+"""`python -m bot ...`: migrate, roles, audit verify, keys, export, and the refusals at start-up.
+
+Most tests call ``bot.cli.main`` in this process (fast); a few run the real program.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.cli import COMMANDS, main
+from handlers import admin
+from storage import crypto
+from storage.database import check_schema, make_engine, transaction
+from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
+from storage.models.school import ROLES
+from tests.conftest import PG_URL, TEST_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
+PLATFORM_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SAFEKEEP_SCHOOL_CONFIG",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
+)
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, database_url):
+    """Run `python -m bot ARGS` in this process against the test database; returns Ran."""
+    for name in PLATFORM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SAFEKEEP_DATA_KEYS", TEST_KEY_SPEC)
+    active = crypto.active_keys()
+
+    def run(*argv: str) -> Ran:
+        capsys.readouterr()
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse: --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    yield run
+    crypto.use_keys(active)  # commands install the key ring they were given
+
+
+def program_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
+    env.pop("SAFEKEEP_DATA_KEYS", None)
+    env.update(extra)
+    return env
+
+
+# --- help and usage ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["migrate", "roles", "audit", "keys", "export", "console", "worker"]
+)
+def test_every_command_has_help(cli, name):
+    ran = cli(name, "--help")
+    assert ran.code == 0
+    assert f"usage: python -m bot {name}" in ran.out
+    assert COMMANDS[name][1].__doc__.split("(")[0].strip() in " ".join(ran.out.split())
+
+
+def test_the_program_lists_its_commands_and_rejects_unknown_ones():
+    shown = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=ROOT,
+        env=program_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0
+    for name in ("console", "migrate", "roles", "audit", "keys", "export", "worker"):
+        assert name in shown.stdout
+    wrong = subprocess.run(
+        [sys.executable, "-m", "bot", "tea"],
+        cwd=ROOT,
+        env=program_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 2
+    assert "invalid choice: 'tea'" in wrong.stderr
+
+
+# --- migrate and the schema check --------------------------------------------------------------
+
+
+def test_migrate_brings_an_empty_database_up_to_date_and_can_run_again(cli, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    first = cli("migrate")
+    assert (first.code, first.out) == (0, "The database is up to date.\n")
+    assert cli("migrate").code == 0
+    check_schema(make_engine(url))
+
+
+def test_commands_refuse_an_out_of_date_database_and_say_to_migrate(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    for argv in (("roles", "list"), ("audit", "verify"), ("export", "aup"), ("keys", "rotate")):
+        ran = cli(*argv)
+        assert ran.code == 2, argv
+        assert "The database is empty" in ran.err
+        assert "Run: python -m bot migrate" in ran.err
+
+
+def test_a_database_at_an_old_revision_is_refused(cli, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    from storage.database import upgrade
+
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    ran = cli("roles", "list")
+    assert ran.code == 2
+    assert "is at revision 0000_older" in ran.err and "python -m bot migrate" in ran.err
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+def test_roles_list_shows_every_role_and_its_holders(cli, school):
+    ran = cli("roles", "list")
+    assert ran.code == 0
+    lines = ran.out.splitlines()
+    assert [line.split()[0] for line in lines] == list(ROLES)
+    dsl_line = next(line for line in lines if line.startswith("dsl "))
+    assert "Designated Safeguarding Lead" in dsl_line and "<dsl@example.org>" in dsl_line
+
+
+def test_roles_grant_and_revoke_change_the_role_and_are_audited(cli, school, factory):
+    granted = cli("roles", "grant", "dsl", "Teacher@Example.org")
+    assert (granted.code, granted.out) == (0, "Granted dsl to teacher@example.org.\n")
+    assert cli("roles", "grant", "dsl", "teacher@example.org").out == (
+        "teacher@example.org already has dsl.\n"
+    )
+    listed = cli("roles", "list").out
+    assert "<teacher@example.org>" in next(ln for ln in listed.splitlines() if ln.startswith("dsl"))
+
+    revoked = cli("roles", "revoke", "dsl", "teacher@example.org")
+    assert (revoked.code, revoked.out) == (0, "Revoked dsl from teacher@example.org.\n")
+    assert cli("roles", "revoke", "dsl", "teacher@example.org").out == (
+        "teacher@example.org did not have dsl.\n"
+    )
+    with factory() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(["role.granted", "role.revoked"]))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [(e.action, e.actor_id, e.details) for e in events][-2:] == [
+        ("role.granted", None, {"role": "dsl"}),
+        ("role.revoked", None, {"role": "dsl"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("roles", "grant", "wizard", "teacher@example.org"), "'wizard' is not a role; roles are:"),
+        (("roles", "grant", "dsl"), "usage: python -m bot roles grant ROLE EMAIL"),
+        (("roles", "revoke"), "usage: python -m bot roles revoke ROLE EMAIL"),
+        (("roles", "grant", "dsl", "nobody@example.org"), "nobody with the email"),
+        (("roles", "list", "--school", "999"), "there is no school with id 999"),
+    ],
+)
+def test_bad_roles_commands_exit_2_with_a_clear_message_and_change_nothing(
+    cli, school, factory, argv, message
+):
+    with factory() as session:
+        before = session.scalars(select(RoleAssignment.id).order_by(RoleAssignment.id)).all()
+    ran = cli(*argv)
+    assert ran.code == 2
+    assert ran.err.startswith("safekeep: ") and message in ran.err
+    assert "Traceback" not in ran.err
+    with factory() as session:
+        assert (
+            session.scalars(select(RoleAssignment.id).order_by(RoleAssignment.id)).all() == before
+        )
+
+
+def test_a_misspelt_roles_action_is_a_usage_error(cli, school):
+    ran = cli("roles", "give", "dsl", "teacher@example.org")
+    assert ran.code == 2
+    assert "invalid choice: 'give'" in ran.err
+
+
+def test_roles_needs_a_school(cli):
+    ran = cli("roles", "list")
+    assert (ran.code, ran.err) == (2, "safekeep: there is no school yet\n")
+
+
+def test_with_several_schools_roles_asks_which(cli, school, factory, clock):
+    with transaction(factory) as session:
+        other = admin.create_school(session, "Second Primary", "console", clock())
+        other_id = other.id
+    ran = cli("roles", "list")
+    assert ran.code == 2
+    assert f"there are several schools ({school.id}, {other_id}): add --school ID" in ran.err
+    chosen = cli("roles", "list", "--school", str(school.id))
+    assert chosen.code == 0 and "<head@example.org>" in chosen.out
+
+
+# --- audit verify ------------------------------------------------------------------------------
+
+
+def _event_count(factory) -> int:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        return len(session.scalars(select(AuditEvent.id)).all())
+
+
+def test_audit_verify_passes_an_intact_chain(cli, school, factory):
+    ran = cli("audit", "verify")
+    assert ran.code == 0
+    assert ran.out == f"Audit chain intact: {_event_count(factory)} events across 1 school(s).\n"
+
+
+def test_audit_verify_names_the_first_edited_event(cli, school, factory):
+    with transaction(factory) as session:
+        second, third = session.execute(
+            text("SELECT id FROM audit_events ORDER BY seq LIMIT 2 OFFSET 1")
+        ).scalars()
+        for target in (third, second):  # edit two; the earlier one is reported
+            session.execute(
+                text("UPDATE audit_events SET subject = 'nothing to see' WHERE id = :id"),
+                {"id": target},
+            )
+    ran = cli("audit", "verify")
+    assert ran.code == 1
+    assert ran.out == ""
+    assert ran.err == (
+        f"Audit chain broken at school {school.id}, sequence 2 (event #{second}): "
+        "its contents were changed\n"
+    )
+
+
+def test_audit_verify_names_where_an_event_was_deleted(cli, school, factory):
+    with transaction(factory) as session:
+        session.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+        after = session.execute(text("SELECT id FROM audit_events WHERE seq = 4")).scalar_one()
+    ran = cli("audit", "verify")
+    assert ran.code == 1
+    assert f"sequence 3 (event #{after}): an event is missing before this one" in ran.err
+
+
+def test_audit_verify_notices_the_newest_event_deleted(cli, school, factory):
+    with transaction(factory) as session:
+        session.execute(
+            text("DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
+        )
+    ran = cli("audit", "verify")
+    assert ran.code == 1
+    assert "the chain's end): the newest events were deleted" in ran.err
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+def test_keys_new_prints_a_usable_key(cli):
+    ran = cli("keys", "new")
+    assert ran.code == 0
+    ring = crypto.KeyRing.parse(ran.out.strip())
+    assert ring.newest_id == "k1"
+    assert ring.open(ring.seal("x")) == "x"
+    named = crypto.KeyRing.parse(cli("keys", "new", "--id", "k2").out.strip())
+    assert named.newest_id == "k2" and named.keys[0].secret != ring.keys[0].secret
+
+
+def test_keys_new_refuses_an_id_that_is_not_letters_and_digits(cli):
+    ran = cli("keys", "new", "--id", "my-key")
+    assert (ran.code, ran.err) == (2, "safekeep: a key id is letters and digits only\n")
+
+
+def test_keys_rotate_reseals_everything_under_the_newest_key(cli, console, factory, monkeypatch):
+    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")
+    new = crypto.new_key_spec("k2")
+    monkeypatch.setenv("SAFEKEEP_DATA_KEYS", f"{new},{TEST_KEY_SPEC}")
+    ran = cli("keys", "rotate")
+    assert (ran.code, ran.out) == (0, "Re-encrypted 1 value(s) under key 'k2'.\n")
+    assert cli("keys", "rotate").out == "Re-encrypted 0 value(s) under key 'k2'.\n"
+    with factory() as session:
+        raw = session.execute(text("SELECT question FROM aup_acknowledgements")).scalar_one()
+    assert raw.startswith("sk1:k2:")
+    # The old key can now be retired: everything opens with the new key alone.
+    crypto.use_keys(crypto.KeyRing.parse(new))
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement.question)).one() == (
+            "May I use the visitor Wi-Fi on my phone?"
+        )
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def test_export_aup_as_csv_lists_every_member_of_staff(cli, school, factory):
+    ran = cli("export", "aup")
+    assert ran.code == 0
+    rows = list(csv.DictReader(io.StringIO(ran.out)))
+    assert len(rows) == 10
+    teacher = next(r for r in rows if r["person_email"] == "teacher@example.org")
+    assert (teacher["version"], teacher["status"]) == ("2025.1", "pending")
+    with factory() as session:
+        exported = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "register.exported")
+        ).one()
+    assert exported.subject == "export:aup" and exported.details == {"rows": 10}
+
+
+def test_export_audit_as_json_to_a_file(cli, school, factory, tmp_path):
+    out = tmp_path / "audit.json"
+    ran = cli("export", "audit", "--format", "json", "--out", str(out))
+    assert ran.code == 0
+    events = json.loads(out.read_text(encoding="utf-8"))
+    assert ran.err == f"Wrote {len(events)} row(s) to {out}.\n"
+    assert events[0]["seq"] == 1
+    assert {"seq", "at", "actor_id", "action", "subject", "details", "hash"} == set(events[0])
+    assert "role.granted" in {e["action"] for e in events}
+
+
+def test_export_audit_as_csv_keeps_details_as_json(cli, school):
+    ran = cli("export", "audit", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(ran.out)))
+    granted = next(r for r in rows if r["action"] == "role.granted")
+    assert json.loads(granted["details"])["role"] in ROLES
+
+
+def test_export_aup_as_json(cli, school):
+    ran = cli("export", "aup", "--format", "json")
+    rows = json.loads(ran.out)
+    assert {r["status"] for r in rows} == {"pending"}
+    assert {r["person_email"] for r in rows} >= {"head@example.org", "dsl@example.org"}
+
+
+def test_export_of_an_unknown_register_or_format_is_a_usage_error(cli, school):
+    assert cli("export", "pupils").code == 2
+    assert cli("export", "aup", "--format", "xlsx").code == 2
+
+
+# --- servers refuse to start without data keys -------------------------------------------------
+
+SERVERS = ("worker", "web", "socket")
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_servers_refuse_to_start_without_data_keys_even_beside_a_demo_key_file(
+    tmp_path, migrated_template, name
+):
+    if name not in COMMANDS:
+        pytest.skip(f"`{name}` is not in this build yet")
+    if PG_URL:
+        database_url = PG_URL
+    else:
+        db = tmp_path / "safekeep.db"
+        db.write_bytes(Path(migrated_template).read_bytes())
+        (tmp_path / "safekeep.key").write_text(crypto.new_key_spec("local") + "\n")
+        database_url = f"sqlite:///{db}"
+    env = program_env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET="test-secret",
+        SLACK_APP_TOKEN="xapp-test",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "safekeep: SAFEKEEP_DATA_KEYS is not set" in done.stderr
+    assert "python -m bot keys new" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_shell_tools_on_sqlite_may_use_the_demo_key_file(cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("SAFEKEEP_DATA_KEYS")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert cli("migrate").code == 0
+    ran = cli("audit", "verify")
+    assert ran.code == 0, ran.err
+    assert (tmp_path / "demo.key").exists()
+
+
+def test_bad_settings_stop_every_command_with_the_setting_named(cli, monkeypatch):
+    monkeypatch.setenv("PORT", "eighty")
+    ran = cli("audit", "verify")
+    assert (ran.code, ran.err) == (
+        2,
+        "safekeep: PORT must be a port number (1-65535), not 'eighty'.\n",
+    )
+
+
+def test_the_console_refuses_an_unknown_person(cli, school):
+    ran = cli("console", "--as", "stranger@example.org")
+    assert ran.code == 2
+    assert "nobody with the email 'stranger@example.org' is on the staff list" in ran.err
