@@ -1,0 +1,217 @@
+"""Breach journeys through the console: report, alerts, escalation, triage and the export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from schedules import sweeps
+from storage.models import AuditEvent, Incident
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Step one, in the order the console asks (numbers pick from the lists).
+LOST_ENCRYPTED_LAPTOP = (
+    "1",  # what happened: lost
+    "1",  # a device
+    "LT-0042",  # asset tag
+    "1",  # encrypted: yes
+    "1,2",  # planning, marking
+    "2",  # safeguarding/SEND/medical data: no
+    "3",  # a class
+    "1",  # pupils
+    "2",  # child at immediate risk: no
+)
+LOST_SAFEGUARDING_PAPER = (
+    "1",  # lost
+    "2",  # paper
+    "",  # no asset tag
+    "4",  # not applicable (paper)
+    "7",  # safeguarding information
+    "1",  # safeguarding/SEND/medical data: yes
+    "1",  # one person
+    "1,2",  # pupils, parents
+    "1",  # child at immediate risk: yes
+)
+DETAILS = (
+    "",  # when it happened: not known
+    "",  # discovered: now (Enter keeps it)
+    "3",  # on public transport
+    "Left the bag on the train home.",
+    "Asked the train company's lost property to look for it.",
+    "",  # no police reference
+)
+# Triage answers: Enter keeps what is there, numbers pick from the lists.
+TRIAGE_NOT_REPORTABLE = (
+    "2",  # confirmed
+    "",  # C/I/A as proposed
+    "1",  # risk unlikely
+    "Encryption was on and the keys are safe.",
+    "2",  # 11 to 100 records
+    "2",  # 11 to 100 people
+    "3",  # don't report to the ICO
+    "Unintelligible to anyone who finds it.",
+    "",  # not notified
+    "",  # no case reference
+    "",  # no delay reason
+    "3",  # don't tell them
+    "2",  # Art 34(3)(a)
+    "Encrypted, no risk to the pupils.",
+    "",  # no method
+    "",  # not told
+    "",  # nobody else told
+    "Remote wipe requested.",
+    "",  # no lessons yet
+    "",  # don't close
+)
+
+
+def test_lost_encrypted_laptop_alerts_the_leads_but_not_the_dsl(console, factory):
+    out = console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
+    assert (
+        "[DM to Morgan Privacy] Breach #1 · lost device · safeguarding/SEND/medical data: no" in out
+    )
+    assert "[DM to Jordan Head] Breach #1" in out
+    assert "[DM to Taylor Tech] Breach #1" in out
+    assert "[DM to Riley Safeguard]" not in out and "[DM to Casey Deputy]" not in out
+    assert "999" not in out
+    assert "Thank you. Breach #1 is recorded (reported Tue 24 Nov 10:00)." in out
+    assert "The DPO decides by Fri 27 Nov 10:00" in out
+    with factory() as session:
+        found = session.scalars(select(Incident)).one()
+    assert found.reported_at.isoformat() == "2026-11-24T10:00:00+00:00"
+    assert found.location == "transport" and found.asset_tag == "LT-0042"
+
+
+def test_lost_safeguarding_paper_with_a_child_at_risk_shows_999_at_once_and_alerts_the_dsl(
+    console,
+):
+    out = console.say("/breach", *LOST_SAFEGUARDING_PAPER, *DETAILS)
+    guidance = out.index("If a child is in immediate danger, call 999 now.")
+    assert guidance < out.index("When did it happen?")  # before any second-step question
+    assert "children's social care" in out
+    for name in ("Riley Safeguard", "Casey Deputy", "Morgan Privacy", "Jordan Head", "Taylor Tech"):
+        assert (
+            f"[DM to {name}] Breach #1 · lost paper · safeguarding/SEND/medical data: yes · "
+            "child at risk: yes"
+        ) in out
+    assert out.count("call 999") == 2  # at once, and again with the thanks
+
+
+def test_an_unacknowledged_alert_escalates_and_acknowledgement_stops_it(console, factory, clock):
+    console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
+    clock.advance(minutes=61)
+    sweeps.run_all(factory, clock, only="breach_clock")
+    start = len(console.output)
+    console.app.deliver()
+    escalated = "\n".join(console.output[start:])
+    assert "[DM to Casey Deputy] Escalation: nobody has acknowledged Breach #1 for 60 minutes" in (
+        escalated
+    )
+    assert "[DM to Jordan Head] Escalation" in escalated
+    assert "[DM to Riley Safeguard]" not in escalated
+
+    console.act_as("deputy@example.org")
+    button = escalated.split("[DM to Casey Deputy]")[1].split("[")[1].split("]")[0]
+    acked = console.say(f"/press {button}")
+    assert "you acknowledged Breach #1 at Tue 24 Nov 11:01. Escalation has stopped." in acked
+    with factory() as session:
+        found = session.scalars(select(Incident)).one()
+        assert found.acknowledged_at is not None
+    clock.advance(hours=2)
+    assert sweeps.run_all(factory, clock, only="breach_clock") == 0
+
+
+def test_the_dpo_triages_in_the_console_and_a_late_decision_asks_for_the_delay(
+    console, factory, clock
+):
+    console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
+    console.act_as("dpo@example.org")
+    clock.advance(hours=73)
+    late = list(TRIAGE_NOT_REPORTABLE)
+    out = console.say(
+        "/breach triage 1", *late, "The DPO was on leave; the cover plan was not used."
+    )
+    assert "ICO deadline Fri 27 Nov 10:00 (passed)" in out
+    assert "! The 72-hour deadline passed at Fri 27 Nov 10:00" in out
+    assert "Breach #1 updated" in out
+    with factory() as session:
+        found = session.scalars(select(Incident)).one()
+        assert found.ico_decision == "not_notify"
+        assert found.delay_reason.startswith("The DPO was on leave")
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "breach.ico_decided" in actions and "breach.triaged" in actions
+
+
+def test_staff_cannot_open_details_or_triage_and_the_attempts_are_audited(console, factory, staff):
+    console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
+    assert "only the" in console.say("/breach details 1")
+    assert "only the" in console.say("/breach triage 1")
+    mine = console.say("/breach list")
+    assert "Breach #1 · lost device · reported Tue 24 Nov 10:00 · waiting for the DPO" in mine
+    with factory() as session:
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.refused")
+        ).all()
+    assert [(e.actor_id, e.details["permission"]) for e in refused] == [
+        (staff.id, "breach.details"),
+        (staff.id, "breach.triage"),
+    ]
+
+
+def test_cancelling_the_first_step_saves_nothing(console, factory):
+    out = console.say("/breach", "1", "/cancel")
+    assert "Nothing was saved" in out
+    with factory() as session:
+        assert session.scalars(select(Incident)).all() == []
+
+
+def test_the_breach_log_exports_as_csv_and_json_from_the_command_line(tmp_path):
+    """`python -m bot export breaches` after a report typed into the real console program."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'safekeep.db'}"}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SAFEKEEP_DATA_KEYS"):
+        env.pop(name, None)
+    env.pop("SAFEKEEP_SCHOOL_CONFIG", None)
+
+    def bot(*args: str, typed: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            input=typed,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert bot("migrate").returncode == 0
+    typed = "\n".join(["/breach", *LOST_SAFEGUARDING_PAPER, *DETAILS, "/quit", ""])
+    done = bot("console", "--as", "teacher@example.org", typed=typed)
+    assert done.returncode == 0, done.stderr
+    assert "Thank you. Breach #1 is recorded" in done.stdout
+
+    exported = bot("export", "breaches")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["reference"] == "Breach #1"
+    assert row["what_happened"] == "Lost" and row["media"] == "Paper records"
+    assert row["special_category_or_safeguarding"] == "yes"
+    assert row["child_at_immediate_risk"] == "yes"
+    assert row["subject_categories"] == "children (pupils), parents or carers"
+    assert row["ico_decision"] == "undecided"
+    assert "Alex" not in exported.stdout and "teacher@" not in exported.stdout
+
+    as_json = bot("export", "breaches", "--format", "json")
+    assert json.loads(as_json.stdout)[0]["reference"] == "Breach #1"
+    summary = bot("export", "breach-summary")
+    assert summary.returncode == 0, summary.stderr
+    assert "logged" in summary.stdout.splitlines()[0]
