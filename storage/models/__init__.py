@@ -7,6 +7,7 @@ from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversatio
 from storage.models.incidents import Incident, IncidentEvent
 from storage.models.offsite import OffsiteApproval, OffsiteDeclaration, OffsiteItem
 from storage.models.school import Person, PlatformIdentity, RoleAssignment, School
+from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 
 __all__ = [
     "AuditEvent",
@@ -26,4 +27,7 @@ __all__ = [
     "RoleAssignment",
     "School",
     "TeamsConversation",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]

@@ -1,0 +1,108 @@
+"""The HTTP server (``python -m bot web``): Slack events and OAuth, and /healthz.
+
+Routes are added by small functions so each platform plugs in its own (Teams adds
+``/api/messages`` the same way). The server also runs the outbox dispatcher in-process; claims
+are leases (``SKIP LOCKED`` on PostgreSQL), so several web processes can share one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from sqlalchemy import func, select, text
+
+from bot.delivery import Dispatcher, Sender
+from bot.runtime import Runtime
+from bot.slack.app import SlackAdapter
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SLACK_EVENTS = "/slack/events"
+SLACK_INSTALL = "/slack/install"
+SLACK_REDIRECT = "/slack/oauth_redirect"
+HEALTH = "/healthz"
+
+
+def add_slack_routes(web_app: web.Application, slack: SlackAdapter) -> None:
+    """POST /slack/events for everything Slack sends; the OAuth pages when installs are on."""
+    bolt = slack.app
+
+    async def events(request: web.Request) -> web.Response:
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    web_app.router.add_post(SLACK_EVENTS, events)
+    flow = bolt.oauth_flow
+    if flow is None:
+        return
+
+    async def install(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def redirect(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    web_app.router.add_get(SLACK_INSTALL, install)
+    web_app.router.add_get(SLACK_REDIRECT, redirect)
+
+
+def add_health_route(web_app: web.Application, rt: Runtime) -> None:
+    """GET /healthz: 200 with the database, the outbox backlog and the scheduler's state."""
+
+    async def health(request: web.Request) -> web.Response:
+        report = await asyncio.to_thread(health_report, rt)
+        return web.json_response(report, status=200 if report["database"] else 503)
+
+    web_app.router.add_get(HEALTH, health)
+
+
+def health_report(rt: Runtime) -> dict[str, Any]:
+    from bot import worker  # imported here: the scheduler is optional in a web process
+
+    report: dict[str, Any] = {"database": False, "outbox_backlog": None}
+    report["scheduler"] = worker.scheduler_state()
+    report["scheduler_leader"] = worker.is_leader()
+    try:
+        with rt.factory() as session:
+            session.execute(text("SELECT 1"))
+            report["outbox_backlog"] = session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= rt.clock()
+                )
+            )
+        report["database"] = True
+    except Exception as exc:  # the health check reports a broken database, never raises
+        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+    return report
+
+
+def create_app(rt: Runtime, slack: SlackAdapter | None = None) -> web.Application:
+    web_app = web.Application()
+    add_health_route(web_app, rt)
+    if slack is not None:
+        add_slack_routes(web_app, slack)
+    return web_app
+
+
+async def serve(rt: Runtime, senders: dict[str, Sender], host: str = "0.0.0.0") -> None:
+    """Serve HTTP on $PORT and deliver the outbox, until cancelled."""
+    from bot.slack.app import build
+
+    dispatcher = Dispatcher(rt.factory, senders, rt.clock)
+    slack = build(rt, dispatcher) if rt.settings.has_slack else None
+    runner = web.AppRunner(create_app(rt, slack), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, rt.settings.port)
+    await site.start()
+    log.info("Safekeep is listening on port %s", rt.settings.port)
+    try:
+        await dispatcher.run_forever()
+    finally:
+        await runner.cleanup()

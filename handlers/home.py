@@ -1,0 +1,171 @@
+"""What a person has outstanding (the Slack App Home, and any adapter's "home"), with buttons.
+
+Everyone sees their records off site, the agreement they still have to sign, approvals and
+breach alerts waiting for them, and the two buttons staff need most. Leads also get a short
+overview of the school. Only references, categories and dates: no pupil or staff details.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from handlers import aup
+from handlers.access import allowed
+from handlers.context import Context
+from handlers.replies import Button, Say
+from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person
+
+ALERT_ROLES = frozenset({"dsl", "deputy_dsl", "dpo", "headteacher"})
+OVERVIEW_PERMISSIONS = ("offsite.register", "aup.status", "breach.details")
+
+HEADING = "*Your Safekeep*"
+NOTHING = "Nothing is waiting for you. Thank you for keeping our pupils' data safe."
+REPORT = Button("Report a lost device or breach", "breach.start", style="danger")
+DECLARE = Button("Declare records taken off site", "offsite.start")
+
+
+def outstanding(ctx: Context) -> Say:
+    """Everything waiting for the acting person, and for leads an overview of the school."""
+    person = ctx.person
+    lines: list[str] = [HEADING]
+    buttons: list[Button] = []
+
+    for declaration in _records_out(ctx, person):
+        due = declaration.expected_return
+        late = " · *overdue*" if due < ctx.local(ctx.now).date() else ""
+        categories = ", ".join(item.category for item in declaration.items if item.status == "out")
+        lines.append(
+            f"• Records off site #{declaration.id} ({categories or declaration.format}) · "
+            f"due back {due:%a %-d %b}{late}"
+        )
+        buttons.append(
+            Button(f"Mark #{declaration.id} returned", "offsite.return", str(declaration.id))
+        )
+
+    version = aup.current_version(ctx)
+    if version is not None and aup.acknowledgement(ctx, person, version) is None:
+        lines.append(f"• Please read and agree to the {version.title} (version {version.version})")
+        buttons.append(Button("Read and agree", "aup.start", style="primary"))
+
+    for approval in _approvals_waiting(ctx, person):
+        lines.append(
+            f"• Off-site request #{approval.declaration_id} needs your decision by "
+            f"{ctx.when(approval.expires_at)}"
+        )
+        buttons.append(
+            Button(
+                f"Approve #{approval.declaration_id}",
+                "offsite.approve",
+                str(approval.id),
+                "primary",
+            )
+        )
+        buttons.append(
+            Button(f"Decline #{approval.declaration_id}", "offsite.decline", str(approval.id))
+        )
+
+    for incident in _alerts_waiting(ctx, person):
+        lines.append(
+            f"• Breach #{incident.number} reported {ctx.when(incident.reported_at)} "
+            "is not acknowledged yet"
+        )
+        buttons.append(
+            Button(
+                f"Acknowledge #{incident.number}", "breach.acknowledge", str(incident.id), "primary"
+            )
+        )
+
+    if len(lines) == 1:
+        lines.append(NOTHING)
+    if any(allowed(person, p) for p in OVERVIEW_PERMISSIONS):
+        lines.append("")
+        lines.extend(overview(ctx))
+    return Say("\n".join(lines), (*buttons, REPORT, DECLARE), title="Safekeep")
+
+
+def overview(ctx: Context) -> list[str]:
+    """The leads' view of the school: records out, overdue, open breaches and AUP sign-off."""
+    school_id = ctx.school.id
+    today = ctx.local(ctx.now).date()
+    out = ctx.session.scalar(
+        select(func.count(OffsiteDeclaration.id)).where(
+            OffsiteDeclaration.school_id == school_id, OffsiteDeclaration.status == "out"
+        )
+    )
+    overdue = ctx.session.scalar(
+        select(func.count(OffsiteDeclaration.id)).where(
+            OffsiteDeclaration.school_id == school_id,
+            OffsiteDeclaration.status == "out",
+            OffsiteDeclaration.expected_return < today,
+        )
+    )
+    open_breaches = ctx.session.scalar(
+        select(func.count(Incident.id)).where(
+            Incident.school_id == school_id, Incident.status != "closed"
+        )
+    )
+    lines = [
+        "*School overview*",
+        f"• Records off site: {out or 0} ({overdue or 0} overdue)",
+        f"• Breaches open: {open_breaches or 0}",
+    ]
+    version = aup.current_version(ctx)
+    if version is not None:
+        staff = ctx.session.scalar(
+            select(func.count(Person.id)).where(
+                Person.school_id == school_id, Person.active.is_(True)
+            )
+        )
+        signed = ctx.session.scalar(
+            select(func.count(func.distinct(AupAcknowledgement.person_id)))
+            .join(Person, Person.id == AupAcknowledgement.person_id)
+            .where(AupAcknowledgement.aup_version_id == version.id, Person.active.is_(True))
+        )
+        lines.append(f"• {version.title} {version.version}: {signed or 0} of {staff or 0} signed")
+    return lines
+
+
+def _records_out(ctx: Context, person: Person) -> list[OffsiteDeclaration]:
+    return list(
+        ctx.session.scalars(
+            select(OffsiteDeclaration)
+            .where(
+                OffsiteDeclaration.school_id == ctx.school.id,
+                OffsiteDeclaration.person_id == person.id,
+                OffsiteDeclaration.status == "out",
+            )
+            .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id)
+        )
+    )
+
+
+def _approvals_waiting(ctx: Context, person: Person) -> list[OffsiteApproval]:
+    return list(
+        ctx.session.scalars(
+            select(OffsiteApproval)
+            .join(OffsiteDeclaration, OffsiteDeclaration.id == OffsiteApproval.declaration_id)
+            .where(
+                OffsiteDeclaration.school_id == ctx.school.id,
+                OffsiteApproval.approver_id == person.id,
+                OffsiteApproval.decision == "pending",
+                OffsiteApproval.expires_at > ctx.now,
+            )
+            .order_by(OffsiteApproval.expires_at)
+        )
+    )
+
+
+def _alerts_waiting(ctx: Context, person: Person) -> list[Incident]:
+    if not person.role_names & ALERT_ROLES:
+        return []
+    return list(
+        ctx.session.scalars(
+            select(Incident)
+            .where(
+                Incident.school_id == ctx.school.id,
+                Incident.acknowledged_at.is_(None),
+                Incident.status != "closed",
+            )
+            .order_by(Incident.reported_at)
+        )
+    )
