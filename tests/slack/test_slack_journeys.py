@@ -1,0 +1,171 @@
+"""Slack journeys over real HTTP: commands, buttons in DMs, App Home, shortcuts, bad input,
+bad signatures, slow answers, Slack's own retries and rate-limited DMs."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from sqlalchemy import select
+
+from handlers.replies import Button, Notice
+from storage import outbox
+from storage.database import transaction
+from storage.models import AupAcknowledgement, OutboxMessage, PlatformIdentity
+from storage.outbox import LedgerKey
+from tests.slackbot import sign
+
+
+def queue_notice(factory, school, person, notice, clock, key="test") -> None:
+    with transaction(factory) as session:
+        outbox.enqueue(
+            session,
+            school.id,
+            [person.id],
+            notice.to_json(),
+            now=clock(),
+            key=LedgerKey(key, "test"),
+        )
+
+
+def test_a_request_with_a_bad_or_stale_signature_is_refused_and_changes_nothing(slack, factory):
+    body = "command=%2Faup&text=&team_id=T0DEMO&user_id=U001DEMO&trigger_id=1.U001DEMO.x"
+    wrong = slack.post(
+        body, "application/x-www-form-urlencoded", {"X-Slack-Signature": "v0=" + "0" * 64}
+    )
+    stale = slack.post(
+        body, "application/x-www-form-urlencoded", sign(body, timestamp=int(time.time()) - 600)
+    )
+    other_secret = slack.post(
+        body, "application/x-www-form-urlencoded", sign(body, secret="not-ours")
+    )
+    assert (wrong.status, stale.status, other_secret.status) == (401, 401, 401)
+    assert slack.fake.calls == []
+    with factory() as session:
+        assert session.scalars(select(PlatformIdentity)).all() == []
+
+
+def test_an_unknown_subcommand_gets_help_as_an_ephemeral_reply(slack):
+    reply = slack.command("/safekeep", "frobnicate")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "I don't know `/safekeep frobnicate`" in reply.json["text"]
+    assert "/breach" in reply.json["text"]
+    usage = slack.command("/aup", "nonsense")
+    assert "Use `/aup` to read and agree" in usage.json["text"]
+    assert slack.calls("views.open") == []
+
+
+def test_someone_not_on_the_staff_list_is_told_so_and_nothing_is_recorded(slack, factory):
+    slack.add_user("visitor@example.org", "Pat Visitor")
+    reply = slack.command("/aup", as_="visitor@example.org")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "not on Safekeep's staff list for Demo Primary School" in reply.json["text"]
+    assert slack.calls("views.open") == []
+    with factory() as session:
+        assert session.scalars(select(PlatformIdentity)).all() == []
+
+
+def test_a_question_with_personal_data_is_shown_next_to_the_field(slack, factory):
+    slack.command("/aup")
+    answer = slack.submit(slack.open_view(), {"question": "Can I email jo.bloggs@example.org?"})
+    assert answer.json["response_action"] == "errors"
+    assert "email address" in answer.json["errors"]["question"]
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
+
+
+def test_a_dm_button_opens_the_dialog_and_the_dm_is_updated_when_it_is_done(
+    slack, factory, school, staff, clock
+):
+    notice = Notice(
+        "Please read and agree to the AUP by Fri 27 Nov.", (Button("Read and agree", "aup.start"),)
+    )
+    queue_notice(factory, school, staff, notice, clock)
+    assert slack.deliver() == 1
+    [dm] = slack.dms_to("teacher@example.org")
+    assert dm["blocks"][-1]["elements"][0]["action_id"] == "aup.start"
+
+    slack.press("aup.start")
+    form = slack.open_view()
+    assert form["callback_id"] == "aup.agree"
+    done = slack.submit(form, {})
+    assert "was recorded" in done.json["view"]["blocks"][0]["text"]["text"]
+
+    [update] = slack.calls("chat.update")
+    assert update["channel"].startswith("D") and update["ts"]
+    assert "Read and agree" in update["blocks"][-1]["elements"][0]["text"]
+    assert all(block["type"] != "actions" for block in update["blocks"])
+
+
+def test_the_dsl_dm_survives_a_429_and_arrives_exactly_once(slack, factory, school, dsl, clock):
+    queue_notice(factory, school, dsl, Notice("Breach #1 · safeguarding data: yes"), clock)
+    slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    assert slack.deliver() == 0
+    assert slack.deliver() == 0  # Slack asked us to wait a second; the clock has not moved
+    clock.advance(seconds=2)
+    assert slack.deliver() == 1
+    assert slack.deliver() == 0
+    attempts = slack.calls("chat.postMessage")
+    assert [a["_refused"] for a in attempts] == [429, None]
+    assert len(slack.dms_to("dsl@example.org")) == 1
+    with factory() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_app_home_shows_what_is_outstanding_and_leads_get_an_overview(slack):
+    slack.open_home()
+    home = slack.home()
+    text = json.dumps(home)
+    assert "Staff Acceptable Use Policy" in text and "aup.start" in text
+    assert "breach.start" in text and "offsite.start" in text
+    assert "School overview" not in text
+
+    slack.open_home(as_="head@example.org")
+    assert "School overview" in json.dumps(slack.home(as_="head@example.org"))
+
+
+def test_pressing_read_and_agree_on_app_home_opens_the_agreement(slack):
+    slack.press("aup.start", where="home")
+    assert slack.open_view()["callback_id"] == "aup.agree"
+
+
+def test_slacks_retry_of_an_event_already_handled_is_not_processed_twice(slack):
+    slack.open_home(event_id="Ev0001")
+    again = slack.open_home(
+        event_id="Ev0001", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    )
+    late = slack.open_home(
+        event_id="Ev0002",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert again.status == 200 and late.status == 200
+    assert len(slack.calls("views.publish")) == 1
+
+
+def test_the_breach_shortcut_opens_a_modal_for_the_person_who_used_it(slack):
+    assert slack.shortcut("report_breach").status == 200
+    [opened] = slack.calls("views.open")
+    assert opened["trigger_id"].split(".")[1] == slack.user_id("teacher@example.org")
+    assert opened["view"]["type"] == "modal"
+
+
+def test_a_slow_answer_opens_a_waiting_modal_first_and_fills_it_in_after(slack):
+    slack.adapter.trigger_budget = 0.0  # as if the database took longer than Slack's window
+    reply = slack.command("/aup")
+    assert reply.status == 200 and reply.text == ""
+    [opened] = slack.calls("views.open")
+    [updated] = slack.calls("views.update")
+    assert opened["view"]["callback_id"] == "safekeep.waiting"
+    assert updated["view_id"] == slack.fake.views[updated["view_id"]]["id"]
+    assert updated["view"]["callback_id"] == "aup.agree"
+
+
+def test_health_reports_the_database_and_the_outbox_backlog(slack, factory, school, staff, clock):
+    queue_notice(factory, school, staff, Notice("Reminder"), clock)
+    with urllib.request.urlopen(f"{slack.app_url}/healthz", timeout=10) as answer:
+        report = json.loads(answer.read())
+    assert report["database"] is True
+    assert report["outbox_backlog"] == 1
+    assert "scheduler_leader" in report
