@@ -1,0 +1,115 @@
+"""`python -m bot console` in a real terminal (a pseudo-terminal): prompt, /aup, confirmation."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_console_aup import ROOT
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+
+
+class Terminal:
+    """A program attached to a pseudo-terminal, driven like a person at a keyboard."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.master, replica = pty.openpty()
+        self.process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=replica,
+            stdout=replica,
+            stderr=replica,
+            start_new_session=True,
+        )
+        os.close(replica)
+        self.screen = ""
+        self.read_up_to = 0
+
+    def expect(self, text: str, timeout: float = 30) -> str:
+        """Wait until ``text`` appears after what was already matched; returns the new output."""
+        start = self.read_up_to
+        deadline = time.monotonic() + timeout
+        while text not in self.screen[self.read_up_to :]:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never saw {text!r}; the terminal shows:\n{self.screen}"
+            ready, _, _ = select.select([self.master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # EIO: the program closed the terminal
+                chunk = b""
+            assert chunk, f"the program ended before {text!r}; it showed:\n{self.screen}"
+            self.screen += chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        self.read_up_to = self.screen.index(text, self.read_up_to) + len(text)
+        return self.screen[start : self.read_up_to]
+
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
+
+    def close(self) -> int:
+        try:
+            return self.process.wait(timeout=15)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            os.close(self.master)
+
+
+def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "SAFEKEEP_", "CONNECTIONS__"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}",
+        TERM="dumb",
+        PYTHONPATH=str(ROOT),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
+    try:
+        banner = terminal.expect("Alex Teacher> ")
+        assert "Safekeep console: Demo Primary School" in banner
+        assert "You are Alex Teacher <teacher@example.org>" in banner
+
+        terminal.type("/aup")
+        dialog = terminal.expect("(optional, Enter to skip)")
+        assert "== Acceptable Use Policy ==" in dialog
+        assert "Staff Acceptable Use Policy · version 2025.1" in dialog
+        assert "I have read, understood and agree to abide by this Acceptable Use Policy." in dialog
+        terminal.expect("> ")
+
+        terminal.type("")
+        confirmed = terminal.expect("Alex Teacher> ")
+        assert "Thank you. Your agreement to Staff Acceptable Use Policy (version 2025.1)" in (
+            " ".join(confirmed.split())
+        )
+        assert "was recorded on" in confirmed
+
+        terminal.type("/aup")
+        assert "Nothing more to do." in terminal.expect("Alex Teacher> ")
+
+        terminal.type("/quit")
+    finally:
+        code = terminal.close()
+    assert code == 0, terminal.screen
