@@ -1,0 +1,152 @@
+"""Multi-workspace installs: OAuth install and redirect, tokens encrypted at rest, each workspace
+answered with its own token, and uninstalling removes the tokens."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import select, text
+
+from handlers.replies import Notice
+from storage import outbox
+from storage.database import transaction
+from storage.models import School, slack_bots, slack_installations
+from tests.fake_slack import FakeSlack, FakeUser
+from tests.slackbot import APP_ID, start
+
+WORKSPACES = {
+    "T0ONE": ("One Primary School", "xoxb-one-secret"),
+    "T0TWO": ("Two Primary School", "xoxb-two-secret"),
+}
+
+
+def grant(team_id: str) -> dict:
+    name, token = WORKSPACES[team_id]
+    return {
+        "ok": True,
+        "app_id": APP_ID,
+        "authed_user": {"id": f"UADMIN{team_id}"},
+        "scope": "commands,chat:write,im:write,users:read,users:read.email",
+        "token_type": "bot",
+        "access_token": token,
+        "bot_user_id": f"UBOT{team_id}",
+        "team": {"id": team_id, "name": name},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+@pytest.fixture
+def oauth_slack(factory, engine, clock, database_url):
+    fake = FakeSlack()
+    for team_id, (name, token) in WORKSPACES.items():
+        fake.add_team(team_id, name, token)
+        fake.add_user(
+            FakeUser(f"UHEAD{team_id}", team_id, f"head@{team_id.lower()}.example.org", "Head")
+        )
+        fake.oauth_codes[f"code-{team_id}"] = grant(team_id)
+    bot = start(
+        factory,
+        engine,
+        clock,
+        database_url,
+        fake,
+        slack_bot_token=None,
+        slack_client_id="1111.2222",
+        slack_client_secret="client-secret",
+    )
+    try:
+        yield bot
+    finally:
+        bot.server.stop()
+
+
+def get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode(), answer.headers.get("Set-Cookie", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers.get("Set-Cookie", "")
+
+
+def install(bot, team_id: str) -> str:
+    """Visit /slack/install, then come back from Slack to /slack/oauth_redirect."""
+    status, page, cookie = get(f"{bot.app_url}/slack/install")
+    assert status == 200 and "slack.com/oauth/v2/authorize" in page
+    state = re.search(r"state=([\w-]+)", page).group(1)
+    # The state cookie is Secure: a browser sends it back over https; the test sends it itself.
+    assert "Secure" in cookie
+    pair = cookie.split(";")[0]
+    status, done, _ = get(
+        f"{bot.app_url}/slack/oauth_redirect?code=code-{team_id}&state={state}", pair
+    )
+    assert status == 200, done
+    return done
+
+
+def test_installing_stores_the_bot_token_encrypted(oauth_slack, engine):
+    install(oauth_slack, "T0ONE")
+    with engine.connect() as conn:
+        stored = conn.execute(select(slack_bots.c.team_id, text("slack_bots.bot_token"))).all()
+        raw_installation = conn.execute(text("SELECT bot_token FROM slack_installations")).scalar()
+        decrypted = conn.execute(select(slack_bots.c.bot_token)).scalar()
+    assert [row[0] for row in stored] == ["T0ONE"]
+    assert stored[0][1].startswith("sk1:") and "xoxb-one-secret" not in stored[0][1]
+    assert raw_installation.startswith("sk1:")
+    assert decrypted == "xoxb-one-secret"
+    [exchange] = oauth_slack.calls("oauth.v2.access")
+    assert exchange["code"] == "code-T0ONE"
+
+
+def test_a_redirect_without_the_state_cookie_installs_nothing(oauth_slack, engine):
+    _, page, _ = get(f"{oauth_slack.app_url}/slack/install")
+    state = re.search(r"state=([\w-]+)", page).group(1)
+    status, _, _ = get(f"{oauth_slack.app_url}/slack/oauth_redirect?code=code-T0ONE&state={state}")
+    assert status == 400
+    with engine.connect() as conn:
+        assert conn.execute(select(slack_installations.c.id)).all() == []
+
+
+def test_two_workspaces_are_two_schools_each_answered_with_its_own_token(
+    oauth_slack, factory, clock
+):
+    install(oauth_slack, "T0ONE")
+    install(oauth_slack, "T0TWO")
+    for team_id in WORKSPACES:
+        oauth_slack.team_id = team_id
+        reply = oauth_slack.command("/safekeep", as_=f"head@{team_id.lower()}.example.org")
+        assert "not on Safekeep's staff list" in reply.json["text"]
+    with factory() as session:
+        schools = {s.slack_team_id: s.name for s in session.scalars(select(School))}
+    assert schools == {"T0ONE": "One Primary School", "T0TWO": "Two Primary School"}
+    for call in oauth_slack.fake.calls:
+        if call["method"] == "users.info":
+            team = call["args"]["user"].removeprefix("UHEAD")
+            assert call["token"] == WORKSPACES[team][1]
+
+    # A DM to someone at school two goes out with school two's token.
+    with transaction(factory) as session:
+        school = session.scalars(select(School).where(School.slack_team_id == "T0TWO")).one()
+        from handlers import people
+
+        person, _ = people.upsert_person(session, school, "head@t0two.example.org", "Head", clock())
+        outbox.enqueue(session, school.id, [person.id], Notice("Reminder").to_json(), now=clock())
+    assert oauth_slack.deliver() == 1
+    [dm] = [c for c in oauth_slack.fake.calls if c["method"] == "chat.postMessage"]
+    assert dm["token"] == "xoxb-two-secret"
+
+
+def test_uninstalling_removes_the_workspaces_tokens(oauth_slack, engine):
+    install(oauth_slack, "T0ONE")
+    install(oauth_slack, "T0TWO")
+    oauth_slack.team_id = "T0ONE"
+    response = oauth_slack.event({"type": "app_uninstalled", "event_ts": "1790000000.000100"})
+    assert response.status == 200
+    with engine.connect() as conn:
+        bots = conn.execute(select(slack_bots.c.team_id)).scalars().all()
+        installs = conn.execute(select(slack_installations.c.team_id)).scalars().all()
+    assert bots == ["T0TWO"] and installs == ["T0TWO"]
