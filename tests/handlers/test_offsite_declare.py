@@ -171,7 +171,12 @@ def test_nobody_else_to_approve_is_explained_and_nothing_is_written(factory, clo
             "can't go on a personal device",
         ),
         (
-            {"categories": ["safeguarding"], "format": "usb", "asset_tag": "USB-7", "encryption": "no"},
+            {
+                "categories": ["safeguarding"],
+                "format": "usb",
+                "asset_tag": "USB-7",
+                "encryption": "no",
+            },
             "unencrypted",
             "can't go on an unencrypted device",
         ),

@@ -70,7 +70,9 @@ def declare(
         factory,
         clock,
         email,
-        routes.submit("offsite.details", details(expected_return, **detail_overrides), {"what": what}),
+        routes.submit(
+            "offsite.details", details(expected_return, **detail_overrides), {"what": what}
+        ),
     )
 
 
@@ -94,9 +96,7 @@ def outbox_buttons(factory: sessionmaker[Session]) -> list[list[dict[str, Any]]]
     with factory() as session:
         return [
             payload.get("buttons", [])
-            for payload in session.scalars(
-                select(OutboxMessage.payload).order_by(OutboxMessage.id)
-            )
+            for payload in session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))
         ]
 
 
