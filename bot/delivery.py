@@ -1,8 +1,9 @@
 """The outbox dispatcher: delivers queued DMs through the recipient's platform, durably.
 
 A row is marked sent only after the platform accepted it. ``Retry-After`` is honoured, other
-failures back off exponentially, and a message that still cannot be delivered after its budget
-is marked failed and the school's admins are alerted. Claims are leases, so a crashed process's
+failures back off exponentially. A routine message still undelivered after a day is marked failed
+and the school's admins are alerted; an urgent one (a breach or child-risk alert) is never given
+up, and the admins are alerted once it has failed a few times. Claims are leases, so a crashed process's
 rows are picked up again; on PostgreSQL, ``SKIP LOCKED`` keeps two dispatchers off one row.
 """
 
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(minutes=15)
-GIVE_UP_AFTER = {True: timedelta(hours=72), False: timedelta(hours=24)}
+# Routine reminders are given up (and admins told) after a day; urgent ones (breach and
+# child-risk alerts) are never given up: they keep trying every MAX_BACKOFF until delivered.
+GIVE_UP_ROUTINE_AFTER = timedelta(hours=24)
 WARN_AFTER_ATTEMPTS = 5
 
 
@@ -180,7 +183,7 @@ class Dispatcher:
             row.attempts += 1
             row.claimed_until = None
             row.last_error = reason[:200]
-            if now - row.created_at >= GIVE_UP_AFTER[row.urgent]:
+            if not row.urgent and now - row.created_at >= GIVE_UP_ROUTINE_AFTER:
                 self._give_up(session, row, now)
                 return
             backoff = timedelta(

@@ -168,7 +168,7 @@ class Console:
             while isinstance(reply, Ask):
                 reply = self.fill_and_submit(reply.form)
         except Cancelled:
-            self.write("Stopped. Nothing was saved.")
+            self.write("Stopped. Nothing was saved from this form.")
             return
         if isinstance(reply, Say):
             self.show_message("", reply.text, reply.buttons, None)

@@ -23,7 +23,7 @@ def form_header(form: Form) -> str:
         lines.append(plain(form.intro))
     if form.notice:
         lines.append(plain(form.notice))
-    lines.append("(Type /cancel at any question to stop; nothing is saved until the end.)")
+    lines.append("(Type /cancel at any question to stop.)")
     return "\n".join(lines)
 
 
