@@ -103,6 +103,76 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("web")
+def web_command(args: argparse.Namespace, settings: Settings) -> int:
+    """HTTP server on $PORT: Slack events, OAuth installs and /healthz; delivers the outbox"""
+    from bot import web
+    from bot import worker as scheduling
+
+    rt = runtime.start(settings, allow_local_key=False)
+    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(settings)))
+    return 0
+
+
+@command("socket")
+def socket_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Slack Socket Mode, with the scheduler and outbox in one process (no public URL needed)"""
+    if not settings.slack_app_token or not settings.slack_bot_token:
+        return fail(
+            "Socket Mode needs SLACK_APP_TOKEN (xapp-..., an app-level token with "
+            "connections:write) and SLACK_BOT_TOKEN (xoxb-...). See the README, Connecting Slack."
+        )
+    from bot import worker as scheduling
+    from bot.slack.socket import run_socket_mode
+
+    rt = runtime.start(settings, allow_local_key=False)
+    scheduling.run_until_stopped(run_socket_mode(rt, scheduling.platform_senders(settings)))
+    return 0
+
+
+def _manifest_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("platform", choices=["slack"], help="which platform's manifest")
+    p.add_argument("--url", metavar="BASE", help="where Safekeep is reachable, e.g. https://...")
+    p.add_argument("--socket", action="store_true", help="for Socket Mode (no URLs)")
+
+
+@command("manifest", _manifest_setup)
+def manifest_command(args: argparse.Namespace, settings: Settings) -> int:
+    """print the Slack app manifest (paste it into api.slack.com/apps)"""
+    import json
+
+    from bot.slack.manifest import slack_manifest
+
+    if not args.socket and not args.url:
+        return fail("add --url https://your.safekeep.address, or --socket for Socket Mode")
+    if args.url and not args.url.startswith("https://"):
+        return fail("Slack only calls https:// addresses: --url must start with https://")
+    print(json.dumps(slack_manifest(args.url, socket_mode=args.socket), indent=2))
+    return 0
+
+
+def _staff_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["sync"], help="sync: refresh the staff list from Slack")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+
+
+@command("staff", _staff_setup)
+def staff_command(args: argparse.Namespace, settings: Settings) -> int:
+    """refresh the staff list from Slack (members with an email; bots and deactivated skipped)"""
+    import asyncio
+
+    from bot.slack.staff import sync_staff
+
+    if not settings.has_slack:
+        return fail("staff sync needs Slack credentials (SLACK_BOT_TOKEN, or an OAuth install)")
+    rt = runtime.start(settings, allow_local_key=False)
+    with rt.factory() as session:
+        school_id = _pick_school(session, args.school).id
+    result = asyncio.run(sync_staff(rt, school_id))
+    print(result.summary())
+    return 0
+
+
 def _audit_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["verify"], help="verify: check the audit chain")
 

@@ -7,6 +7,7 @@ calls to a method with a status (429 with ``Retry-After`` by default).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ class FakeSlack:
     shown: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (user, view)
     failures: dict[str, Failure] = field(default_factory=dict)
     oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    acked: asyncio.Event = field(default_factory=asyncio.Event)
+    socket_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add_team(self, team_id: str, name: str, token: str) -> None:
@@ -80,7 +85,38 @@ class FakeSlack:
     def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.handle)
+        app.router.add_get("/socket", self.socket)
         return app
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's side of a Socket Mode connection: send envelopes, collect acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        async for message in ws:
+            data = json.loads(message.data)
+            if "envelope_id" in data:
+                self.acks[data["envelope_id"]] = data.get("payload") or {}
+                self.acked.set()
+        return ws
+
+    async def send_envelope(
+        self, kind: str, payload: dict[str, Any], **extra: Any
+    ) -> dict[str, Any]:
+        """Send one envelope to the connected app; returns the payload of its ack."""
+        envelope_id = f"env-{next(self._ids)}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload}
+        await self.sockets[-1].send_json({**envelope, "accepts_response_payload": True, **extra})
+        while envelope_id not in self.acks:
+            self.acked.clear()
+            await asyncio.wait_for(self.acked.wait(), timeout=10)
+        return self.acks[envelope_id]
+
+    def api_apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "url": self.socket_url}
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -103,7 +139,11 @@ class FakeSlack:
         answer = getattr(self, "api_" + method.replace(".", "_"), None)
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        if method != "oauth.v2.access" and token not in self.teams:
+        if (
+            method != "oauth.v2.access"
+            and token not in self.teams
+            and not token.startswith("xapp-")
+        ):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         result = answer(args, token)
         if "ts" in result:

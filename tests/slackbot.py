@@ -179,10 +179,12 @@ class SlackBot:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", headers)
 
-    def command(self, name: str, text: str = "", as_: str = "teacher@example.org") -> SlackResponse:
-        """A signed slash command, e.g. ``slack.command("/aup", "status", as_=...)``."""
+    def command_form(
+        self, name: str, text: str = "", as_: str = "teacher@example.org"
+    ) -> dict[str, str]:
+        """The fields Slack sends for a slash command (form-encoded over HTTP)."""
         user = self._user(as_)
-        form = {
+        return {
             "token": "legacy-verification-token",
             "team_id": self.team_id,
             "team_domain": "demo",
@@ -197,6 +199,10 @@ class SlackBot:
             "response_url": "https://hooks.slack.com/commands/T0DEMO/1/abc",
             "trigger_id": self.trigger(as_),
         }
+
+    def command(self, name: str, text: str = "", as_: str = "teacher@example.org") -> SlackResponse:
+        """A signed slash command, e.g. ``slack.command("/aup", "status", as_=...)``."""
+        form = self.command_form(name, text, as_)
         return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
 
     def open_view(self, as_: str = "teacher@example.org") -> dict[str, Any]:
@@ -207,15 +213,15 @@ class SlackBot:
                 return view
         raise AssertionError(f"no view was opened for {as_}")
 
-    def submit(
+    def submission(
         self, view: dict[str, Any], answers: dict[str, Any], as_: str = "teacher@example.org"
-    ) -> SlackResponse:
-        """Fill the view's inputs with simple answers and post a signed view_submission."""
+    ) -> dict[str, Any]:
+        """A view_submission payload with the view's inputs filled from simple answers."""
         submitted = dict(view)
         submitted.setdefault("id", f"V{next(self._ids):05d}")
         submitted["state"] = {"values": self.state_values(view, answers)}
         submitted.update({"team_id": self.team_id, "app_id": APP_ID, "hash": "1.abc"})
-        payload = {
+        return {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "demo"},
             "user": self._user(as_),
@@ -226,6 +232,13 @@ class SlackBot:
             "response_urls": [],
             "is_enterprise_install": False,
         }
+
+    def submit(
+        self, view: dict[str, Any], answers: dict[str, Any], as_: str = "teacher@example.org"
+    ) -> SlackResponse:
+        """Fill the view's inputs with simple answers and post a signed view_submission."""
+        payload = self.submission(view, answers, as_)
+        submitted = payload["view"]
         response = self.post_payload(payload)
         body = response.json or {}
         if body.get("response_action") in ("update", "push"):

@@ -1,0 +1,88 @@
+"""`python -m bot manifest slack` and `python -m bot staff sync` (Slack)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from sqlalchemy import select
+
+from bot.cli import main
+from handlers import routes
+from storage.models import Person
+from tests.conftest import TEST_KEYS
+
+
+def manifest(capsys, *args: str) -> dict:
+    assert main(["manifest", "slack", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_http_manifest_lists_every_registered_command_at_our_url(capsys):
+    app = manifest(capsys, "--url", "https://safekeep.example.org/")
+    commands = {c["command"]: c for c in app["features"]["slash_commands"]}
+    assert set(commands) == {f"/{name}" for name in routes.COMMANDS}
+    assert {"/aup", "/safekeep"} <= set(commands)
+    events = "https://safekeep.example.org/slack/events"
+    assert all(c["url"] == events for c in commands.values())
+    settings = app["settings"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": events}
+    assert settings["event_subscriptions"]["request_url"] == events
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+    assert settings["socket_mode_enabled"] is False
+    assert app["oauth_config"]["redirect_urls"] == [
+        "https://safekeep.example.org/slack/oauth_redirect"
+    ]
+    assert "users:read.email" in app["oauth_config"]["scopes"]["bot"]
+    assert app["features"]["app_home"]["home_tab_enabled"] is True
+    [shortcut] = app["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("global", "report_breach")
+    assert 175 <= len(app["display_information"]["long_description"]) <= 4000
+
+
+def test_the_socket_mode_manifest_has_no_urls(capsys):
+    app = manifest(capsys, "--socket")
+    assert app["settings"]["socket_mode_enabled"] is True
+    assert "https://" not in json.dumps(app)
+
+
+def test_the_manifest_needs_an_https_url_or_socket_mode(capsys):
+    assert main(["manifest", "slack"]) == 2
+    assert main(["manifest", "slack", "--url", "http://example.org"]) == 2
+    assert "https://" in capsys.readouterr().err
+
+
+def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
+    slack, monkeypatch, factory, school, capsys
+):
+    slack.add_user("newteacher@example.org", "Nia Newteacher")
+    slack.add_user(None, "Guest Without Email")
+    slack.add_user("bot@example.org", "Some Bot", is_bot=True)
+    slack.add_user("leaver@example.org", "Lee Leaver", deleted=True)
+    key = TEST_KEYS.keys[0]
+    settings = slack.adapter.rt.settings
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "SAFEKEEP_DATA_KEYS": f"{key.key_id}:{base64.b64encode(key.secret).decode()}",
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_API_URL": settings.slack_api_url,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SAFEKEEP_SCHOOL_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["staff", "sync"]) == 0
+    assert "1 added, 10 already known, 3 skipped" in capsys.readouterr().out
+    with factory() as session:
+        newcomer = session.scalars(
+            select(Person).where(Person.email == "newteacher@example.org")
+        ).one()
+        emails = set(session.scalars(select(Person.email)))
+    assert newcomer.identity("slack") == slack.user_id("newteacher@example.org")
+    assert newcomer.display_name == "Nia Newteacher"
+    assert "leaver@example.org" not in emails and "bot@example.org" not in emails
