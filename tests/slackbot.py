@@ -28,6 +28,7 @@ import pytest
 from aiohttp import web
 
 from tests.fake_slack import FakeSlack, FakeUser
+from tests.slack.blockkit import check_everything_sent
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"
@@ -510,7 +511,9 @@ def demo_workspace(fake: FakeSlack) -> None:
 def slack(
     factory: Any, engine: Any, clock: Any, school: Any, database_url: str
 ) -> Iterator[SlackBot]:
-    """The real Slack adapter over HTTP, with the demo school as Slack workspace T0DEMO."""
+    """The real Slack adapter over HTTP, with the demo school as Slack workspace T0DEMO.
+
+    On teardown every view and message sent is validated with slack_sdk.models."""
     from storage.database import transaction
     from storage.models import School
 
@@ -524,3 +527,5 @@ def slack(
         yield bot
     finally:
         bot.server.stop()
+    # Whatever the test did, everything the app sent Slack must be Block Kit that Slack accepts.
+    check_everything_sent(fake)

@@ -169,3 +169,21 @@ def test_health_reports_the_database_and_the_outbox_backlog(slack, factory, scho
     assert report["database"] is True
     assert report["outbox_backlog"] == 1
     assert "scheduler_leader" in report
+
+
+def test_a_slow_submission_shows_working_then_the_outcome_or_the_problems(slack, factory):
+    slack.adapter.submit_budget = 0.0  # as if saving took longer than Slack waits for an answer
+    slack.command("/aup")
+    form = slack.open_view()
+    bad = slack.submit(form, {"question": "Is jo.bloggs@example.org allowed?"})
+    assert bad.json["view"]["callback_id"] == "safekeep.waiting"
+    shown = slack.calls("views.update")[-1]
+    assert shown["view_id"] == form["id"]
+    assert any(
+        "email address" in json.dumps(b) for b in shown["view"]["blocks"] if b["type"] == "context"
+    )
+
+    slack.submit(form, {})
+    assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
+    with factory() as session:
+        assert len(session.scalars(select(AupAcknowledgement)).all()) == 1
