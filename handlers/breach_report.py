@@ -9,6 +9,7 @@ guidance straight away when a child may be at risk, in every adapter.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -39,7 +40,7 @@ def start_report(ctx: Context, declaration: OffsiteDeclaration | None = None) ->
 
     The off-site return flow calls this when not everything came back.
     """
-    state: State = {}
+    state: State = {"token": secrets.token_hex(16)}
     if declaration is not None:
         if declaration.school_id != ctx.school.id:
             raise UserError(msg.NOT_FOUND)
@@ -101,13 +102,27 @@ def what_form(ctx: Context, state: State) -> Form:
 
 
 def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
-    """Store the incident (T0), put it on the timeline and alert the people who must know."""
+    """Store the incident (T0), put it on the timeline and alert the people who must know.
+
+    A second submission of the same form (a double click, a retried request) finds the
+    incident the first one stored instead of reporting the breach twice.
+    """
+    token = str(state.get("token") or "") or None
+    if token is not None:
+        earlier = ctx.session.scalar(
+            select(Incident).where(
+                Incident.school_id == ctx.school.id, Incident.report_token == token
+            )
+        )
+        if earlier is not None and earlier.reporter_id == ctx.person.id:
+            return Ask(details_form(ctx, earlier))
     declaration_id = _chosen_declaration(ctx, answers, state)
     incident = Incident(
         school_id=ctx.school.id,
         number=incidents.next_number(ctx),
         reporter_id=ctx.person.id,
         reported_at=ctx.now,
+        report_token=token,
         status="open",
         kind=answers["kind"],
         media=answers["media"],

@@ -17,13 +17,18 @@ from storage.models.base import Base
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("school_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "number"),
+        UniqueConstraint("school_id", "report_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     number: Mapped[int]
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     reported_at: Mapped[datetime]  # T0: the 72-hour clock starts here
+    # Minted when the report form opens: submitting the same form twice finds this incident.
+    report_token: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
 
     # The staff part of the report.

@@ -287,7 +287,7 @@ def test_start_report_is_prefilled_from_an_offsite_declaration(factory, clock, s
     assert initial["categories"] == ["send", "marking"]
     assert initial["people_band"] == "class"
     assert initial["special_data"] == "yes"
-    assert reply.form.state == {"declaration_id": declaration_id}
+    assert reply.form.state["declaration_id"] == declaration_id
 
     answers = {**LOST_LAPTOP, "declaration_id": str(declaration_id)}
     act(factory, clock, school, "teacher@example.org", routes.submit("breach.report", answers, {}))
@@ -297,3 +297,18 @@ def test_start_report_is_prefilled_from_an_offsite_declaration(factory, clock, s
             select(IncidentEvent).where(IncidentEvent.kind == "reported")
         ).one()
     assert reported.details["declaration_id"] == declaration_id
+
+
+def test_submitting_the_same_report_form_twice_reports_the_breach_once(factory, clock, school):
+    opened = act(factory, clock, school, "teacher@example.org", routes.command("breach"))
+    assert isinstance(opened, Ask) and opened.form.state.get("token")
+    submit = routes.submit("breach.report", LOST_LAPTOP, dict(opened.form.state))
+    first = act(factory, clock, school, "teacher@example.org", submit)
+    clock.advance(seconds=3)
+    second = act(factory, clock, school, "teacher@example.org", submit)
+    assert isinstance(first, Ask) and isinstance(second, Ask)
+    assert first.form.state == second.form.state  # the same incident's second step
+    with factory() as session:
+        assert len(session.scalars(select(Incident)).all()) == 1
+    assert len(recipients(factory, "Breach #1")) == len(LEADS)
+    assert recipients(factory, "Breach #2") == set()

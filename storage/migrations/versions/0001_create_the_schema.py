@@ -348,6 +348,7 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("reporter_id", sa.Integer(), nullable=False),
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("report_token", sa.String(length=32), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("media", sa.String(length=16), nullable=False),
@@ -410,6 +411,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
         sa.UniqueConstraint("school_id", "number", name=op.f("uq_incidents_school_id_number")),
+        sa.UniqueConstraint(
+            "school_id", "report_token", name=op.f("uq_incidents_school_id_report_token")
+        ),
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_incidents_reporter_id"), ["reporter_id"], unique=False)
