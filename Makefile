@@ -1,23 +1,44 @@
 # Safekeep: the two Quick start commands and a few helpers for developers.
-PYTHON ?= python3
+#
+# `make run` and `make test` create .venv and install on first use, and reinstall only when
+# pyproject.toml changes (the .installed stamps). `make clean` starts again from nothing.
+
+# The newest Python 3.11+ on the PATH (override with `make PYTHON=/path/to/python3.12 ...`).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
+READY := $(VENV)/.created
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# A working virtual environment. An existing one is kept if its Python still runs and is new
+# enough; a broken one (e.g. after a system Python upgrade) is made again.
+$(READY):
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  if [ -z "$(PYTHON)" ]; then \
+	    echo "Safekeep needs Python 3.11 or newer; none was found on the PATH." >&2; exit 1; fi; \
+	  if ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then \
+	    echo "Python's venv module is missing. On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; \
+	    exit 1; fi; \
+	  echo "Creating $(VENV) with $(PYTHON)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/python -m pip install --quiet --upgrade pip; \
+	fi
+	@touch $@
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Order-only on $(READY): a new stamp there must not force a reinstall by itself.
+$(STAMP): pyproject.toml | $(READY)
 	$(BIN)/python -m pip install --quiet -e '.[postgres]'
-	touch $@
+	@touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+# The test extras include everything `make run` needs, so they satisfy both stamps.
+$(TEST_STAMP): pyproject.toml | $(READY)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@ $(STAMP)
+	@touch $@ $(STAMP)
 
 ## make run: install on first use, upgrade the database, start Safekeep
 run: $(STAMP)
@@ -25,13 +46,15 @@ run: $(STAMP)
 	$(BIN)/python -m bot
 
 ## make test: install with test extras on first use and run the whole suite
+## (SQLite; PostgreSQL as well when TEST_DATABASE_URL is set)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff (lint and format) on everything, mypy on handlers/ and storage/
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) safekeep.db safekeep.db-wal safekeep.db-shm
+	rm -rf $(VENV) safekeep.db safekeep.db-wal safekeep.db-shm safekeep.key *.egg-info

@@ -88,6 +88,12 @@ class Election:
     def resign(self) -> None:
         """Give up leadership now (on shutdown), so a standby can take over at once."""
         with self._guard:
+            if self._connection is not None and self._leader:
+                # Unlock explicitly: the server notices a closed connection only a moment later.
+                with contextlib.suppress(DBAPIError):
+                    self._connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
+                    )
             self._drop_connection()
 
     def _drop_connection(self) -> None:

@@ -89,28 +89,14 @@ def test_every_command_has_help(cli, name):
     assert COMMANDS[name][1].__doc__.split("(")[0].strip() in " ".join(ran.out.split())
 
 
-def test_the_program_lists_its_commands_and_rejects_unknown_ones():
-    shown = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"],
-        cwd=ROOT,
-        env=program_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert shown.returncode == 0
+def test_the_program_lists_its_commands_and_rejects_unknown_ones(cli):
+    shown = cli("--help")
+    assert shown.code == 0
     for name in ("console", "migrate", "roles", "audit", "keys", "export", "worker"):
-        assert name in shown.stdout
-    wrong = subprocess.run(
-        [sys.executable, "-m", "bot", "tea"],
-        cwd=ROOT,
-        env=program_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert wrong.returncode == 2
-    assert "invalid choice: 'tea'" in wrong.stderr
+        assert name in shown.out
+    wrong = cli("tea")
+    assert wrong.code == 2
+    assert "invalid choice: 'tea'" in wrong.err
 
 
 # --- migrate and the schema check --------------------------------------------------------------
