@@ -93,12 +93,12 @@ class Console:
         while True:
             try:
                 line = self.read(self.prompt)
-            except (EOFError, KeyboardInterrupt):
+                if line.strip() in ("/quit", "/exit"):
+                    return
+                self.handle(line)
+            except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C, at a prompt or mid-dialog
                 self.write("")
                 return
-            if line.strip() in ("/quit", "/exit"):
-                return
-            self.handle(line)
 
     def handle(self, line: str) -> None:
         line = line.strip()

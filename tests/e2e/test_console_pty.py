@@ -58,6 +58,21 @@ class Terminal:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
 
     def close(self) -> int:
+        """Wait for the program to end, keeping the rest of what it showed."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.5)
+            if not ready:
+                if self.process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # EIO: the program closed the terminal
+                break
+            if not chunk:
+                break
+            self.screen += chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
         try:
             return self.process.wait(timeout=15)
         finally:
@@ -113,3 +128,31 @@ def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
     finally:
         code = terminal.close()
     assert code == 0, terminal.screen
+
+
+def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "SAFEKEEP_", "CONNECTIONS__"))
+    }
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb")
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
+    try:
+        terminal.expect("Alex Teacher> ")
+        terminal.type("/aup")
+        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("> ")
+        os.write(terminal.master, b"\x04")  # Ctrl-D: end of input, as a person types it
+    finally:
+        code = terminal.close()
+    assert code == 0, terminal.screen
+    assert "Traceback" not in terminal.screen
