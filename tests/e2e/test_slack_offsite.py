@@ -189,3 +189,19 @@ def test_the_reminder_button_in_slack_leads_into_the_breach_report_when_items_ar
         ("planning", "returned"),
         ("tracking", "missing"),
     ]
+
+
+def test_records_out_can_be_marked_returned_from_app_home(slack, factory):
+    declare(slack, PLANNING_AND_MARKING)
+    slack.open_home()
+    assert "Mark #1 returned" in text_of(slack.home())
+
+    slack.press("offsite.return", "1", where="home")
+    form = slack.open_view()
+    assert form["callback_id"] == "offsite.return"
+    done = slack.submit(form, {"all_back": "yes", "items_back": [], "copies_destroyed": "yes"})
+    assert "is marked as back in school" in text_of(done.json["view"])
+    (decl,) = declarations(factory)
+    assert decl.status == "returned"
+    slack.open_home()
+    assert "Mark #1 returned" not in text_of(slack.home())
