@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers import aup
+from handlers import aup, offsite_return, offsite_rules
+from handlers import offsite_messages as msg
 from handlers.access import allowed
 from handlers.context import Context
 from handlers.replies import Button, Say
+from schedules.calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person
 
 ALERT_ROLES = frozenset({"dsl", "deputy_dsl", "dpo", "headteacher"})
@@ -30,17 +32,19 @@ def outstanding(ctx: Context) -> Say:
     lines: list[str] = [HEADING]
     buttons: list[Button] = []
 
-    for declaration in _records_out(ctx, person):
-        due = declaration.expected_return
-        late = " · *overdue*" if due < ctx.local(ctx.now).date() else ""
-        categories = ", ".join(item.category for item in declaration.items if item.status == "out")
+    calendar = SchoolCalendar(ctx.settings)
+    today = calendar.today(ctx.now)
+    for declaration in offsite_return.records_out(ctx, person):
+        # The same due day the chasers use: a return date in a holiday rolls forward.
+        due = offsite_rules.due_day(calendar, declaration.expected_return)
+        late = " · *overdue*" if due < today else ""
+        categories = msg.categories_label(
+            item.category for item in declaration.items if item.status == "out"
+        )
         lines.append(
-            f"• Records off site #{declaration.id} ({categories or declaration.format}) · "
-            f"due back {due:%a %-d %b}{late}"
+            f"• Records off site #{declaration.id} ({categories}) · due back {due:%a %-d %b}{late}"
         )
-        buttons.append(
-            Button(f"Mark #{declaration.id} returned", "offsite.return", str(declaration.id))
-        )
+        buttons.append(offsite_return.return_button(declaration))
 
     version = aup.current_version(ctx)
     if version is not None and aup.acknowledgement(ctx, person, version) is None:
@@ -86,19 +90,15 @@ def outstanding(ctx: Context) -> Say:
 def overview(ctx: Context) -> list[str]:
     """The leads' view of the school: records out, overdue, open breaches and AUP sign-off."""
     school_id = ctx.school.id
-    today = ctx.local(ctx.now).date()
-    out = ctx.session.scalar(
-        select(func.count(OffsiteDeclaration.id)).where(
+    calendar = SchoolCalendar(ctx.settings)
+    today = calendar.today(ctx.now)
+    returns_due = ctx.session.scalars(
+        select(OffsiteDeclaration.expected_return).where(
             OffsiteDeclaration.school_id == school_id, OffsiteDeclaration.status == "out"
         )
-    )
-    overdue = ctx.session.scalar(
-        select(func.count(OffsiteDeclaration.id)).where(
-            OffsiteDeclaration.school_id == school_id,
-            OffsiteDeclaration.status == "out",
-            OffsiteDeclaration.expected_return < today,
-        )
-    )
+    ).all()
+    out = len(returns_due)
+    overdue = sum(1 for day in returns_due if offsite_rules.due_day(calendar, day) < today)
     open_breaches = ctx.session.scalar(
         select(func.count(Incident.id)).where(
             Incident.school_id == school_id, Incident.status != "closed"
@@ -106,7 +106,7 @@ def overview(ctx: Context) -> list[str]:
     )
     lines = [
         "*School overview*",
-        f"• Records off site: {out or 0} ({overdue or 0} overdue)",
+        f"• Records off site: {out} ({overdue} overdue)",
         f"• Breaches open: {open_breaches or 0}",
     ]
     version = aup.current_version(ctx)
@@ -123,20 +123,6 @@ def overview(ctx: Context) -> list[str]:
         )
         lines.append(f"• {version.title} {version.version}: {signed or 0} of {staff or 0} signed")
     return lines
-
-
-def _records_out(ctx: Context, person: Person) -> list[OffsiteDeclaration]:
-    return list(
-        ctx.session.scalars(
-            select(OffsiteDeclaration)
-            .where(
-                OffsiteDeclaration.school_id == ctx.school.id,
-                OffsiteDeclaration.person_id == person.id,
-                OffsiteDeclaration.status == "out",
-            )
-            .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id)
-        )
-    )
 
 
 def _approvals_waiting(ctx: Context, person: Person) -> list[OffsiteApproval]:
