@@ -8,6 +8,8 @@ told once, under ledger keys.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from handlers import forms
 from handlers import offsite_messages as msg
 from handlers.access import require
@@ -24,10 +26,31 @@ UNKNOWN_REQUEST = "Sorry, that request isn't in Safekeep any more."
 
 
 def find_approval(ctx: Context, value: str) -> OffsiteApproval:
-    approval = ctx.session.get(OffsiteApproval, int(value)) if value.strip().isdigit() else None
-    if approval is None or approval.declaration.school_id != ctx.school.id:
+    """The approval a button or form names, read after locking its declaration."""
+    approval_id = int(value) if value.strip().isdigit() else None
+    declaration_id = ctx.session.scalar(
+        select(OffsiteApproval.declaration_id).where(OffsiteApproval.id == approval_id)
+    )
+    if declaration_id is None:
         raise UserError(UNKNOWN_REQUEST)
-    return approval
+    decl = lock_declaration(ctx, declaration_id)
+    if decl.school_id != ctx.school.id:
+        raise UserError(UNKNOWN_REQUEST)
+    return next(a for a in decl.approvals if a.id == approval_id)
+
+
+def lock_declaration(ctx: Context, declaration_id: int) -> OffsiteDeclaration:
+    """The declaration and its approvals, freshly read under a row lock (PostgreSQL).
+
+    Two approvers answering at once, or an approver and the lapsing sweep, are decided one after
+    the other: the second waits here and then sees the first answer. SQLite serialises writers.
+    """
+    return ctx.session.scalars(
+        select(OffsiteDeclaration)
+        .where(OffsiteDeclaration.id == declaration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def answerable(ctx: Context, approval: OffsiteApproval) -> Say | None:
@@ -122,6 +145,7 @@ def submit_decline(ctx: Context, answers: Answers, state: State) -> Reply:
 
 def expire(ctx: Context, decl: OffsiteDeclaration) -> int:
     """Lapse an unanswered request and tell both sides once; returns messages queued."""
+    decl = lock_declaration(ctx, decl.id)
     pending = [a for a in decl.approvals if a.decision == "pending"]
     if decl.status != "pending" or not pending:
         return 0

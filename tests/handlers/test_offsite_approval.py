@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
-from handlers import admin, people, routes
+from handlers import admin, offsite_approval, people, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from schedules.sweeps import run_all
@@ -126,3 +127,42 @@ def test_an_unknown_request_is_explained(factory, clock, school):
     assert isinstance(reply, Say) and "isn't in Safekeep" in reply.text
     reply = act(factory, clock, HEAD, routes.press("offsite.decline", "not-a-number"))
     assert isinstance(reply, Say) and "isn't in Safekeep" in reply.text
+
+
+def test_two_approvers_answering_at_the_same_moment_are_decided_one_after_the_other(
+    factory, clock, school
+):
+    """The DSL's approval is still being saved when the head presses Approve: the head waits
+    for it and is told the request was already answered, so there is one decision, not two."""
+    grant(factory, clock, school, DSL, "approver")
+    declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    head_approval, dsl_approval = approval_ids(factory)
+    dsl_decided, let_dsl_commit = threading.Event(), threading.Event()
+
+    def approve_slowly(ctx):
+        reply = offsite_approval.approve(ctx, str(dsl_approval))
+        dsl_decided.set()
+        let_dsl_commit.wait(timeout=10)  # hold the transaction open
+        return reply
+
+    dsl = threading.Thread(target=act, args=(factory, clock, DSL, approve_slowly))
+    dsl.start()
+    assert dsl_decided.wait(timeout=10)
+    head_reply: list[object] = []
+    head = threading.Thread(
+        target=lambda: head_reply.append(
+            act(factory, clock, HEAD, routes.press("offsite.approve", str(head_approval)))
+        )
+    )
+    head.start()
+    head.join(timeout=0.5)
+    assert head.is_alive(), "the head's answer must wait for the DSL's to be saved"
+    let_dsl_commit.set()
+    dsl.join(timeout=10)
+    head.join(timeout=10)
+
+    (reply,) = head_reply
+    assert isinstance(reply, Say) and "answered by another approver" in reply.text
+    (decl,) = declarations(factory)
+    assert [a.decision for a in decl.approvals] == ["superseded", "approved"]
+    assert audit_actions(factory).count("offsite.approved") == 1
