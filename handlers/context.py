@@ -68,8 +68,12 @@ class Context:
         *,
         key: LedgerKey | None = None,
         urgent: bool = False,
+        not_before: datetime | None = None,
     ) -> bool:
-        """Queue a DM to each recipient in this transaction; False if the key was used before."""
+        """Queue a DM to each recipient in this transaction; False if the key was used before.
+
+        ``not_before`` holds a routine message until then (e.g. the next school morning).
+        """
         return outbox.enqueue(
             self.session,
             self.school.id,
@@ -78,6 +82,7 @@ class Context:
             now=self.now,
             key=key,
             urgent=urgent,
+            not_before=not_before,
         )
 
     def local(self, moment: datetime) -> datetime:

@@ -237,8 +237,16 @@ def declare(ctx: Context, what: Answers, details: Answers) -> OffsiteDeclaration
 
 
 def request_approval(ctx: Context, decl: OffsiteDeclaration, approvers: list[Any]) -> None:
-    """One approval row and one DM per approver; the first answer decides."""
-    expires = rules.approval_expiry(SchoolCalendar(ctx.settings), ctx.settings, ctx.now)
+    """One approval row and one DM per approver; the first answer decides.
+
+    Approvers are asked in school hours: a request made in the evening, at a weekend or in a
+    holiday reaches them at the next school morning, and lapses at the end of that day.
+    """
+    calendar = SchoolCalendar(ctx.settings)
+    expires = rules.approval_expiry(calendar, ctx.settings, ctx.now)
+    ask_from = calendar.in_hours(
+        ctx.now, ctx.settings.morning_hour, ctx.settings.approval_expiry_hour
+    )
     format_label = rules.FORMATS[decl.format]
     for approver in approvers:
         approval = OffsiteApproval(
@@ -263,6 +271,7 @@ def request_approval(ctx: Context, decl: OffsiteDeclaration, approvers: list[Any
                 ),
             ),
             key=LedgerKey(f"offsite_approval:{approval.id}", "approval_request"),
+            not_before=ask_from,
         )
 
 

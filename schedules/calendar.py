@@ -79,6 +79,16 @@ class SchoolCalendar:
         """The aware instant of a wall-clock time on a day, in the school's zone."""
         return datetime.combine(day, hour, tzinfo=self.tz)
 
+    def in_hours(self, now: datetime, start: time, end: time) -> datetime:
+        """``now`` if it is within school hours on a school day, else when they next begin."""
+        local = self.local(now)
+        if self.is_school_day(local.date()):
+            if start <= local.time() < end:
+                return now
+            if local.time() < start:
+                return self.at(local.date(), start)
+        return self.at(self.next_school_day(local.date()), start)
+
     def morning_window_open(self, now: datetime) -> bool:
         """True on a school day from the morning reminder hour until the end of that day."""
         local = self.local(now)

@@ -45,8 +45,11 @@ def enqueue(
     now: datetime,
     key: LedgerKey | None = None,
     urgent: bool = False,
+    not_before: datetime | None = None,
 ) -> bool:
     """Queue one message per recipient in the caller's transaction.
+
+    ``not_before`` holds a routine message back (e.g. until school hours); urgent ones go now.
 
     With a ledger key, nothing is written if that key was written before, and False is returned;
     the ledger's unique constraint makes a concurrent duplicate fail its whole transaction.
@@ -78,7 +81,7 @@ def enqueue(
                 urgent=urgent,
                 status="pending",
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=max(now, not_before) if not_before and not urgent else now,
                 created_at=now,
             )
         )

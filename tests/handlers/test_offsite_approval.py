@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from sqlalchemy import select
+
 from handlers import admin, offsite_approval, people, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from schedules.sweeps import run_all
 from storage.database import transaction
-from storage.models import School
+from storage.models import OutboxMessage, School
 from tests.conftest import london
 from tests.handlers.test_offsite_steps import (
     SEND_ON_PAPER,
@@ -166,3 +168,22 @@ def test_two_approvers_answering_at_the_same_moment_are_decided_one_after_the_ot
     (decl,) = declarations(factory)
     assert [a.decision for a in decl.approvals] == ["superseded", "approved"]
     assert audit_actions(factory).count("offsite.approved") == 1
+
+
+def test_a_request_made_on_friday_evening_reaches_the_approver_on_monday_morning(
+    factory, clock, school
+):
+    clock.set(london(2026, 11, 27, 19, 0))  # Friday evening
+    declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 11, 30))
+    with factory() as session:
+        (request,) = session.scalars(select(OutboxMessage)).all()
+    assert request.next_attempt_at == london(2026, 11, 30, 8, 0)
+    (decl,) = declarations(factory)
+    assert decl.approvals[0].expires_at == london(2026, 11, 30, 17, 30)
+
+
+def test_a_request_in_school_hours_goes_to_the_approver_at_once(factory, clock, school):
+    declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    with factory() as session:
+        (request,) = session.scalars(select(OutboxMessage)).all()
+    assert request.next_attempt_at == clock()

@@ -163,3 +163,13 @@ def test_term_of_names_the_term_a_day_falls_in():
     assert DEMO.term_of(date(2026, 11, 24)) == "Autumn 2026"
     assert DEMO.term_of(date(2026, 10, 27)) == "Autumn 2026"  # half-term is inside the term
     assert DEMO.term_of(date(2026, 8, 3)) is None
+
+
+def test_in_hours_holds_evening_weekend_and_holiday_moments_until_the_next_school_morning():
+    calendar = SchoolCalendar(SchoolSettings(terms=DEMO_TERMS))
+    start, end = time(8, 0), time(17, 30)
+    assert calendar.in_hours(london(2026, 11, 24, 10, 0), start, end) == london(2026, 11, 24, 10, 0)
+    assert calendar.in_hours(london(2026, 11, 24, 7, 0), start, end) == london(2026, 11, 24, 8, 0)
+    assert calendar.in_hours(london(2026, 11, 27, 19, 0), start, end) == london(2026, 11, 30, 8, 0)
+    # The Christmas holiday: the first school morning of the Spring term.
+    assert calendar.in_hours(london(2026, 12, 24, 9, 0), start, end) == london(2027, 1, 5, 8, 0)
