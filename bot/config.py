@@ -175,6 +175,9 @@ SECTIONS: dict[str, set[str]] = {
         "escalate_after_school_days",
         "escalate_sensitive_after_school_days",
         "permission_tier",
+        "personal_device_max_tier",
+        "unencrypted_max_tier",
+        "approval_expiry",
         "tiers",
         "standing_permissions",
     },
@@ -247,6 +250,13 @@ def parse_school_config(
     ):
         if toml_key in offsite:
             values[setting] = reader.whole(offsite[toml_key], f"offsite.{toml_key}", low=1, high=60)
+    for toml_key in ("personal_device_max_tier", "unencrypted_max_tier"):
+        if toml_key in offsite:
+            values[toml_key] = reader.whole(offsite[toml_key], f"offsite.{toml_key}", low=0, high=3)
+    if "approval_expiry" in offsite:
+        values["approval_expiry_hour"] = reader.clock_time(
+            offsite["approval_expiry"], "offsite.approval_expiry"
+        )
     if "tiers" in offsite:
         tiers = dict(DEFAULT_TIERS)
         for cat, tier in reader.table(offsite["tiers"], "offsite.tiers").items():

@@ -456,3 +456,24 @@ def test_toml_that_does_not_parse_names_the_file_and_the_line(tmp_path):
     path = write_toml(tmp_path, '[school]\nname = "unterminated\n')
     with pytest.raises(ConfigError, match=rf"{path} is not valid TOML: .*line 2"):
         load_school_config(path)
+
+
+def test_the_offsite_device_limits_and_approval_expiry_can_be_set(tmp_path):
+    body = MINIMAL + textwrap.dedent(
+        """
+        [offsite]
+        personal_device_max_tier = 0
+        unencrypted_max_tier = 2
+        approval_expiry = "16:45"
+        """
+    )
+    settings = load_school_config(write_toml(tmp_path, body)).settings
+    assert settings.personal_device_max_tier == 0
+    assert settings.unencrypted_max_tier == 2
+    assert settings.approval_expiry_hour == time(16, 45)
+
+
+def test_a_bad_approval_expiry_time_is_refused_naming_the_key(tmp_path):
+    body = MINIMAL + '\n[offsite]\napproval_expiry = "half five"\n'
+    with pytest.raises(ConfigError, match="'offsite.approval_expiry' must be a time"):
+        load_school_config(write_toml(tmp_path, body))
