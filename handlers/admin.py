@@ -46,19 +46,22 @@ def apply_school_config(ctx: Context, config: SchoolConfig) -> None:
     school.name = config.name
     school.timezone = config.settings.timezone
     school.settings = config.settings.to_json()
-    ctx.__dict__.pop("settings", None)
+    ctx.__dict__.pop("settings", None)  # the cached settings are stale now
+    added = 0
     for entry in config.staff:
-        people.upsert_person(
+        _, created = people.upsert_person(
             ctx.session, school, entry.email, entry.name, ctx.now, entry.role_group
         )
+        added += created
     for role, emails in config.roles.items():
         for email in emails:
             person = people.find_by_email(ctx.session, school.id, email)
             if person is None:
-                person, _ = people.upsert_person(ctx.session, school, email, "", ctx.now)
+                person, created = people.upsert_person(ctx.session, school, email, "", ctx.now)
+                added += created
             grant_role(ctx, person, role)
-    if changed:
-        ctx.audit("school.configured", f"school:{school.id}")
+    if changed or added:
+        ctx.audit("school.configured", f"school:{school.id}", staff_added=added)
     if config.aup is not None:
         aup.publish_version(
             ctx,

@@ -22,6 +22,7 @@ from bot import runtime
 from bot.config import SchoolConfig
 from handlers import admin, people
 from handlers.routes import Locate
+from storage import audit
 from storage.database import transaction
 from storage.models import Person, School
 
@@ -119,6 +120,15 @@ class Directory:
             if person is None:
                 return None
             people.link_identity(session, person, PLATFORM, user_id)
+            audit.record(
+                session,
+                school_id,
+                "identity.linked",
+                at=self.rt.clock(),
+                actor_id=person.id,
+                subject=f"person:{person.id}",
+                details={"platform": PLATFORM},
+            )
             return person.id
 
     async def _email_of(self, user_id: str, client: AsyncWebClient) -> str | None:

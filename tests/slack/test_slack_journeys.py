@@ -12,7 +12,7 @@ from sqlalchemy import select
 from handlers.replies import Button, Notice
 from storage import outbox
 from storage.database import transaction
-from storage.models import AupAcknowledgement, OutboxMessage, PlatformIdentity
+from storage.models import AuditEvent, AupAcknowledgement, OutboxMessage, PlatformIdentity
 from storage.outbox import LedgerKey
 from tests.slackbot import sign
 
@@ -187,3 +187,18 @@ def test_a_slow_submission_shows_working_then_the_outcome_or_the_problems(slack,
     assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
     with factory() as session:
         assert len(session.scalars(select(AupAcknowledgement)).all()) == 1
+
+
+def test_a_staff_member_first_seen_on_slack_is_matched_by_email_and_the_link_is_audited(
+    slack, factory, staff
+):
+    slack.command("/aup", as_="teacher@example.org")
+    slack.command("/aup", as_="teacher@example.org")
+    assert len([c for c in slack.calls("users.info")]) == 1  # the link is remembered
+    with factory() as session:
+        (link,) = session.scalars(select(PlatformIdentity)).all()
+        (event,) = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.linked")
+        ).all()
+    assert (link.person_id, link.external_id) == (staff.id, slack.user_id("teacher@example.org"))
+    assert (event.actor_id, event.details) == (staff.id, {"platform": "slack"})
