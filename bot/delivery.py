@@ -1,10 +1,19 @@
-"""The outbox dispatcher: delivers queued DMs through the recipient's platform, durably.
+"""The outbox dispatcher: delivers queued DMs through the recipient's platform, once in effect.
 
 A row is marked sent only after the platform accepted it. ``Retry-After`` is honoured, other
-failures back off exponentially. A routine message still undelivered after a day is marked failed
-and the school's admins are alerted; an urgent one (a breach or child-risk alert) is never given
-up, and the admins are alerted once it has failed a few times. Claims are leases, so a crashed process's
-rows are picked up again; on PostgreSQL, ``SKIP LOCKED`` keeps two dispatchers off one row.
+failures back off exponentially. Nothing is retried blindly: a failure that may have come after
+the platform posted the message (a timeout, a connection dropped after the request was sent, a
+5xx, an unexpected fault) marks the row *in doubt* with when those attempts ran, and every later
+attempt passes that to the sender, which looks for the message on the platform (each message is
+tagged with its outbox id) and posts only if it is not there. A failure the platform says posted
+nothing (429, a refused connection) is simply retried.
+
+A routine message still undelivered after a day is marked failed and the school's admins are
+alerted; an urgent one (a breach or child-risk alert) is never given up, and the admins are
+alerted once it has failed a few times. Claims are leases, so a crashed process's rows are picked
+up again; an attempt is cut short well inside its lease, so a slow platform never lets a second
+dispatcher send the same row at the same time. On PostgreSQL, ``SKIP LOCKED`` keeps two
+dispatchers off one row.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ from storage.outbox import LedgerKey
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# An attempt still running after this is abandoned (and treated as in doubt) long before its
+# lease runs out and another dispatcher could claim the row.
+ATTEMPT_DEADLINE = LEASE / 2
 MAX_BACKOFF = timedelta(minutes=15)
 # Routine reminders are given up (and admins told) after a day; urgent ones (breach and
 # child-risk alerts) are never given up: they keep trying every MAX_BACKOFF until delivered.
@@ -37,12 +49,22 @@ WARN_AFTER_ATTEMPTS = 5
 
 
 class RetryLater(Exception):
-    """The platform asked us to wait (HTTP 429) or had a passing fault."""
+    """The platform did not post the message (HTTP 429, a refused connection, a fault before the
+    request was sent): trying again cannot post it twice."""
 
     def __init__(self, reason: str, after_seconds: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.after_seconds = after_seconds
+
+
+class MaybeDelivered(Exception):
+    """The attempt ended without knowing whether the platform posted the message (a timeout, a
+    connection dropped after the request was sent, a 5xx): the next attempt checks first."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Undeliverable(Exception):
@@ -60,20 +82,38 @@ class Recipient:
     school_external_id: str | None  # Slack team id or Teams tenant id
 
 
-class Sender(Protocol):
-    """One platform's way of delivering a DM; returns the platform's message reference."""
+@dataclass(frozen=True)
+class InDoubt:
+    """Earlier attempts that may have posted the message ran between these two times (UTC)."""
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None: ...
+    since: datetime
+    until: datetime
 
 
 @dataclass(frozen=True)
-class Claim:
-    message_id: int
+class Delivery:
+    """One attempt at one outbox message: everything a ``Sender`` needs to deliver it once."""
+
+    outbox_id: int  # the same on every attempt: the tag that finds an earlier post again
     recipient: Recipient
     notice: Notice
     urgent: bool
-    attempts: int
+    attempts: int  # attempts before this one
     created_at: datetime
+    in_doubt: InDoubt | None  # set when an earlier attempt may have posted it
+
+
+class Sender(Protocol):
+    """One platform's way of delivering a DM; returns the platform's message reference.
+
+    A sender tags what it posts with ``delivery.outbox_id``. When ``delivery.in_doubt`` is set it
+    first looks for a message with that tag posted in that window, and returns its reference
+    instead of posting again. It raises ``RetryLater`` when nothing was posted, ``MaybeDelivered``
+    when the message may have been posted, and ``Undeliverable`` when it never can be. A platform
+    where an attempt cannot end in doubt (the console prints in place) may ignore ``in_doubt``.
+    """
+
+    async def send(self, delivery: Delivery) -> str | None: ...
 
 
 class Dispatcher:
@@ -111,31 +151,40 @@ class Dispatcher:
             claims = await asyncio.to_thread(self._claim)
             if not claims:
                 return sent
-            results = await asyncio.gather(*(self._deliver(c) for c in claims))
+            results = await asyncio.gather(*(self._deliver(d) for d in claims))
             sent += sum(results)
             if len(claims) < self.batch:
                 return sent
 
-    async def _deliver(self, claim: Claim) -> bool:
-        sender = self.senders.get(claim.recipient.platform)
+    async def _deliver(self, delivery: Delivery) -> bool:
+        sender = self.senders.get(delivery.recipient.platform)
+        started = self.clock()
         try:
             if sender is None:
-                raise RetryLater(f"no {claim.recipient.platform} connection in this process")
-            ref = await sender.send(claim.recipient, claim.notice)
+                raise RetryLater(f"no {delivery.recipient.platform} connection in this process")
+            async with asyncio.timeout(ATTEMPT_DEADLINE.total_seconds()):
+                ref = await sender.send(delivery)
         except RetryLater as exc:
-            await asyncio.to_thread(self._retry, claim, exc.reason, exc.after_seconds)
+            await asyncio.to_thread(self._retry, delivery, exc.reason, exc.after_seconds)
+            return False
+        except MaybeDelivered as exc:
+            log.warning("outbox #%s may have been delivered: %s", delivery.outbox_id, exc.reason)
+            await asyncio.to_thread(self._retry, delivery, exc.reason, None, started)
             return False
         except Undeliverable as exc:
-            await asyncio.to_thread(self._fail, claim, str(exc))
+            await asyncio.to_thread(self._fail, delivery, str(exc))
             return False
-        except Exception as exc:  # an unexpected platform fault: retry, never lose the message
-            log.warning("delivery of outbox #%s failed: %s", claim.message_id, type(exc).__name__)
-            await asyncio.to_thread(self._retry, claim, type(exc).__name__, None)
+        except Exception as exc:
+            # An unexpected fault may have come after the platform posted the message: never
+            # lose it, and never post it again without looking first.
+            name = type(exc).__name__
+            log.warning("delivery of outbox #%s failed: %s", delivery.outbox_id, name)
+            await asyncio.to_thread(self._retry, delivery, name, None, started)
             return False
-        await asyncio.to_thread(self._mark_sent, claim, ref)
+        await asyncio.to_thread(self._mark_sent, delivery, ref)
         return True
 
-    def _claim(self) -> list[Claim]:
+    def _claim(self) -> list[Delivery]:
         now = self.clock()
         with transaction(self.factory) as session:
             query = (
@@ -154,21 +203,25 @@ class Dispatcher:
             claims = []
             for row in rows:
                 row.claimed_until = now + LEASE
+                in_doubt = None
+                if row.in_doubt_since is not None and row.in_doubt_until is not None:
+                    in_doubt = InDoubt(row.in_doubt_since, row.in_doubt_until)
                 claims.append(
-                    Claim(
-                        row.id,
-                        _recipient(session, row),
-                        Notice.from_json(row.payload),
-                        row.urgent,
-                        row.attempts,
-                        row.created_at,
+                    Delivery(
+                        outbox_id=row.id,
+                        recipient=_recipient(session, row),
+                        notice=Notice.from_json(row.payload),
+                        urgent=row.urgent,
+                        attempts=row.attempts,
+                        created_at=row.created_at,
+                        in_doubt=in_doubt,
                     )
                 )
             return claims
 
-    def _mark_sent(self, claim: Claim, ref: str | None) -> None:
+    def _mark_sent(self, delivery: Delivery, ref: str | None) -> None:
         with transaction(self.factory) as session:
-            row = session.get_one(OutboxMessage, claim.message_id)
+            row = session.get_one(OutboxMessage, delivery.outbox_id)
             row.status = "sent"
             row.sent_at = self.clock()
             row.attempts += 1
@@ -176,13 +229,26 @@ class Dispatcher:
             row.claimed_until = None
             row.last_error = None
 
-    def _retry(self, claim: Claim, reason: str, after_seconds: float | None) -> None:
+    def _retry(
+        self,
+        delivery: Delivery,
+        reason: str,
+        after_seconds: float | None,
+        in_doubt_from: datetime | None = None,
+    ) -> None:
+        """Count a failed attempt and schedule the next; ``in_doubt_from`` is when an attempt
+        that may have posted the message began. Once in doubt, a row stays in doubt: a later
+        refusal (a 429 while checking) proves nothing about the earlier attempt."""
         now = self.clock()
         with transaction(self.factory) as session:
-            row = session.get_one(OutboxMessage, claim.message_id)
+            row = session.get_one(OutboxMessage, delivery.outbox_id)
             row.attempts += 1
             row.claimed_until = None
             row.last_error = reason[:200]
+            if in_doubt_from is not None:
+                if row.in_doubt_since is None or in_doubt_from < row.in_doubt_since:
+                    row.in_doubt_since = in_doubt_from
+                row.in_doubt_until = now
             if not row.urgent and now - row.created_at >= GIVE_UP_ROUTINE_AFTER:
                 self._give_up(session, row, now)
                 return
@@ -198,10 +264,10 @@ class Dispatcher:
                 )
                 _alert_admins(session, row, now, "delivery_delayed")
 
-    def _fail(self, claim: Claim, reason: str) -> None:
+    def _fail(self, delivery: Delivery, reason: str) -> None:
         now = self.clock()
         with transaction(self.factory) as session:
-            row = session.get_one(OutboxMessage, claim.message_id)
+            row = session.get_one(OutboxMessage, delivery.outbox_id)
             row.attempts += 1
             row.claimed_until = None
             row.last_error = reason[:200]

@@ -1,8 +1,11 @@
 """A local fake of Slack's Web API: records every call and answers like Slack does.
 
 It serves ``/api/<method>`` on 127.0.0.1, knows a few workspaces (team id, name, bot token)
-and their members (id, email), keeps the views it opened, and can be told to refuse the next
-calls to a method with a status (429 with ``Retry-After`` by default).
+and their members (id, email), keeps the views it opened and the messages posted in each DM
+(with their metadata, readable with ``conversations.history``), and can be told to fail the
+next calls to a method: refused with a status (429 with ``Retry-After`` by default), the
+connection dropped, or no answer at all; either before doing the work or after it (Slack
+posted the message, but the answer was lost).
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -41,11 +47,23 @@ class FakeUser:
         }
 
 
+# How a planned failure reaches the client: an HTTP answer with a status, the connection closed
+# without an answer, or no answer until the client gives up (its timeout).
+How = Literal["answer", "drop", "hang"]
+# conversations.history for apps outside the Slack Marketplace: at most 15 messages a page.
+HISTORY_LIMIT = 15
+# A hung request is let go after this, whether or not the client has given up.
+HANG_SECONDS = 10.0
+
+
 @dataclass
 class Failure:
     status: int
     retry_after: int | None
     times: int
+    how: How = "answer"
+    done: bool = False  # the work is done first (a message posted), then the answer is lost
+    error: str | None = None  # Slack's error code in the answer; by default from the status
 
 
 @dataclass
@@ -64,6 +82,10 @@ class FakeSlack:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     socket_url: str = ""
+    messages: dict[str, list[dict[str, Any]]] = field(
+        default_factory=dict
+    )  # channel -> oldest first
+    clock: Callable[[], datetime] | None = None  # Slack's time for message ts; default: real time
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add_team(self, team_id: str, name: str, token: str) -> None:
@@ -73,12 +95,32 @@ class FakeSlack:
         self.users[user.id] = user
 
     def fail_next(
-        self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        *,
+        how: How = "answer",
+        done: bool = False,
+        error: str | None = None,
     ) -> None:
-        self.failures[method] = Failure(status, retry_after, times)
+        """Fail the next calls to ``method``: refused with ``status`` (and ``error``) by default;
+        ``how="drop"`` closes the connection and ``how="hang"`` never answers. With ``done`` the
+        call does its work first (the message is posted), so only the answer is lost."""
+        self.failures[method] = Failure(status, retry_after, times, how, done, error)
+
+    def lose_response(self, method: str, how: How = "drop", times: int = 1) -> None:
+        """Do the next calls to ``method`` (post the message) but lose the answer: the connection
+        is dropped (``"drop"``), never answered (``"hang"``) or answered 500 (``"answer"``)."""
+        self.fail_next(method, status=500, retry_after=None, times=times, how=how, done=True)
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["method"] == method]
+
+    def dm_history(self, user_id: str) -> list[dict[str, Any]]:
+        """Every message in this user's DM with the app, oldest first (what Slack really holds)."""
+        return list(self.messages.get(_dm_channel(user_id), []))
 
     # --- the HTTP side ----------------------------------------------------------------------
 
@@ -126,29 +168,50 @@ class FakeSlack:
         failure = self.failures.get(method)
         if failure is not None and failure.times > 0:
             failure.times -= 1
-            self.calls.append(
-                {"method": method, "args": args, "token": token, "refused": failure.status}
-            )
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
-            error = "ratelimited" if failure.status == 429 else "internal_error"
-            return web.json_response(
-                {"ok": False, "error": error}, status=failure.status, headers=headers
-            )
+            if failure.done:
+                self._answer(method, args, token)
+                self.calls[-1]["lost"] = failure.how
+            else:
+                self.calls.append(
+                    {"method": method, "args": args, "token": token, "refused": failure.status}
+                )
+            return await self._fail(request, failure)
+        return web.json_response(self._answer(method, args, token))
+
+    def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """Record the call and do what Slack would; returns Slack's answer."""
         call: dict[str, Any] = {"method": method, "args": args, "token": token}
         self.calls.append(call)
         answer = getattr(self, "api_" + method.replace(".", "_"), None)
         if answer is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
+            return {"ok": False, "error": "unknown_method"}
         if (
             method != "oauth.v2.access"
             and token not in self.teams
             and not token.startswith("xapp-")
         ):
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        result = answer(args, token)
+            return {"ok": False, "error": "invalid_auth"}
+        result: dict[str, Any] = answer(args, token)
         if "ts" in result:
             call["ts"], call["channel"] = result["ts"], result.get("channel")
-        return web.json_response(result)
+        return result
+
+    @staticmethod
+    async def _fail(request: web.Request, failure: Failure) -> web.Response:
+        if failure.how in ("drop", "hang"):
+            if failure.how == "drop" and request.transport is not None:
+                request.transport.close()
+            # Wait for the client to go (it gave up, or saw the connection close), so nothing is
+            # written to a closed connection.
+            deadline = time.monotonic() + HANG_SECONDS
+            while request.transport is not None and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            return web.Response(status=504)
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+        error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
+        return web.json_response(
+            {"ok": False, "error": error}, status=failure.status, headers=headers
+        )
 
     # --- methods ----------------------------------------------------------------------------
 
@@ -207,10 +270,21 @@ class FakeSlack:
         return {"ok": True, "view": view}
 
     def api_chat_postMessage(self, args: dict[str, Any], token: str) -> dict[str, Any]:
-        channel = str(args.get("channel"))
-        if channel.startswith("U"):
-            channel = "D" + channel[1:]
-        ts = f"1790000000.{next(self._ids):06d}"
+        channel = _dm_channel(str(args.get("channel")))
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "bot_id": f"BBOT{self.teams[token][0]}",
+            "text": args.get("text"),
+        }
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        if isinstance(args.get("metadata"), str):
+            args["metadata"] = json.loads(args["metadata"])
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
+        self.messages.setdefault(channel, []).append(message)
         return {
             "ok": True,
             "channel": channel,
@@ -218,14 +292,66 @@ class FakeSlack:
             "message": {"text": args.get("text"), "ts": ts},
         }
 
+    def _next_ts(self) -> str:
+        """A unique Slack ts ("seconds.sequence") at the fake's time."""
+        now = self.clock().timestamp() if self.clock else time.time()
+        return f"{int(now)}.{next(self._ids):06d}"
+
     def api_chat_update(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        for message in self.messages.get(str(args.get("channel")), []):
+            if message["ts"] == args.get("ts"):
+                message["text"] = args.get("text")
+                message["blocks"] = args.get("blocks")
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+
+    def api_conversations_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        user = self.users.get(str(args.get("users")))
+        if user is None or user.team_id != self.teams[token][0]:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": _dm_channel(user.id)}}
+
+    def api_conversations_history(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """Newest first, within oldest/latest, a page at a time; metadata only if asked for."""
+        channel = str(args.get("channel"))
+        if channel not in self.messages and not channel.startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        inclusive = _flag(args.get("inclusive"))
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [m for m in reversed(self.messages.get(channel, [])) if within(float(m["ts"]))]
+        start = int(args.get("cursor") or 0)
+        limit = min(int(args.get("limit") or HISTORY_LIMIT), HISTORY_LIMIT)
+        page = found[start : start + limit]
+        if not _flag(args.get("include_all_metadata")):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def api_oauth_v2_access(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         grant = self.oauth_codes.get(str(args.get("code")))
         if grant is None:
             return {"ok": False, "error": "invalid_code"}
         return grant
+
+
+def _dm_channel(channel: str) -> str:
+    """Posting to a user id posts in their DM with the app: "U123" -> "D123"."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
+
+
+def _flag(value: Any) -> bool:
+    """A boolean argument as slack-sdk sends it: true, "true" or "1"."""
+    return value is True or str(value).lower() in ("1", "true")
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

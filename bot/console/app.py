@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import render
-from bot.delivery import Dispatcher, Recipient
+from bot.delivery import Delivery, Dispatcher
 from handlers import people, routes
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.forms import Field, Form
-from handlers.replies import Ask, Button, Invalid, Notice, Reply, Say
+from handlers.replies import Ask, Button, Invalid, Reply, Say
 from handlers.settings import SchoolSettings
 from storage.database import transaction
 from storage.models import Person, School
@@ -47,12 +47,16 @@ class _PendingButton:
 
 
 class ConsoleSender:
-    """Delivers DMs by printing them in place: ``[DM to NAME] ...``."""
+    """Delivers DMs by printing them in place: ``[DM to NAME] ...``.
+
+    Printing either happens or raises, so no attempt ends in doubt and ``in_doubt`` is never set.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
+    async def send(self, delivery: Delivery) -> str | None:
+        recipient, notice = delivery.recipient, delivery.notice
         self.console.show_message(
             f"[DM to {recipient.display_name}] ", notice.text, notice.buttons, recipient.person_id
         )

@@ -1,26 +1,51 @@
-"""Slack's ``Sender`` for the outbox dispatcher: a DM per notice, with buttons.
+"""Slack's ``Sender`` for the outbox dispatcher: a DM per notice, with buttons, posted once.
 
 The client here never retries by itself: the dispatcher records every attempt and decides when
 to try again. A 429 means Slack did not post, so it becomes ``RetryLater`` with Slack's
-``Retry-After``; an error that can never succeed (the app was uninstalled, the user is gone)
-becomes ``Undeliverable``, which fails the message and alerts the school's admins.
+``Retry-After``, as does a connection Slack refused; an error that can never succeed (the app was
+uninstalled, the user is gone) becomes ``Undeliverable``, which fails the message and alerts the
+school's admins.
+
+Slack has no idempotency key for ``chat.postMessage``, so a timeout, a connection dropped after
+the request was sent, or a 5xx may hide a DM that *was* posted. Every DM therefore carries message
+metadata naming its outbox row, such an attempt becomes ``MaybeDelivered``, and the next attempt
+first reads the DM's history around the doubtful attempts (``conversations.history`` with
+``include_all_metadata``, which needs the ``im:history`` scope): if the DM is there it is not
+posted again.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from typing import Any
 
-from aiohttp import ClientConnectorError
+from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.delivery import Recipient, RetryLater, Undeliverable
+from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
 from bot.slack import render
-from handlers.replies import Notice
 
 log = logging.getLogger(__name__)
+
+# Seconds to wait for each Web API call. Longer holds the outbox lease; shorter makes more
+# attempts end in doubt (each then costs one history read).
+TIMEOUT = 10.0
+# The message metadata type that tags every DM with its outbox row (no personal data).
+METADATA_TYPE = "safekeep_outbox"
+# Slack's timestamps and our clock differ a little, and Slack may finish a request a moment after
+# we stopped waiting: the history read looks this far either side of the doubtful attempts.
+HISTORY_MARGIN = timedelta(minutes=5)
+# Apps distributed outside the Slack Marketplace may read at most 15 messages a page and one page
+# a minute (a 429 then just delays the check), so the window is kept to the doubtful attempts:
+# one page nearly always holds it. HISTORY_PAGES bounds a pathological window.
+HISTORY_PAGE = 15
+HISTORY_PAGES = 10
+# Slack's own words for "it failed, but some of it may have happened" (chat.postMessage docs).
+MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 
 # Slack errors that no retry will cure.
 PERMANENT = frozenset(
@@ -50,23 +75,92 @@ class SlackSender:
         api_url: str,
         token: str | None = None,
         installation_store: AsyncInstallationStore | None = None,
+        timeout: float = TIMEOUT,
     ) -> None:
         self.api_url = api_url
         self.token = token
         self.installation_store = installation_store
+        self.timeout = timeout
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
+    async def send(self, delivery: Delivery) -> str | None:
+        recipient = delivery.recipient
         client = AsyncWebClient(
-            token=await self._token_for(recipient), base_url=self.api_url, retry_handlers=[]
+            token=await self._token_for(recipient),
+            base_url=self.api_url,
+            timeout=self.timeout,  # type: ignore[arg-type]  # slack-sdk hints int; aiohttp takes a float
+            retry_handlers=[],
         )
-        try:
-            channel = recipient.external_id or await self._user_by_email(client, recipient)
-            sent = await client.chat_postMessage(channel=channel, **render.notice_message(notice))
+        try:  # reading only: whatever fails here, nothing was posted
+            user = recipient.external_id or await self._user_by_email(client, recipient)
+            if delivery.in_doubt is not None:
+                earlier = await self._already_posted(
+                    client, user, delivery.outbox_id, delivery.in_doubt
+                )
+                if earlier is not None:
+                    log.info("outbox #%s was posted by an earlier attempt", delivery.outbox_id)
+                    return earlier
         except SlackApiError as exc:
-            raise _classify(exc) from exc
+            raise _classify(exc, posting=False) from exc
+        except (ClientError, TimeoutError) as exc:
+            raise RetryLater(f"Slack did not answer: {type(exc).__name__}") from exc
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": delivery.outbox_id}}
+        try:
+            sent = await client.chat_postMessage(
+                channel=user, metadata=metadata, **render.notice_message(delivery.notice)
+            )
+        except SlackApiError as exc:
+            raise _classify(exc, posting=True) from exc
         except ClientConnectorError as exc:  # never reached Slack: nothing was posted
             raise RetryLater("could not connect to Slack") from exc
+        except (ClientError, TimeoutError) as exc:  # sent, but no answer came back
+            raise MaybeDelivered(f"no answer from Slack: {type(exc).__name__}") from exc
         return f"{sent.get('channel')}:{sent.get('ts')}"
+
+    async def _already_posted(
+        self, client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+    ) -> str | None:
+        """The DM an earlier, doubtful attempt posted, if Slack has it."""
+        try:
+            return await self._find_earlier(client, user, outbox_id, in_doubt)
+        except SlackApiError as exc:
+            if _error(exc) != "missing_scope":
+                raise
+        # Installed before Safekeep asked for im:history: it cannot look, and a breach alert
+        # that arrives twice is better than one that never does. Reinstalling fixes it.
+        log.error(
+            "outbox #%s may be posted twice: Slack refused to show the DM's history (missing "
+            "im:history; reinstall the app from the manifest)",
+            outbox_id,
+        )
+        return None
+
+    @staticmethod
+    async def _find_earlier(
+        client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+    ) -> str | None:
+        """The reference of a DM tagged with this outbox id posted around the doubtful attempts."""
+        opened = await client.conversations_open(users=user)
+        channel = str((opened.get("channel") or {})["id"])
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = await client.conversations_history(
+                channel=channel,
+                oldest=_slack_ts(in_doubt.since - HISTORY_MARGIN),
+                latest=_slack_ts(in_doubt.until + HISTORY_MARGIN),
+                inclusive=True,
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in page.get("messages") or []:
+                if _outbox_id(message) == outbox_id:
+                    return f"{channel}:{message.get('ts')}"
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        # A window this busy is not expected; an urgent alert twice beats one never sent.
+        log.warning("outbox #%s: history too long to check all of it; posting", outbox_id)
+        return None
 
     async def _token_for(self, recipient: Recipient) -> str:
         if self.installation_store is None:
@@ -87,14 +181,43 @@ class SlackSender:
         return str((found.get("user") or {})["id"])
 
 
-def _classify(exc: SlackApiError) -> Exception:
-    status = exc.response.status_code
-    error = str(exc.response.get("error") or f"HTTP {status}")
+def _outbox_id(message: dict[str, Any]) -> int | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_TYPE:
+        return None
+    found = (metadata.get("event_payload") or {}).get("outbox_id")
+    return found if isinstance(found, int) else None
+
+
+def _slack_ts(moment: datetime) -> str:
+    return f"{moment.timestamp():.6f}"
+
+
+def _status(exc: SlackApiError) -> int:
+    # An unreadable body comes with aiohttp's response, which names its status differently.
+    response = exc.response
+    return int(getattr(response, "status_code", None) or getattr(response, "status", None) or 0)
+
+
+def _error(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    found = data.get("error") if isinstance(data, dict) else None
+    return str(found or f"HTTP {_status(exc)}")
+
+
+def _classify(exc: SlackApiError, *, posting: bool) -> Exception:
+    """What a Slack error means for the outbox; ``posting`` if it answered chat.postMessage."""
+    response = exc.response
+    status, error = _status(exc), _error(exc)
+    data = getattr(response, "data", None)
+    answered = isinstance(data, dict) and "ok" in data  # Slack's own answer, not a proxy's
     if status == 429:
-        after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        after = response.headers.get("Retry-After") or response.headers.get("retry-after")
         return RetryLater("rate limited by Slack", float(after) if after else None)
     if error in PERMANENT:
         return Undeliverable(f"Slack refused the message: {error}")
+    if posting and (status >= 500 or error in MAYBE_DONE or not answered):
+        return MaybeDelivered(f"Slack error after the DM was sent: {error}")
     return RetryLater(f"Slack error: {error}")
 
 

@@ -27,6 +27,7 @@ BOT_SCOPES: dict[str, str] = {
     "commands": "the /offsite, /breach, /aup and /safekeep commands and the shortcut",
     "chat:write": "direct messages: alerts, reminders and approvals",
     "im:write": "open a direct message with a member of staff",
+    "im:history": "after a lost answer from Slack, check Safekeep's own DM before sending it again",
     "users:read": "tell staff from bots and deactivated accounts (staff sync)",
     "users:read.email": "match each Slack member to the staff list by school email",
 }

@@ -45,6 +45,10 @@ class OutboxMessage(Base):
     platform_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # When attempts that may have posted the message anyway (a timeout, a dropped connection,
+    # a 5xx) ran: the next attempt looks for it on the platform before posting again.
+    in_doubt_since: Mapped[datetime | None]
+    in_doubt_until: Mapped[datetime | None]
 
 
 class TeamsConversation(Base):

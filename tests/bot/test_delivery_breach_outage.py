@@ -7,8 +7,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from bot.delivery import Dispatcher, Recipient, RetryLater
-from handlers.replies import Notice
+from bot.delivery import Delivery, Dispatcher, RetryLater
 from schedules import sweeps
 from storage.models import OutboxMessage
 from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, incident, report
@@ -23,24 +22,30 @@ EVERYONE_ALERTED = {
 
 
 class FlakyPlatform:
-    """Refuses every message (rate limits and crashes in turn) until ``recover`` is called."""
+    """Refuses every message (rate limits and crashes in turn) until ``recover`` is called.
+
+    A crash leaves the message in doubt, so it finds what it posted by outbox id, as Slack does."""
 
     def __init__(self) -> None:
         self.down = True
         self.refused = 0
         self.delivered: list[tuple[str, str]] = []
+        self.posted: dict[int, str] = {}
 
     def recover(self) -> None:
         self.down = False
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
+    async def send(self, delivery: Delivery) -> str | None:
         if self.down:
             self.refused += 1
             if self.refused % 2:
                 raise RetryLater("ratelimited", after_seconds=30)
             raise ConnectionResetError("platform unreachable")
-        self.delivered.append((recipient.email, notice.text))
-        return f"ts-{len(self.delivered)}"
+        if delivery.in_doubt is not None and delivery.outbox_id in self.posted:
+            return self.posted[delivery.outbox_id]
+        self.delivered.append((delivery.recipient.email, delivery.notice.text))
+        self.posted[delivery.outbox_id] = f"ts-{len(self.delivered)}"
+        return self.posted[delivery.outbox_id]
 
 
 def deliver(dispatcher: Dispatcher) -> int:

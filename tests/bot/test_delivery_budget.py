@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.delivery import Dispatcher, RetryLater
+from bot.delivery import Delivery, Dispatcher, RetryLater
 from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
@@ -18,7 +18,7 @@ class Refusing:
         self.after = after
         self.calls = 0
 
-    async def send(self, recipient, notice):
+    async def send(self, delivery: Delivery) -> str | None:
         self.calls += 1
         raise RetryLater("rate_limited", self.after)
 

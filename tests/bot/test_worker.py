@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot import worker
 from bot.config import Settings
-from bot.delivery import Dispatcher, Recipient
+from bot.delivery import Delivery, Dispatcher
 from bot.runtime import Runtime
 from handlers import people
 from handlers.replies import Notice
@@ -40,8 +40,8 @@ class RecordingSender:
         self.sent: list[tuple[str, str]] = []
         self.arrived = asyncio.Event()
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
-        self.sent.append((recipient.email, notice.text))
+    async def send(self, delivery: Delivery) -> str | None:
+        self.sent.append((delivery.recipient.email, delivery.notice.text))
         self.arrived.set()
         return None
 

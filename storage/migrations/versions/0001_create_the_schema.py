@@ -183,6 +183,8 @@ def upgrade() -> None:
         sa.Column("platform_ref", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("in_doubt_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("in_doubt_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["ledger_id"],
             ["notification_ledger.id"],

@@ -1,0 +1,237 @@
+"""Slack DMs are delivered once in effect: an attempt whose answer was lost is checked against the
+DM's history (by the outbox id in the message metadata) before anything is posted again, and a
+failure Slack says posted nothing is simply retried."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from bot.slack.delivery import METADATA_TYPE
+from bot.slack.manifest import slack_manifest
+from handlers.replies import Notice
+from storage import outbox
+from storage.database import transaction
+from storage.models import OutboxMessage, Person, PlatformIdentity
+from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, report
+
+CLIENT_TIMEOUT = 0.5  # seconds; a hung request costs a test this much, no more
+ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example.org")
+
+
+@pytest.fixture
+def slack(slack, clock):
+    """The Slack test bot, with Slack's clock the test's own and a client that gives up fast."""
+    slack.fake.clock = clock
+    slack.adapter.dispatcher.senders["slack"].timeout = CLIENT_TIMEOUT
+    return slack
+
+
+def queue_dm(factory, school, person, clock, text="Breach #1 · child at risk: yes") -> int:
+    with transaction(factory) as session:
+        outbox.enqueue(
+            session, school.id, [person.id], Notice(text).to_json(), now=clock(), urgent=True
+        )
+    return row_for(factory, person.email).id
+
+
+def row_for(factory, email: str) -> OutboxMessage:
+    with factory() as session:
+        return session.scalars(
+            select(OutboxMessage)
+            .join(Person, Person.id == OutboxMessage.recipient_id)
+            .where(Person.email == email)
+        ).one()
+
+
+def history(slack, email: str) -> list[dict]:
+    """What Slack really holds in this person's DM with Safekeep."""
+    return slack.fake.dm_history(slack.user_id(email))
+
+
+def tagged(message: dict) -> int | None:
+    metadata = message.get("metadata") or {}
+    assert metadata.get("event_type") == METADATA_TYPE, message
+    return metadata["event_payload"]["outbox_id"]
+
+
+@pytest.mark.parametrize("lost", ["drop", "hang", "answer"])
+def test_the_dsls_breach_alert_whose_answer_was_lost_arrives_exactly_once(
+    slack, factory, clock, school, lost
+):
+    report(factory, clock, school, what=LOST_SAFEGUARDING_PAPER)
+    # Slack posts every first alert, then the connection drops / nothing comes back / a 500.
+    slack.fake.lose_response("chat.postMessage", how=lost, times=5)
+    assert slack.deliver() == 0
+    dsl = row_for(factory, "dsl@example.org")
+    assert dsl.status == "pending" and dsl.in_doubt_since == clock()
+    assert len(history(slack, "dsl@example.org")) == 1  # Slack did post it
+
+    clock.advance(seconds=6)  # past the first back-off
+    assert slack.deliver() == 5
+    assert slack.deliver() == 0
+
+    [alert] = history(slack, "dsl@example.org")
+    assert alert["text"].startswith("Breach #1") and "child at risk: yes" in alert["text"]
+    dsl = row_for(factory, "dsl@example.org")
+    assert tagged(alert) == dsl.id
+    assert (
+        dsl.status == "sent"
+        and dsl.platform_ref == f"D{slack.user_id('dsl@example.org')[1:]}:{alert['ts']}"
+    )
+    for email in (*ALERTED, "deputy@example.org"):
+        assert len(history(slack, email)) == 1, email
+    assert len(slack.calls("chat.postMessage")) == 5  # nothing was posted a second time
+    assert len(slack.calls("conversations.history")) == 5  # each looked once
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500},  # a 5xx: it may have posted, but here it did not
+        {"status": 502, "how": "drop"},  # the connection dropped before Slack did anything
+        {"status": 504, "how": "hang"},  # no answer, and nothing was posted
+    ],
+)
+def test_an_attempt_in_doubt_where_slack_posted_nothing_is_posted_on_the_retry(
+    slack, factory, school, dsl, clock, failure
+):
+    outbox_id = queue_dm(factory, school, dsl, clock)
+    slack.fake.fail_next("chat.postMessage", retry_after=None, **failure)
+    assert slack.deliver() == 0
+    assert row_for(factory, dsl.email).in_doubt_since is not None
+    assert history(slack, dsl.email) == []
+
+    clock.advance(seconds=6)
+    assert slack.deliver() == 1
+    [dm] = history(slack, dsl.email)
+    assert tagged(dm) == outbox_id
+    [looked] = slack.calls("conversations.history")
+    assert looked["channel"] == f"D{slack.user_id(dsl.email)[1:]}"
+    assert float(looked["oldest"]) < float(dm["ts"]) < float(looked["latest"])
+    assert int(looked["limit"]) <= 15
+    assert row_for(factory, dsl.email).status == "sent"
+
+
+def test_a_429_is_retried_after_the_wait_and_posted_once_without_reading_history(
+    slack, factory, school, dsl, clock
+):
+    outbox_id = queue_dm(factory, school, dsl, clock)
+    slack.fail_next("chat.postMessage", status=429, retry_after=3)
+    assert slack.deliver() == 0
+    row = row_for(factory, dsl.email)
+    assert row.in_doubt_since is None and (row.next_attempt_at - clock()).total_seconds() == 3
+    clock.advance(seconds=3)
+    assert slack.deliver() == 1
+    [dm] = history(slack, dsl.email)
+    assert tagged(dm) == outbox_id
+    assert [c["_refused"] for c in slack.calls("chat.postMessage")] == [429, None]
+    assert slack.calls("conversations.history") == []
+
+
+def test_a_refused_connection_is_retried_without_doubt(slack, factory, school, dsl, clock):
+    with transaction(factory) as session:  # the DSL has used Safekeep in Slack: no lookup first
+        session.add(
+            PlatformIdentity(
+                school_id=school.id,
+                person_id=dsl.id,
+                platform="slack",
+                external_id=slack.user_id(dsl.email),
+            )
+        )
+    queue_dm(factory, school, dsl, clock)
+    sender = slack.adapter.dispatcher.senders["slack"]
+    real_url = sender.api_url
+    with socket.socket() as closed:  # a port nobody listens on: Slack unreachable
+        closed.bind(("127.0.0.1", 0))
+        sender.api_url = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    try:
+        assert slack.deliver() == 0
+    finally:
+        sender.api_url = real_url
+    row = row_for(factory, dsl.email)
+    assert row.in_doubt_since is None and row.last_error == "could not connect to Slack"
+
+    clock.advance(seconds=6)
+    assert slack.deliver() == 1
+    assert len(history(slack, dsl.email)) == 1
+    assert slack.calls("conversations.history") == []
+
+
+def test_a_5xx_before_the_post_is_retried_without_doubt(slack, factory, school, dsl, clock):
+    queue_dm(factory, school, dsl, clock)
+    slack.fail_next("users.lookupByEmail", status=503, retry_after=None)  # nothing posted yet
+    assert slack.deliver() == 0
+    row = row_for(factory, dsl.email)
+    assert row.in_doubt_since is None and row.last_error == "Slack error: internal_error"
+    assert slack.calls("chat.postMessage") == []
+
+    clock.advance(seconds=6)
+    assert slack.deliver() == 1
+    assert len(history(slack, dsl.email)) == 1
+    assert slack.calls("conversations.history") == []
+
+
+def test_a_rate_limited_history_check_waits_and_still_posts_nothing_twice(
+    slack, factory, school, dsl, clock
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=6)
+    slack.fake.fail_next("conversations.history", status=429, retry_after=60)
+    assert slack.deliver() == 0
+    row = row_for(factory, dsl.email)
+    assert row.in_doubt_since is not None and row.last_error == "rate limited by Slack"
+    clock.advance(seconds=59)
+    assert slack.deliver() == 0  # Slack asked for a minute
+    clock.advance(seconds=1)
+    assert slack.deliver() == 1
+    assert len(history(slack, dsl.email)) == 1
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
+def test_history_outside_the_window_of_doubt_is_not_mistaken_for_the_alert(
+    slack, factory, school, dsl, clock
+):
+    """An older DM in the same conversation (another message, or a database restored from a
+    backup reusing outbox ids) is outside the window and cannot stand in for this one."""
+    outbox_id = queue_dm(factory, school, dsl, clock)
+    channel = f"D{slack.user_id(dsl.email)[1:]}"
+    old = clock().timestamp() - 3600
+    slack.fake.messages[channel] = [
+        {
+            "type": "message",
+            "ts": f"{int(old)}.000001",
+            "text": "An hour-old DM",
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": outbox_id}},
+        }
+    ]
+    slack.fake.fail_next("chat.postMessage", status=500, retry_after=None)
+    slack.deliver()
+    clock.advance(seconds=6)
+    assert slack.deliver() == 1
+    assert [m["text"] for m in history(slack, dsl.email)][-1].startswith("Breach #1")
+    assert len(history(slack, dsl.email)) == 2
+
+
+def test_without_im_history_an_alert_in_doubt_is_sent_again_rather_than_never(
+    slack, factory, school, dsl, clock, caplog
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=6)
+    slack.fake.fail_next(
+        "conversations.history", status=200, retry_after=None, error="missing_scope"
+    )
+    assert slack.deliver() == 1
+    assert len(history(slack, dsl.email)) == 2
+    assert "im:history" in caplog.text and "posted twice" in caplog.text
+
+
+def test_the_manifest_asks_for_im_history_to_check_before_sending_again():
+    scopes = slack_manifest("https://safekeep.example.org")["oauth_config"]["scopes"]["bot"]
+    assert "im:history" in scopes
