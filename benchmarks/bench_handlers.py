@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.delivery import Dispatcher, Recipient  # noqa: E402
+from bot.delivery import Delivery, Dispatcher  # noqa: E402
 from handlers import admin, aup, people, routes  # noqa: E402
 from handlers.clock import FrozenClock  # noqa: E402
 from handlers.context import Context  # noqa: E402
@@ -136,7 +136,7 @@ def bench_aup(factory: sessionmaker[Session], label: str, n: int) -> Timing:
 class AcceptingSender:
     """A platform that accepts every message at once: measures Safekeep's side only."""
 
-    async def send(self, recipient: Recipient, notice: Notice) -> str | None:
+    async def send(self, delivery: Delivery) -> str | None:
         return None
 
 
