@@ -15,10 +15,18 @@ def _declare(factory, school, email, returns: date, categories=("planning",)):
     with transaction(factory) as session:
         person = people.find_by_email(session, school.id, email)
         decl = OffsiteDeclaration(
-            school_id=school.id, person_id=person.id, tier=1, format="paper",
-            encryption_confirmed="not_applicable", people_band="class", purpose="marking",
-            taken_at=london(2026, 11, 27, 15, 0), expected_return=returns, status="out",
-            attested=True, created_at=london(2026, 11, 27, 15, 0),
+            school_id=school.id,
+            person_id=person.id,
+            tier=1,
+            format="paper",
+            encryption_confirmed="not_applicable",
+            people_band="class",
+            purpose="marking",
+            taken_at=london(2026, 11, 27, 15, 0),
+            expected_return=returns,
+            status="out",
+            attested=True,
+            created_at=london(2026, 11, 27, 15, 0),
             items=[OffsiteItem(category=c) for c in categories],
         )
         session.add(decl)

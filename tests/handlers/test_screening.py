@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from handlers.screening import personal_data_problem
@@ -56,3 +58,17 @@ def test_the_message_explains_what_to_write_instead():
     problem = personal_data_problem("jo@example.org")
     assert problem is not None
     assert problem.endswith("describe what kind of information it was, not the information itself.")
+
+
+def test_a_recent_date_says_when_something_happened_and_passes():
+    today = date.today()
+    assert personal_data_problem(f"Lost on the bus on {today:%d/%m/%Y}") is None
+    assert personal_data_problem(f"first noticed {today:%-d.%-m.%y}, reported the same day") is None
+    last_year = today.replace(year=today.year - 1, day=1)
+    assert personal_data_problem(f"the list was printed on {last_year:%d/%m/%Y}") is None
+
+
+def test_a_written_date_years_back_is_taken_for_a_date_of_birth():
+    years_back = date.today().year - 6
+    problem = personal_data_problem(f"the register said 02/09/{years_back}")
+    assert problem is not None and "a date of birth" in problem
