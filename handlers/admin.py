@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import aup, people
+from handlers import aup, governors_report, people
 from handlers.access import ROLE_LABELS, allowed, require
 from handlers.context import Context
 from handlers.errors import UserError
@@ -29,7 +29,9 @@ LEAD_HELP = """
 For leads:
 • `/safekeep roles` who holds each role
 • `/safekeep roles grant ROLE EMAIL` · `/safekeep roles revoke ROLE EMAIL`
-• `/aup status` who has and hasn't signed · `/offsite register` records off site now"""
+• `/aup status` who has and hasn't signed · `/offsite register` records off site now
+• `/safekeep report` counts for governors · `/safekeep export` the registers
+• `/safekeep settings` the school's policy settings"""
 
 
 def create_school(session: Session, name: str, platform: str, now: datetime, **ids: str) -> School:
@@ -118,7 +120,69 @@ def command(ctx: Context, text: str) -> Reply:
         return Say(HELP + (LEAD_HELP if lead else ""))
     if words[0] == "roles":
         return _roles_command(ctx, words[1:])
+    if words[0] == "report":
+        return governors_report.termly_report(ctx)
+    if words[0] == "export":
+        return _export_help(ctx)
+    if words[0] == "settings":
+        return _settings_view(ctx)
     return Say(f"I don't know `/safekeep {words[0]}`.\n\n" + HELP)
+
+
+EXPORT_HELP = """*Registers* ({school})
+Registers hold personal data, so they are exported on the Safekeep server, not into chat
+(chat platforms keep copies). Ask your IT lead to run, for example:
+`python -m bot export breaches --format csv --out breaches.csv`
+{registers}"""
+
+REGISTER_NOTES = {
+    "aup": "who has and hasn't agreed to the current Acceptable Use Policy",
+    "audit": "the audit trail of every change (for the DPO and auditors)",
+    "breaches": "the breach log with the ICO report form's fields",
+    "breach-summary": "counts per term for governors",
+    "offsite": "records off site now, with holders and due dates",
+}
+
+
+def _export_help(ctx: Context) -> Reply:
+    require(ctx, "export", "export")
+    from handlers.registers import REGISTERS
+
+    lines = [f"• `{name}`: {REGISTER_NOTES.get(name, name)}" for name in sorted(REGISTERS)]
+    return Say(EXPORT_HELP.format(school=ctx.school.name, registers="\n".join(lines)))
+
+
+def _settings_view(ctx: Context) -> Reply:
+    """The school's policy settings as staff read them, and where to change them."""
+    require(ctx, "settings.manage", "settings")
+    s = ctx.settings
+    terms = [
+        f"  – {t.name}: {t.start:%-d %b %Y} to {t.end:%-d %b %Y}"
+        + (
+            f" (half-term {t.half_term_start:%-d %b} to {t.half_term_end:%-d %b})"
+            if t.half_term_start and t.half_term_end
+            else ""
+        )
+        for t in sorted(s.terms, key=lambda t: t.start)
+    ]
+    lines = [
+        f"*Settings for {ctx.school.name}*",
+        f"• Time zone {s.timezone}; reminders from {s.morning_hour:%H:%M} on school days",
+        "• Terms:" if terms else "• Terms: none set, so every weekday except bank holidays counts",
+        *terms,
+        f"• Off-site: at most {s.max_offsite_school_days} school days; tier {s.permission_tier} "
+        f"and above needs permission; requests lapse at {s.approval_expiry_hour:%H:%M}; "
+        f"overdue records go to the Headteacher after {s.escalate_overdue_after_school_days} "
+        f"school days ({s.escalate_sensitive_overdue_after_school_days} if sensitive)",
+        f"• Breaches: unacknowledged alerts escalate after {s.alert_ack_minutes} minutes; ICO "
+        f"reminders at {', '.join(str(h) for h in s.ico_reminder_hours)} hours; deadline "
+        f"{s.ico_deadline_hours} hours",
+        f"• AUP: yearly re-signing in the {s.aup_campaign_term} term",
+        "",
+        "To change these, edit the school's school.toml (SAFEKEEP_SCHOOL_CONFIG) and restart "
+        "Safekeep; every change is audited.",
+    ]
+    return Say("\n".join(lines), title="Settings")
 
 
 def _roles_command(ctx: Context, words: list[str]) -> Reply:

@@ -1,0 +1,101 @@
+"""`/safekeep report`: the termly, counts-only report for the governing board.
+
+Breaches (logged, reported to the ICO, hours to decision), records taken off site and overdue
+now, and AUP sign-off by role group. Counts only: no names, nothing about any pupil.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from handlers import aup, offsite_rules
+from handlers.breach_log import governors_summary
+from handlers.context import Context
+from handlers.replies import Say
+from schedules.calendar import SchoolCalendar
+from storage.models import AupAcknowledgement, OffsiteDeclaration, Person
+
+ROLE_GROUP_LABELS = {
+    "teaching": "Teaching staff",
+    "support": "Support staff",
+    "governor": "Governors",
+    "volunteer": "Volunteers",
+    "contractor": "Contractors and visitors",
+}
+
+
+def termly_report(ctx: Context) -> Say:
+    """This term's counts (the breach summary checks the reader may see breach figures)."""
+    summary = governors_summary(ctx).as_dicts()
+    calendar = SchoolCalendar(ctx.settings)
+    today = calendar.today(ctx.now)
+    term = calendar.term_of(today)
+    row = next((r for r in summary if r["term"] == term), summary[-1] if summary else None)
+    period = row["term"] if row else "this school year"
+    lines = [f"*Report for governors: {period}* (counts only)", "", "*Breaches*"]
+    if row is None:
+        lines.append("• None logged.")
+    else:
+        hours = row["median_hours_to_decision"]
+        lines += [
+            f"• Logged: {row['logged']} (near misses {row['near_misses']}, "
+            f"still being assessed {row['still_investigating']})",
+            f"• Reported to the ICO: {row['reported_to_ico']}; decided not to report: "
+            f"{row['decided_not_to_report']}",
+            f"• Typical hours from report to ICO decision: {hours if hours != '' else 'n/a'}; "
+            f"decided after 72 hours: {row['decided_after_72_hours']}",
+        ]
+    out = ctx.session.scalars(
+        select(OffsiteDeclaration).where(
+            OffsiteDeclaration.school_id == ctx.school.id,
+            OffsiteDeclaration.status.in_(("out", "lost")),
+        )
+    ).all()
+    overdue = sum(
+        d.status == "out" and offsite_rules.due_day(calendar, d.expected_return) < today
+        for d in out
+    )
+    lines += [
+        "",
+        "*Records taken off site*",
+        f"• Out now: {sum(d.status == 'out' for d in out)} ({overdue} overdue); "
+        f"reported lost: {sum(d.status == 'lost' for d in out)}",
+        "",
+        "*Acceptable Use Policy*",
+        *aup_by_role_group(ctx),
+    ]
+    ctx.audit("report.viewed", "report:governors")
+    return Say("\n".join(lines), title="Governors' report")
+
+
+def aup_by_role_group(ctx: Context) -> list[str]:
+    version = aup.current_version(ctx)
+    if version is None:
+        return ["• No policy published in Safekeep yet."]
+    staff = ctx.session.scalars(
+        select(Person).where(Person.school_id == ctx.school.id, Person.active.is_(True))
+    ).all()
+    signed_ids = set(
+        ctx.session.scalars(
+            select(AupAcknowledgement.person_id).where(
+                AupAcknowledgement.aup_version_id == version.id
+            )
+        )
+    )
+    totals = Counter(p.role_group for p in staff)
+    signed = Counter(p.role_group for p in staff if p.id in signed_ids)
+    lines = [
+        f"• Version {version.version}: {_percent(len(signed_ids & {p.id for p in staff}), len(staff))} signed"
+    ]
+    for group, label in ROLE_GROUP_LABELS.items():
+        if totals[group]:
+            lines.append(
+                f"  – {label}: {signed[group]} of {totals[group]} ({_percent(signed[group], totals[group])})"
+            )
+    return lines
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "n/a"
