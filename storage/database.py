@@ -38,7 +38,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Keepalives let a dropped network path fail in about a minute instead of hanging, which
+    # matters most for the worker's long-held leader-election connection.
+    keepalives = {
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    return create_engine(url, pool_pre_ping=True, connect_args=keepalives, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
