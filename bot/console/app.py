@@ -49,7 +49,8 @@ class _PendingButton:
 class ConsoleSender:
     """Delivers DMs by printing them in place: ``[DM to NAME] ...``.
 
-    Printing either happens or raises, so no attempt ends in doubt and ``in_doubt`` is never set.
+    A print cannot be half done and lost, so there is nothing to look for: ``in_doubt`` is
+    ignored.
     """
 
     def __init__(self, console: Console) -> None:
