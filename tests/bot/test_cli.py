@@ -9,9 +9,6 @@ import base64
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +22,8 @@ from storage.database import check_schema, make_engine, transaction
 from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
+from tests.program import program_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[2]
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 PLATFORM_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -67,13 +64,6 @@ def cli(monkeypatch, capsys, database_url):
 
     yield run
     crypto.use_keys(active)  # commands install the key ring they were given
-
-
-def program_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
-    env.pop("SAFEKEEP_DATA_KEYS", None)
-    env.update(extra)
-    return env
 
 
 # --- help and usage ----------------------------------------------------------------------------
@@ -380,14 +370,7 @@ def test_servers_refuse_to_start_without_data_keys_even_beside_a_demo_key_file(
         SLACK_APP_TOKEN="xapp-test",
         SLACK_API_URL="http://127.0.0.1:9/api/",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", name],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_bot(name, cwd=tmp_path, env=env)
     assert done.returncode == 2, done.stderr
     assert "safekeep: SAFEKEEP_DATA_KEYS is not set" in done.stderr
     assert "python -m bot keys new" in done.stderr

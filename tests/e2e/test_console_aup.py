@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.demo import DEMO_AUP
 from storage.models import AuditEvent, AupAcknowledgement
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.program import program_env, run_bot
 
 
 def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(
@@ -67,33 +62,9 @@ def test_aup_status_is_only_for_leads_and_refusals_are_audited(console, factory)
 
 def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement(tmp_path):
     """`make run` as a real program: migrate, then the console with typed input."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'safekeep.db'}"}
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_APP_TOKEN",
-        "SLACK_CLIENT_ID",
-        "SAFEKEEP_DATA_KEYS",
-        "SAFEKEEP_SCHOOL_CONFIG",
-    ):
-        env.pop(name, None)
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    typed = "/help\n/aup\n\n/aup\n/quit\n"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        input=typed,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}")
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
+    done = run_bot(cwd=tmp_path, env=env, typed="/help\n/aup\n\n/aup\n/quit\n")
     assert done.returncode == 0, done.stderr
     assert "Safekeep console: Demo Primary School" in done.stdout
     assert "Alex Teacher> " in done.stdout

@@ -5,15 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
 
 from schedules import sweeps
 from storage.models import AuditEvent, Incident
+from tests.program import program_env, run_bot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,21 +174,10 @@ def test_cancelling_the_first_step_saves_nothing(console, factory):
 
 def test_the_breach_log_exports_as_csv_and_json_from_the_command_line(tmp_path):
     """`python -m bot export breaches` after a report typed into the real console program."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'safekeep.db'}"}
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SAFEKEEP_DATA_KEYS"):
-        env.pop(name, None)
-    env.pop("SAFEKEEP_SCHOOL_CONFIG", None)
+    env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}")
 
     def bot(*args: str, typed: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=tmp_path,
-            env=env,
-            input=typed,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_bot(*args, cwd=tmp_path, env=env, typed=typed)
 
     assert bot("migrate").returncode == 0
     typed = "\n".join(["/breach", *LOST_SAFEGUARDING_PAPER, *DETAILS, "/quit", ""])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_console_aup import ROOT
+from tests.program import ROOT, program_env, run_bot
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -83,24 +83,10 @@ class Terminal:
 
 
 def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SAFEKEEP_", "CONNECTIONS__"))
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}",
-        TERM="dumb",
-        PYTHONPATH=str(ROOT),
+    env = program_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb", PYTHONPATH=str(ROOT)
     )
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
     terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
     try:
         banner = terminal.expect("Alex Teacher> ")
@@ -131,20 +117,8 @@ def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
 
 
 def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SAFEKEEP_", "CONNECTIONS__"))
-    }
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb")
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb")
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
     terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
     try:
         terminal.expect("Alex Teacher> ")

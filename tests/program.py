@@ -1,0 +1,34 @@
+"""Running Safekeep as a program, the way a school's IT technician does: `python -m bot ...`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Settings a developer's shell may carry that would change what the program does.
+OWN_SETTINGS = ("SLACK_", "SAFEKEEP_", "CONNECTIONS__", "DATABASE_URL", "TZ_SCHOOL", "PORT")
+
+
+def program_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any Safekeep, Slack or Teams setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
+    env.update(extra)
+    return env
+
+
+def run_bot(
+    *args: str, cwd: Path, env: dict[str, str], typed: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` to completion, typing ``typed`` at its standard input."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
