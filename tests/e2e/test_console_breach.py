@@ -6,15 +6,12 @@ import csv
 import io
 import json
 import subprocess
-from pathlib import Path
 
 from sqlalchemy import select
 
 from schedules import sweeps
 from storage.models import AuditEvent, Incident
 from tests.program import program_env, run_bot
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Step one, in the order the console asks (numbers pick from the lists).
 LOST_ENCRYPTED_LAPTOP = (
