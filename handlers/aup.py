@@ -64,7 +64,10 @@ def publish_version(
 def current_version(ctx: Context) -> AupVersion | None:
     return ctx.session.scalar(
         select(AupVersion)
-        .where(AupVersion.school_id == ctx.school.id, AupVersion.effective_date <= ctx.now.date())
+        .where(
+            AupVersion.school_id == ctx.school.id,
+            AupVersion.effective_date <= ctx.local(ctx.now).date(),
+        )
         .order_by(AupVersion.effective_date.desc(), AupVersion.id.desc())
         .limit(1)
     )

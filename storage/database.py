@@ -34,6 +34,8 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with Safekeep's connection settings (WAL and write-locking on SQLite)."""
     url = normalise_url(url)
+    # Error messages must never carry bound values into logs: they can be free text.
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)

@@ -71,3 +71,20 @@ def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement
     assert "was recorded on" in done.stdout
     assert "Nothing more to do" in done.stdout
     assert (tmp_path / "safekeep.key").exists()
+
+
+def test_a_new_version_becomes_current_at_midnight_london_time(console, factory, school, clock):
+    """In summer London is an hour ahead of UTC: at 00:30 BST it is already the new day."""
+    from datetime import date
+
+    from handlers import aup
+    from handlers.context import Context
+    from storage.database import transaction
+    from storage.models import School
+    from tests.conftest import london
+
+    with transaction(factory) as session:
+        ctx = Context(session, session.get_one(School, school.id), None, clock)
+        aup.publish_version(ctx, "2026.2", "Staff AUP 2026", "New wording.", None, date(2026, 6, 1))
+    clock.set(london(2026, 6, 1, 0, 30))  # 31 May 23:30 UTC
+    assert "version 2026.2" in console.say("/aup", "/cancel")

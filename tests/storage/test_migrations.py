@@ -37,3 +37,17 @@ def test_an_empty_database_is_refused_with_the_command_to_run(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(SchemaOutOfDate, match="python -m bot migrate"):
         check_schema(engine)
+
+
+def test_database_errors_never_show_the_values_that_were_being_written(tmp_path):
+    """Free text must not reach the logs through an exception's message."""
+    from sqlalchemy.exc import StatementError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    with pytest.raises(StatementError) as raised, engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO people (school_id, email) VALUES (:school, :email)"),
+            {"school": 999, "email": "secret-words-about-a-child"},
+        )
+    assert "secret-words-about-a-child" not in str(raised.value)
