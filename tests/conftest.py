@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo import demo_config
@@ -58,29 +58,35 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def empty_postgres(migrated_template: str) -> Iterator[Callable[[], None]]:
+    """Empties the PostgreSQL test database between tests (DELETE is far quicker than TRUNCATE
+    for small tables) and restarts every id sequence, so each test starts from #1."""
+    engine = make_engine(migrated_template)
+    ours = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    extra = [n for n in inspect(engine).get_table_names() if n not in {*ours, "alembic_version"}]
+    statements = [text(f'DELETE FROM "{name}"') for name in (*extra, *ours)]
+    restart = text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'")
+
+    def empty() -> None:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(restart)
+
+    yield empty
+    engine.dispose()
+
+
 @pytest.fixture
-def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(migrated_template: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A fresh, migrated, empty database for one test."""
     if PG_URL:
-        engine = make_engine(PG_URL)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        extra = _extra_tables(engine)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join([names, *extra])} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        yield PG_URL
-        return
+        request.getfixturevalue("empty_postgres")()
+        return PG_URL
     path = tmp_path / "safekeep.db"
     shutil.copy(migrated_template, path)
-    yield f"sqlite:///{path}"
-
-
-def _extra_tables(engine: Engine) -> list[str]:
-    """Tables made by migrations outside our metadata (e.g. slack-sdk's stores)."""
-    from sqlalchemy import inspect
-
-    ours = {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
-    return [f'"{n}"' for n in inspect(engine).get_table_names() if n not in ours]
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
