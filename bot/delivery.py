@@ -11,7 +11,7 @@ nothing (429, a refused connection) is simply retried.
 A routine message still undelivered after a day is marked failed and the school's admins are
 alerted; an urgent one (a breach or child-risk alert) is never given up, and the admins are
 alerted once it has failed a few times. Claims are leases, so a crashed process's rows are picked
-up again; an attempt is cut short well inside its lease, so a slow platform never lets a second
+up again, in doubt (the crash may have come after the platform posted); an attempt is cut short well inside its lease, so a slow platform never lets a second
 dispatcher send the same row at the same time. On PostgreSQL, ``SKIP LOCKED`` keeps two
 dispatchers off one row.
 """
@@ -123,11 +123,15 @@ class Dispatcher:
         senders: dict[str, Sender],
         clock: Clock,
         batch: int = 50,
+        school_id: int | None = None,
     ) -> None:
         self.factory = factory
         self.senders = senders
         self.clock = clock
         self.batch = batch
+        # The console delivers only its own school's messages: another school's (a Slack
+        # school in the same database) are left to that platform's process, not postponed.
+        self.school_id = school_id
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -151,8 +155,20 @@ class Dispatcher:
             claims = await asyncio.to_thread(self._claim)
             if not claims:
                 return sent
-            results = await asyncio.gather(*(self._deliver(d) for d in claims))
-            sent += sum(results)
+            # One attempt's fault (say the database failing as a send is marked) must not stop
+            # the others: the row it left claimed is treated as in doubt when its lease runs out.
+            results = await asyncio.gather(
+                *(self._deliver(d) for d in claims), return_exceptions=True
+            )
+            for delivery, result in zip(claims, results, strict=True):
+                if isinstance(result, BaseException):
+                    log.error(
+                        "outbox #%s: delivery attempt failed: %s",
+                        delivery.outbox_id,
+                        type(result).__name__,
+                    )
+                elif result:
+                    sent += 1
             if len(claims) < self.batch:
                 return sent
 
@@ -197,11 +213,15 @@ class Dispatcher:
                 .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id)
                 .limit(self.batch)
             )
+            if self.school_id is not None:
+                query = query.where(OutboxMessage.school_id == self.school_id)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
             claims = []
             for row in rows:
+                if row.claimed_until is not None:
+                    _abandoned(row, row.claimed_until)
                 row.claimed_until = now + LEASE
                 in_doubt = None
                 if row.in_doubt_since is not None and row.in_doubt_until is not None:
@@ -278,6 +298,17 @@ class Dispatcher:
         row.status = "failed"
         log.error("outbox #%s given up after %s attempts: %s", row.id, row.attempts, row.last_error)
         _alert_admins(session, row, now, "delivery_failed")
+
+
+def _abandoned(row: OutboxMessage, claimed_until: datetime) -> None:
+    """Put a row whose claim ran out in doubt: the process that claimed it may have posted the
+    message and then died (or failed to record it) before the lease ended."""
+    since = claimed_until - LEASE
+    log.warning("outbox #%s: an earlier attempt never finished; checking before sending", row.id)
+    if row.in_doubt_since is None or since < row.in_doubt_since:
+        row.in_doubt_since = since
+    if row.in_doubt_until is None or claimed_until > row.in_doubt_until:
+        row.in_doubt_until = claimed_until
 
 
 def _recipient(session: Session, row: OutboxMessage) -> Recipient:

@@ -235,3 +235,51 @@ def test_without_im_history_an_alert_in_doubt_is_sent_again_rather_than_never(
 def test_the_manifest_asks_for_im_history_to_check_before_sending_again():
     scopes = slack_manifest("https://safekeep.example.org")["oauth_config"]["scopes"]["bot"]
     assert "im:history" in scopes
+
+
+def test_a_dm_posted_by_a_process_that_died_before_recording_it_is_not_posted_again(
+    slack, factory, school, dsl, clock
+):
+    queue_dm(factory, school, dsl, clock)
+    dispatcher = slack.adapter.dispatcher
+    # The process claims the row, Slack accepts the DM, and the process dies before marking it.
+    [claimed] = dispatcher._claim()
+    slack.server.call(dispatcher.senders["slack"].send(claimed))
+    assert len(history(slack, dsl.email)) == 1
+
+    clock.advance(minutes=1)
+    assert slack.deliver() == 0  # still leased to the dead process
+    clock.advance(minutes=2)  # the lease has run out: another process picks the row up
+    assert slack.deliver() == 1
+
+    [alert] = history(slack, dsl.email)
+    row = row_for(factory, dsl.email)
+    assert row.status == "sent" and tagged(alert) == row.id
+    assert row.platform_ref == f"D{slack.user_id(dsl.email)[1:]}:{alert['ts']}"
+    assert len(slack.calls("chat.postMessage")) == 1
+    assert len(slack.calls("conversations.history")) == 1
+
+
+def test_a_send_slack_accepted_but_not_recorded_spoils_nothing_else_and_is_not_repeated(
+    slack, factory, school, dsl, head, clock, monkeypatch
+):
+    queue_dm(factory, school, dsl, clock)
+    queue_dm(factory, school, head, clock)
+    dispatcher = slack.adapter.dispatcher
+    record = dispatcher._mark_sent
+
+    def database_fails_for_the_dsl(delivery, ref):
+        if delivery.recipient.email == dsl.email:
+            raise ConnectionError("the database went away")
+        record(delivery, ref)
+
+    monkeypatch.setattr(dispatcher, "_mark_sent", database_fails_for_the_dsl)
+    assert slack.deliver() == 1  # the Headteacher's DM is recorded; the batch carried on
+    monkeypatch.setattr(dispatcher, "_mark_sent", record)
+    assert row_for(factory, head.email).status == "sent"
+
+    clock.advance(minutes=3)
+    assert slack.deliver() == 1
+    assert row_for(factory, dsl.email).status == "sent"
+    assert len(history(slack, dsl.email)) == 1 and len(history(slack, head.email)) == 1
+    assert len(slack.calls("chat.postMessage")) == 2
