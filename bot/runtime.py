@@ -12,6 +12,7 @@ from bot.config import SchoolConfig, Settings
 from handlers import admin
 from handlers.clock import Clock, system_clock
 from handlers.context import Context
+from handlers.errors import UserError
 from storage import crypto
 from storage.database import check_schema, make_engine, session_factory, transaction
 from storage.models import School
@@ -41,12 +42,37 @@ def configure_school(rt: Runtime, school_id: int, config: SchoolConfig) -> None:
         admin.apply_school_config(Context(session, school, None, rt.clock), config)
 
 
+CONSOLE = "console"
+NOT_FOR_THE_CONSOLE = (
+    "this database holds the {platform} school '{name}' (id {id}). The console runs only on a "
+    "school of its own, so it has changed nothing (it would have put its demo staff and roles, "
+    "or your school.toml, into '{name}'). To try the console, give it a database of its own: "
+    "DATABASE_URL=sqlite:///console.db python -m bot migrate, then "
+    "DATABASE_URL=sqlite:///console.db python -m bot console"
+)
+
+
 def ensure_console_school(rt: Runtime, config: SchoolConfig) -> int:
-    """The console's school: the first school in the database, created from config if none."""
+    """The console's school, with ``config`` applied: the database's console school, or a new one
+    when the database has no school at all.
+
+    A Slack or Teams school is never the console's: applying the demo (or a school.toml) to it
+    would rename it and hand its roles to example.org people, and the console would hold up its
+    DMs. So a database with only such schools is refused, with a way forward."""
     with transaction(rt.factory) as session:
-        school = session.scalar(select(School).order_by(School.id).limit(1))
+        school = session.scalar(
+            select(School).where(School.platform == CONSOLE).order_by(School.id).limit(1)
+        )
         if school is None:
-            school = admin.create_school(session, config.name, "console", rt.clock())
+            other = session.scalar(select(School).order_by(School.id).limit(1))
+            if other is not None:
+                platform = {"slack": "Slack", "teams": "Microsoft Teams"}.get(
+                    other.platform, other.platform
+                )
+                raise UserError(
+                    NOT_FOR_THE_CONSOLE.format(platform=platform, name=other.name, id=other.id)
+                )
+            school = admin.create_school(session, config.name, CONSOLE, rt.clock())
             log.info("created school %s for the console", school.id)
         school_id = school.id
     configure_school(rt, school_id, config)

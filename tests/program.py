@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 # Settings a developer's shell may carry that would change what the program does.
 OWN_SETTINGS = ("SLACK_", "SAFEKEEP_", "CONNECTIONS__", "DATABASE_URL", "TZ_SCHOOL", "PORT")
@@ -17,6 +19,16 @@ def program_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
     env.update(extra)
     return env
+
+
+def strip_own_settings(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    """For an in-process test: remove every Safekeep, Slack or Teams setting from this process's
+    environment (restored afterwards), then set ``extra``."""
+    for name in list(os.environ):
+        if name.startswith(OWN_SETTINGS):
+            monkeypatch.delenv(name)
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
 
 
 def run_bot(

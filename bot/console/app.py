@@ -80,7 +80,9 @@ class Console:
         self.read = read
         self.write = write
         self.buttons: dict[int, _PendingButton] = {}
-        self.dispatcher = Dispatcher(factory, {"console": ConsoleSender(self)}, clock)
+        self.dispatcher = Dispatcher(
+            factory, {"console": ConsoleSender(self)}, clock, school_id=school_id
+        )
         self.email = ""
         self.name = ""
         self.switch_to(email)

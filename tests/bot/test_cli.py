@@ -22,19 +22,9 @@ from storage.database import check_schema, make_engine, transaction
 from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
-from tests.program import program_env, run_bot
+from tests.program import program_env, run_bot, strip_own_settings
 
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
-PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_CLIENT_ID",
-    "SLACK_CLIENT_SECRET",
-    "SAFEKEEP_SCHOOL_CONFIG",
-    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID",
-    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
-)
 
 
 @dataclass
@@ -47,10 +37,7 @@ class Ran:
 @pytest.fixture
 def cli(monkeypatch, capsys, database_url):
     """Run `python -m bot ARGS` in this process against the test database; returns Ran."""
-    for name in PLATFORM_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFEKEEP_DATA_KEYS", TEST_KEY_SPEC)
+    strip_own_settings(monkeypatch, DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC)
     active = crypto.active_keys()
 
     def run(*argv: str) -> Ran:
