@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from bot import runtime
 from bot.config import ConfigError, Settings, load_settings
@@ -343,25 +345,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = build_parser().parse_args(argv)
+    database_url = ""
     try:
         settings = load_settings()
+        database_url = settings.database_url
         name = args.command or default_command(settings)
         servers = ("web", "socket", "worker")
         logging.getLogger().setLevel(logging.INFO if name in servers else logging.WARNING)
+        if name == TEAMS_NOT_HERE:
+            return fail(TEAMS_NOT_IN_THIS_RELEASE)
         if name not in COMMANDS:
             return fail(f"'{name}' is not available in this build")
         if args.command is None:
             args = build_parser().parse_args([name])
-        return COMMANDS[name][1](args, settings)
+        code = COMMANDS[name][1](args, settings)
+        sys.stdout.flush()  # here, so a reader that went away is noticed below, not at exit
+        return code
     except (ConfigError, SchemaOutOfDate, crypto.KeyConfigError, UserError) as exc:
         return fail(getattr(exc, "message", None) or str(exc))
+    except (OperationalError, InterfaceError) as exc:
+        return fail(f"cannot reach the database {_shown(database_url)}: {_reason(exc)}")
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, and keep Python from complaining
+        # about the output it could not flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         return 130
 
 
+def _shown(database_url: str) -> str:
+    """DATABASE_URL as it may be printed: any password replaced by ***."""
+    try:
+        return f"{make_url(database_url).render_as_string(hide_password=True)} (DATABASE_URL)"
+    except ArgumentError:
+        return "(DATABASE_URL)"
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's own first line ("Connection refused", "unable to open database file")."""
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# The Teams adapter is not in this release: with only Teams credentials there is nothing to serve,
+# and starting the console (or a web server with no Teams route) would look as if it worked.
+TEAMS_NOT_HERE = "teams"
+TEAMS_NOT_IN_THIS_RELEASE = (
+    "Microsoft Teams is not in this release, so Safekeep cannot connect to Teams (the "
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__* variables are set). Connect Slack instead (see "
+    "the README), or unset those variables to start the local console."
+)
+
+
 def default_command(settings: Settings) -> str:
+    """What `python -m bot` does with no command: Slack, else Teams (refused), else the console."""
     if settings.has_slack:
         return "socket" if settings.slack_app_token else "web"
     if settings.has_teams:
-        return "web"
+        return TEAMS_NOT_HERE
     return "console"

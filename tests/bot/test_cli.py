@@ -9,6 +9,9 @@ import base64
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from storage.database import check_schema, make_engine, transaction
 from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
-from tests.program import program_env, run_bot, strip_own_settings
+from tests.program import ROOT, program_env, run_bot, strip_own_settings
 
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 
@@ -386,3 +389,54 @@ def test_the_console_refuses_an_unknown_person(cli, school):
     ran = cli("console", "--as", "stranger@example.org")
     assert ran.code == 2
     assert "nobody with the email 'stranger@example.org' is on the staff list" in ran.err
+
+
+# --- what IT staff see when something outside Safekeep is wrong ---------------------------------
+
+UNREACHABLE = (
+    "postgresql://safekeep:s3cret-pw@127.0.0.1:9/safekeep",  # nothing listens on port 9
+    "sqlite:////nonexistent-folder/safekeep.db",
+)
+
+
+@pytest.mark.parametrize("url", UNREACHABLE)
+def test_an_unreachable_database_is_one_line_without_the_password(cli, monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    for argv in (("migrate",), ("roles", "list"), ("audit", "verify"), ("export", "aup")):
+        ran = cli(*argv)
+        assert ran.code == 2, argv
+        assert ran.err.startswith("safekeep: cannot reach the database "), ran.err
+        assert "(DATABASE_URL): " in ran.err and ran.err.count("\n") == 1
+        assert "s3cret-pw" not in ran.err
+    if url.startswith("postgresql"):
+        assert "postgresql://safekeep:***@127.0.0.1:9/safekeep" in ran.err
+
+
+def test_output_piped_to_a_reader_that_went_away_ends_quietly(tmp_path):
+    """`python -m bot keys new | head -c0`: no BrokenPipeError trace."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the program writes anything
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "keys", "new"],
+            cwd=ROOT,
+            env=program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}"),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 1
+
+
+def test_teams_credentials_alone_are_refused_while_teams_is_not_in_this_release(cli, monkeypatch):
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    for name, value in (("CLIENTID", "app"), ("CLIENTSECRET", "s"), ("TENANTID", "t")):
+        monkeypatch.setenv(prefix + name, value)
+    ran = cli()
+    assert ran.code == 2
+    assert ran.err.startswith("safekeep: Microsoft Teams is not in this release")
+    assert "Safekeep console" not in ran.out
