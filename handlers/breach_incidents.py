@@ -1,7 +1,10 @@
-"""Incidents as the breach flow sees them: lookup, numbering, the ICO deadline and the timeline.
+"""Incidents as the breach flow sees them: lookup, locking, numbering, who is alerted, the ICO
+deadline and the timeline.
 
 Every state change goes through ``record_event``, which writes the incident's timeline entry and
-the matching audit event together, with codes and flags only (never free text).
+the matching audit event together, with codes and flags only (never free text). Every path that
+changes an incident reads it with ``lock`` first, so two people acting at once are decided one
+after the other.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from handlers import breach_messages as msg
 from handlers.context import Context
@@ -17,10 +20,21 @@ from handlers.errors import UserError
 from handlers.settings import SchoolSettings
 from storage.models import Incident, IncidentEvent, School
 
-# Who is told at once, and who escalation reaches (shared/DOMAIN.md §5).
+# Who is told at once, and who escalation reaches (shared/DOMAIN.md §5). ``alert_roles`` is the
+# one place that decides who a particular report alerts.
 ALERT_ROLES = ("dpo", "headteacher", "it_lead")
 SAFEGUARDING_ROLES = ("dsl", "deputy_dsl")
+# Every role a breach alert can reach: these people see unacknowledged alerts on their home view.
+ALERTED_ROLES = frozenset(ALERT_ROLES + SAFEGUARDING_ROLES)
+# An alert role with nobody in it means the report reaches the school's Safekeep admins instead.
+# Deputy DSLs are told when the school has them, but many small schools have none, so their
+# absence alone is not a gap (the DSL's is).
+FALLBACK_ROLE = "admin"
+OPTIONAL_ALERT_ROLES = frozenset({"deputy_dsl"})
 ESCALATION_ROLES = ("deputy_dsl", "headteacher")
+# Record categories that mean safeguarding, SEND or medical data is involved, whatever the
+# reporter answered to the yes/no question (shared/DOMAIN.md §5).
+SAFEGUARDING_CATEGORIES = frozenset({"safeguarding", "send", "medical"})
 # The roles whose alert carries the "Open triage" button (access.PERMISSIONS["breach.triage"]).
 TRIAGE_ROLES = frozenset({"dpo", "headteacher", "dsl"})
 
@@ -36,11 +50,23 @@ def ico_deadline(incident: Incident, settings: SchoolSettings) -> datetime:
 
 
 def needs_safeguarding_leads(incident: Incident) -> bool:
-    """The DSL and deputies are told when sensitive data or a child may be involved."""
-    return incident.special_data in ("yes", "unsure") or incident.child_at_risk in (
-        "yes",
-        "unsure",
+    """The DSL and deputies are told when sensitive data or a child may be involved.
+
+    The record categories count as much as the reporter's answer: "SEND records" with "special
+    data: no" still means SEND data is involved.
+    """
+    return (
+        incident.special_data in ("yes", "unsure")
+        or child_may_be_at_risk(incident)
+        or bool(SAFEGUARDING_CATEGORIES & set(incident.categories))
     )
+
+
+def alert_roles(incident: Incident) -> tuple[str, ...]:
+    """The roles this report alerts at once: the one rule the alerts and their words follow."""
+    if needs_safeguarding_leads(incident):
+        return ALERT_ROLES + SAFEGUARDING_ROLES
+    return ALERT_ROLES
 
 
 def child_may_be_at_risk(incident: Incident) -> bool:
@@ -56,6 +82,24 @@ def next_number(ctx: Context) -> int:
         select(func.max(Incident.number)).where(Incident.school_id == ctx.school.id)
     )
     return (highest or 0) + 1
+
+
+def lock(ctx: Context, incident: Incident) -> Incident:
+    """The incident freshly read under a row lock (PostgreSQL), for a path that changes it.
+
+    The school row is locked first because the same transaction appends to the audit chain,
+    which locks the school row too: taking them always in the order school, then incident,
+    means two requests can never wait for each other in a circle. A second person acting at
+    the same moment waits here and then sees the first one's answer. SQLite serialises
+    writers already.
+    """
+    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
+    return ctx.session.scalars(
+        select(Incident)
+        .where(Incident.id == incident.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def find(ctx: Context, value: str | int) -> Incident:
@@ -86,9 +130,14 @@ def find_by_number(ctx: Context, number: str) -> Incident:
 def record_event(ctx: Context, incident: Incident, event: str, /, **details: Any) -> None:
     """Add a timeline entry and the audit event ``breach.<event>`` in the same transaction."""
     actor_id = ctx.actor.id if ctx.actor else None
-    incident.events.append(
-        IncidentEvent(at=ctx.now, actor_id=actor_id, kind=event, details=dict(details))
+    entry = IncidentEvent(
+        incident_id=incident.id, at=ctx.now, actor_id=actor_id, kind=event, details=dict(details)
     )
+    if "events" in inspect(incident).unloaded:
+        # The breach clock reads incidents without their timelines: add the entry on its own.
+        ctx.session.add(entry)
+    else:
+        incident.events.append(entry)
     ctx.session.flush()
     ctx.audit(f"breach.{event}", subject(incident), number=incident.number, **details)
 

@@ -126,7 +126,7 @@ def open_incidents(ctx: Context) -> Reply:
     lines, buttons = ["Open breach reports:"], []
     for incident in rows:
         deadline = incidents.ico_deadline(incident, ctx.settings)
-        decided = "ICO decision recorded" if incident.ico_decided_at else "no ICO decision"
+        decided = "ICO decision recorded" if incident.ico_decision else "no ICO decision"
         lines.append(
             f"• Breach #{incident.number} · {incidents.what(incident)} · ICO deadline "
             f"{ctx.when(deadline)} · {decided}"
@@ -188,7 +188,7 @@ def _row(ctx: Context, incident: Incident, reporter: Person) -> list[object]:
         "ico_decision": incident.ico_decision or "undecided",
         "ico_rationale": incident.ico_rationale or "",
         "ico_decided_at": _iso(incident.ico_decided_at),
-        "hours_to_decision": _hours_to_decision(incident) if incident.ico_decided_at else "",
+        "hours_to_decision": _hours_to_decision(incident) if incident.ico_decision else "",
         "ico_notified_at": _iso(incident.ico_notified_at),
         "ico_case_ref": incident.ico_case_ref or "",
         "delay_reason": incident.delay_reason or "",
@@ -229,7 +229,7 @@ def governors_summary(ctx: Context) -> Register:
     rows = _all(ctx)
     for name, start, end in _periods(ctx, rows):
         inside = [i for i in rows if start <= ctx.local(i.reported_at).date() <= end]
-        hours = [_hours_to_decision(i) for i in inside if i.ico_decided_at]
+        hours = [_hours_to_decision(i) for i in inside if i.ico_decision]
         deadline_hours = ctx.settings.ico_deadline_hours
         register.rows.append(
             [
@@ -250,9 +250,15 @@ def governors_summary(ctx: Context) -> Register:
 
 
 def _periods(ctx: Context, rows: list[Incident]) -> list[tuple[str, date, date]]:
-    """The school's terms up to today, holidays folded into the term before them."""
+    """The school's terms up to today, holidays folded into the term before them.
+
+    A school with no terms configured gets school years (September to August) instead.
+    """
     today = ctx.local(ctx.now).date()
+    earliest = min((ctx.local(i.reported_at).date() for i in rows), default=None)
     terms: list[Term] = sorted(ctx.settings.terms, key=lambda t: t.start)
+    if not terms:
+        return _school_years(earliest, today) if earliest is not None else []
     periods: list[tuple[str, date, date]] = []
     for n, term in enumerate(terms):
         if term.start > today:
@@ -260,11 +266,22 @@ def _periods(ctx: Context, rows: list[Incident]) -> list[tuple[str, date, date]]
         until = terms[n + 1].start.toordinal() - 1 if n + 1 < len(terms) else None
         end = date.fromordinal(until) if until else date.max
         periods.append((term.name, term.start, end))
-    earliest = min((ctx.local(i.reported_at).date() for i in rows), default=None)
-    if earliest is not None and (not periods or earliest < periods[0][1]):
-        first = periods[0][1].toordinal() - 1 if periods else date.max.toordinal()
-        periods.insert(0, ("Before the first configured term", date.min, date.fromordinal(first)))
+    if earliest is not None and earliest < terms[0].start:
+        before = date.fromordinal(terms[0].start.toordinal() - 1)
+        periods.insert(0, (f"Before {terms[0].name}", date.min, before))
     return periods
+
+
+def _school_years(earliest: date, today: date) -> list[tuple[str, date, date]]:
+    """'School year 2026/27' (1 September to 31 August) from the first report's year to now."""
+
+    def starting(day: date) -> int:
+        return day.year if day.month >= 9 else day.year - 1
+
+    return [
+        (f"School year {year}/{(year + 1) % 100:02d}", date(year, 9, 1), date(year + 1, 8, 31))
+        for year in range(starting(earliest), max(starting(earliest), starting(today)) + 1)
+    ]
 
 
 def _all(ctx: Context) -> list[Incident]:

@@ -95,21 +95,37 @@ CHILD_RISK_HELP = "If you answer yes or not sure, the DSL and deputies are alert
 CHILD_RISK_GUIDANCE = (
     "*If a child is in immediate danger, call 999 now.* "
     "If you think a child may be at risk of harm, contact your local children's social care "
-    "team as well, and tell the DSL in person if you can. The DSL and deputies have been "
-    "alerted."
+    "team as well, and tell the DSL in person if you can."
 )
 DETAILS_INTRO = (
-    "*Breach #{number} is recorded* and {alerted} have been alerted. "
+    "*Breach #{number} is recorded* and {alerted}. "
     "A few more details help the DPO decide what to do (about a minute). " + NO_NAMES
 )
 THANKS = (
     "Thank you. *Breach #{number}* is recorded (reported {reported}).\n"
-    "What happens next: {alerted} have been alerted. The DPO decides by *{deadline}* whether "
+    "What happens next: {alerted}. The DPO decides by *{deadline}* whether "
     "the ICO must be told, and may contact you for more detail. Keep any evidence (emails, "
     "receipts, crime reference), don't try to recover the data yourself, and report anything "
     "new with `/breach`."
 )
-DETAILS_ALREADY = "Thank you, the details of Breach #{number} were already recorded."
+# Who was told, in the reporter's words: built only from roles somebody actually holds.
+ALERTED_LABELS: dict[str, str] = {
+    "dpo": "the DPO",
+    "headteacher": "the Headteacher",
+    "it_lead": "the IT lead",
+    "dsl": "the DSL",
+    "deputy_dsl": "the deputy DSLs",
+}
+ADMINS_LABEL = "the school's Safekeep admins"
+PLURAL_LABELS = frozenset({"the deputy DSLs", ADMINS_LABEL})
+NOBODY_HOLDS = " (nobody holds the role of {roles} in Safekeep, so the admins were told instead)"
+NOBODY_HOLDS_NO_ADMINS = (
+    " (nobody holds the role of {roles} in Safekeep: please also tell the Headteacher in person)"
+)
+NOBODY_ALERTED = (
+    "*nobody could be alerted automatically*, because nobody at the school holds the roles "
+    "that receive breach alerts: please tell the Headteacher or the DPO in person now"
+)
 
 # --- direct messages (no personal data: a reference, categories, flags, deadline) -------------
 
@@ -118,6 +134,10 @@ ALERT = (
     "child at risk: {child} · ICO deadline {deadline}"
 )
 ALERT_NEEDS_ACK = " · please acknowledge"
+ALERT_ROLE_GAP = (
+    " · nobody holds the role of {roles}, so this alert comes to you as a Safekeep admin: "
+    "give the role to someone with `/safekeep roles` and make sure a lead handles this now"
+)
 ESCALATION = (
     "Escalation: nobody has acknowledged Breach #{number} for {minutes} minutes · {what} · "
     "safeguarding/SEND/medical data: {special} · child at risk: {child} · "
@@ -128,7 +148,7 @@ ICO_REMINDER = (
     "ICO deadline {deadline} ({left} left)"
 )
 ICO_OVERDUE = (
-    "Breach #{number}: the 72-hour ICO deadline ({deadline}) has passed with no decision "
+    "Breach #{number}: the {hours}-hour ICO deadline ({deadline}) has passed with no decision "
     "recorded. Record it now, with the reason for the delay."
 )
 
@@ -142,7 +162,11 @@ ALREADY_ACKNOWLEDGED = "Breach #{number} was already acknowledged by {who} at {a
 NOT_FOUND = "There is no breach report with that reference at your school."
 TRIAGED = "Breach #{number} updated: {changes}."
 NOTHING_CHANGED = "Nothing changed on Breach #{number}."
-CLOSED_ALREADY = "Breach #{number} is closed. Ask the DPO to reopen it from the breach log."
+CLOSED_ALREADY = (
+    "Breach #{number} is closed, so its triage can no longer be changed. You can still read it "
+    "with `/breach details {number}`; if something new has come to light, report it with "
+    "`/breach` and mention Breach #{number} in the description."
+)
 TRIAGE_INTRO = (
     "*Breach #{number}* · {what} · reported {reported} · ICO deadline *{deadline}* "
     "({deadline_state}).\nEvery change is kept on the incident's timeline. " + NO_NAMES
@@ -202,8 +226,9 @@ OTHER_BODIES: dict[str, str] = {
     "originating_agency": "The agency the records came from",
 }
 
+DELAY_REASON_LABEL = "Reason for any delay beyond {hours} hours"
 DELAY_REASON_NEEDED = (
-    "The 72-hour deadline passed at {deadline}: give the reason for the delay (Art 33(1))."
+    "The {hours}-hour deadline passed at {deadline}: give the reason for the delay (Art 33(1))."
 )
 RATIONALE_NEEDED = "Give the reason for this decision: it goes in the breach log."
 RISK_REASONING_NEEDED = "Say briefly why you chose this level of risk."
@@ -225,8 +250,8 @@ EVENT_LABELS: dict[str, str] = {
     "triaged": "Triage updated",
     "ico_decided": "ICO decision recorded",
     "subjects_decided": "Decision on telling the people affected",
+    "ico_undecided": "ICO decision withdrawn (not decided yet)",
     "closed": "Closed",
-    "reopened": "Reopened",
 }
 
 

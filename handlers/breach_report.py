@@ -1,7 +1,7 @@
 """The staff part of a breach report: two short steps, stored and alerted at the first.
 
 Step one ("what happened") holds everything the alerts need, so submitting it stores the
-incident, starts the 72-hour clock (T0) and queues the urgent alerts in one transaction: a
+incident, starts the ICO clock (T0) and queues the urgent alerts in one transaction: a
 report abandoned half-way is never lost, and the people who must know are told at once. Step
 two adds when, where and what was done; its header shows the 999 / children's social care
 guidance straight away when a child may be at risk, in every adapter.
@@ -17,13 +17,13 @@ from sqlalchemy import select
 from handlers import breach_incidents as incidents
 from handlers import breach_messages as msg
 from handlers import forms
-from handlers.access import people_with_roles
+from handlers.access import ROLE_LABELS, people_with_roles
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Button, Notice, Reply, Say
-from storage.models import Incident, OffsiteDeclaration
+from storage.models import Incident, OffsiteDeclaration, Person
 from storage.outbox import LedgerKey
 
 STEP_WHAT = "breach.report"
@@ -153,19 +153,26 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
     return Ask(details_form(ctx, incident, alerted))
 
 
-def send_alerts(ctx: Context, incident: Incident) -> list[str]:
-    """Queue the urgent alerts (quiet hours never apply); returns the role labels told."""
-    roles = list(incidents.ALERT_ROLES)
-    if incidents.needs_safeguarding_leads(incident):
-        roles += incidents.SAFEGUARDING_ROLES
+def send_alerts(ctx: Context, incident: Incident) -> str:
+    """Queue the urgent alerts (quiet hours never apply); returns the words for who was told.
+
+    A role this report needs with nobody in it sends the alert to the school's Safekeep admins
+    too, and the reporter is told exactly that: never that a role was alerted when nobody holds
+    it.
+    """
+    roles = incidents.alert_roles(incident)
     people = people_with_roles(ctx, roles)
+    held = {r for p in people for r in p.role_names}
+    told = [r for r in roles if r in held]
+    missing = [r for r in roles if r not in held and r not in incidents.OPTIONAL_ALERT_ROLES]
     leads = [p for p in people if p.role_names & incidents.TRIAGE_ROLES]
     others = [p for p in people if not p.role_names & incidents.TRIAGE_ROLES]
     text = alert_text(ctx, incident)
     acknowledge = Button("Acknowledge", "breach.acknowledge", str(incident.id), "primary")
     triage = Button("Open triage", "breach.triage", str(incident.id))
     key = incidents.subject(incident)
-    # Two windows of one "alert" key: leads also get the triage button, others only acknowledge.
+    # Windows of one "alert" key: leads also get the triage button, others only acknowledge,
+    # and admins hear about a role nobody holds.
     ctx.notify(
         leads,
         Notice(text, (acknowledge, triage)),
@@ -175,31 +182,62 @@ def send_alerts(ctx: Context, incident: Incident) -> list[str]:
     ctx.notify(
         others, Notice(text, (acknowledge,)), key=LedgerKey(key, "alert", "support"), urgent=True
     )
+    admins: list[Person] = []
+    if missing:
+        admins = people_with_roles(ctx, [incidents.FALLBACK_ROLE])
+        gap = msg.ALERT_ROLE_GAP.format(roles=_and([ROLE_LABELS[r] for r in missing]))
+        ctx.notify(
+            admins,
+            Notice(alert_text(ctx, incident, needs_ack=False) + gap),
+            key=LedgerKey(key, "alert", "admin"),
+            urgent=True,
+        )
     incidents.record_event(
-        ctx, incident, "alerted", roles=sorted(set(roles)), recipients=len(people)
+        ctx,
+        incident,
+        "alerted",
+        roles=told,
+        missing=missing,
+        admins=len(admins),
+        recipients=len({p.id for p in (*people, *admins)}),
     )
-    return alerted_labels(roles)
+    return alerted_words(told, missing, len(admins))
 
 
-def alert_text(ctx: Context, incident: Incident) -> str:
+def alert_text(ctx: Context, incident: Incident, *, needs_ack: bool = True) -> str:
     return msg.ALERT.format(
         number=incident.number,
         what=incidents.what(incident),
         special=incidents.yes_no(incident.special_data),
         child=incidents.yes_no(incident.child_at_risk),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
-    ) + (msg.ALERT_NEEDS_ACK if incident.acknowledged_at is None else "")
+    ) + (msg.ALERT_NEEDS_ACK if needs_ack and incident.acknowledged_at is None else "")
 
 
-def alerted_labels(roles: list[str]) -> list[str]:
-    names = {
-        "dpo": "the DPO",
-        "headteacher": "the Headteacher",
-        "it_lead": "the IT lead",
-        "dsl": "the DSL",
-        "deputy_dsl": "the deputy DSLs",
-    }
-    return [names[r] for r in dict.fromkeys(roles)]
+def alerted_words(told: list[str], missing: list[str], admins: int) -> str:
+    """'the DPO and the IT lead have been alerted', from the roles somebody actually holds."""
+    labels = [msg.ALERTED_LABELS[r] for r in told]
+    if admins:
+        labels.append(msg.ADMINS_LABEL)
+    if not labels:
+        return msg.NOBODY_ALERTED
+    plural = len(labels) > 1 or labels[0] in msg.PLURAL_LABELS
+    words = f"{_and(labels)} {'have' if plural else 'has'} been alerted"
+    if missing:
+        gap = msg.NOBODY_HOLDS if admins else msg.NOBODY_HOLDS_NO_ADMINS
+        words += gap.format(roles=_and([ROLE_LABELS[r] for r in missing]))
+    return words
+
+
+def alerted_for(incident: Incident) -> str:
+    """The words for who was told, from the incident's own record of the alert it sent."""
+    sent = next((e for e in reversed(incident.events) if e.kind == "alerted"), None)
+    if sent is None:
+        return msg.NOBODY_ALERTED
+    details = sent.details
+    return alerted_words(
+        list(details.get("roles", [])), list(details.get("missing", [])), details.get("admins", 0)
+    )
 
 
 def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | None:
@@ -215,13 +253,14 @@ def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | N
 # --- step two: when, where and what was done --------------------------------------------------
 
 
-def details_form(ctx: Context, incident: Incident, alerted: list[str] | None = None) -> Form:
+def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -> Form:
     """Step two; its notice shows the 999 guidance at once when a child may be at risk."""
-    alerted = alerted or alerted_for(incident)
     return Form(
         id=STEP_DETAILS,
         title="Report a breach (2 of 2)",
-        intro=msg.DETAILS_INTRO.format(number=incident.number, alerted=_and(alerted)),
+        intro=msg.DETAILS_INTRO.format(
+            number=incident.number, alerted=alerted or alerted_for(incident)
+        ),
         notice=msg.CHILD_RISK_GUIDANCE if incidents.child_may_be_at_risk(incident) else None,
         fields=(
             forms.datetime_field(
@@ -259,7 +298,7 @@ def details_form_for(ctx: Context, state: State) -> Form:
 
 def report_details(ctx: Context, answers: Answers, state: State) -> Reply:
     """Add the second step's answers; the reporter is thanked with what happens next."""
-    incident = _own_incident(ctx, state)
+    incident = _own_incident(ctx, state, for_update=True)
     errors = {}
     latest = ctx.now.timestamp() + FUTURE_SLACK_MINUTES * 60
     discovered, occurred = answers["discovered_at"], answers.get("occurred_at")
@@ -292,7 +331,7 @@ def thanks(ctx: Context, incident: Incident) -> Say:
     text = msg.THANKS.format(
         number=incident.number,
         reported=ctx.when(incident.reported_at),
-        alerted=_and(alerted_for(incident)),
+        alerted=alerted_for(incident),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )
     if incidents.child_may_be_at_risk(incident):
@@ -300,18 +339,11 @@ def thanks(ctx: Context, incident: Incident) -> Say:
     return Say(text, title=f"Breach #{incident.number}")
 
 
-def alerted_for(incident: Incident) -> list[str]:
-    roles = list(incidents.ALERT_ROLES)
-    if incidents.needs_safeguarding_leads(incident):
-        roles += incidents.SAFEGUARDING_ROLES
-    return alerted_labels(roles)
-
-
-def _own_incident(ctx: Context, state: State) -> Incident:
+def _own_incident(ctx: Context, state: State, *, for_update: bool = False) -> Incident:
     incident = incidents.find(ctx, state.get("incident_id", ""))
     if incident.reporter_id != ctx.person.id:
         raise UserError(msg.NOT_FOUND)
-    return incident
+    return incidents.lock(ctx, incident) if for_update else incident
 
 
 def _and(items: list[str]) -> str:

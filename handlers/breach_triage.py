@@ -1,7 +1,9 @@
 """What the leads do with a report: acknowledge the alert, open the details, and triage.
 
 Details and triage are for the DPO, SIRO (Headteacher) and DSL only; ``access.require`` audits
-every refusal, and every opening of the details is audited with who looked.
+every refusal, and every opening of the details is audited with who looked. Opening or saving
+the triage of an unacknowledged report acknowledges it too: a lead working on it has plainly
+seen the alert, so escalation must stop.
 """
 
 from __future__ import annotations
@@ -41,17 +43,6 @@ PLAIN_FIELDS = (
     "containment",
     "lessons_learned",
 )
-FREE_TEXT = frozenset(
-    {
-        "risk_reasoning",
-        "ico_rationale",
-        "ico_case_ref",
-        "delay_reason",
-        "subjects_rationale",
-        "containment",
-        "lessons_learned",
-    }
-)
 
 
 # --- acknowledgement --------------------------------------------------------------------------
@@ -61,6 +52,7 @@ def acknowledge(ctx: Context, value: str) -> Reply:
     """Record who acknowledged the alert and when; this stops further escalation."""
     incident = incidents.find(ctx, value)
     require(ctx, "breach.acknowledge", incidents.subject(incident))
+    incident = incidents.lock(ctx, incident)
     if incident.acknowledged_at is not None:
         who = ctx.session.get_one(Person, incident.acknowledged_by_id)
         return Say(
@@ -68,10 +60,7 @@ def acknowledge(ctx: Context, value: str) -> Reply:
                 number=incident.number, who=who.display_name, at=ctx.when(incident.acknowledged_at)
             )
         )
-    incident.acknowledged_at = ctx.now
-    incident.acknowledged_by_id = ctx.person.id
-    minutes = int((ctx.now - incident.reported_at).total_seconds() // 60)
-    incidents.record_event(ctx, incident, "acknowledged", minutes_after_report=minutes)
+    record_acknowledgement(ctx, incident)
     buttons: tuple[Button, ...] = ()
     if ctx.person.role_names & incidents.TRIAGE_ROLES:
         buttons = (Button("Open triage", "breach.triage", str(incident.id), "primary"),)
@@ -83,6 +72,19 @@ def acknowledge(ctx: Context, value: str) -> Reply:
         ),
         buttons,
     )
+
+
+def record_acknowledgement(ctx: Context, incident: Incident, **how: Any) -> None:
+    """Who acknowledged (on the timeline and in the audit chain); the incident must be locked."""
+    incident.acknowledged_at = ctx.now
+    incident.acknowledged_by_id = ctx.person.id
+    minutes = int((ctx.now - incident.reported_at).total_seconds() // 60)
+    incidents.record_event(ctx, incident, "acknowledged", minutes_after_report=minutes, **how)
+
+
+def _acknowledge_by_triage(ctx: Context, incident: Incident) -> None:
+    if incident.acknowledged_at is None:
+        record_acknowledgement(ctx, incident, via="triage")
 
 
 # --- the details view -------------------------------------------------------------------------
@@ -162,9 +164,12 @@ def open_triage(ctx: Context, value: str) -> Reply:
 
 
 def triage_for(ctx: Context, incident: Incident) -> Reply:
+    """The triage form; opening it acknowledges the alert if nobody has yet."""
     require(ctx, "breach.triage", incidents.subject(incident))
+    incident = incidents.lock(ctx, incident)
     if incident.status == "closed":
         return Say(msg.CLOSED_ALREADY.format(number=incident.number))
+    _acknowledge_by_triage(ctx, incident)
     incidents.record_event(ctx, incident, "details_viewed", via="triage")
     return Ask(triage_form(ctx, incident))
 
@@ -193,7 +198,7 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         ),
         forms.long_text(
             "delay_reason",
-            "Reason for any delay beyond 72 hours",
+            msg.DELAY_REASON_LABEL.format(hours=ctx.settings.ico_deadline_hours),
             required=False,
             help="Needed when the decision comes after the deadline. " + msg.NO_NAMES,
         ),
@@ -257,9 +262,11 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
     """Check the decisions hang together, store them and put each change on the timeline."""
     incident = incidents.find(ctx, state.get("incident_id", ""))
     require(ctx, "breach.triage", incidents.subject(incident))
+    incident = incidents.lock(ctx, incident)
     if incident.status == "closed":
         return Say(msg.CLOSED_ALREADY.format(number=incident.number))
     _check(ctx, incident, answers)
+    _acknowledge_by_triage(ctx, incident)
     changed = []
     for name in PLAIN_FIELDS:
         value = answers.get(name)
@@ -297,14 +304,22 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
 
 
 def _decide(ctx: Context, incident: Incident, answers: Answers, changed: list[str]) -> None:
-    """Record the ICO and data-subject decisions, each as its own timeline event."""
+    """Record the ICO and data-subject decisions, each as its own timeline event.
+
+    Setting the ICO decision back to "not decided yet" withdraws it completely: the decision
+    time goes too, so the clock's reminders resume and the log shows no decision.
+    """
     deadline = incidents.ico_deadline(incident, ctx.settings)
     decision = answers["ico_decision"]
     stored = None if decision == "undecided" else decision
     if stored != incident.ico_decision:
+        withdrawn = incident.ico_decision
         incident.ico_decision = stored
         changed.append("ico_decision")
-        if stored is not None:
+        if stored is None:
+            incident.ico_decided_at = None
+            incidents.record_event(ctx, incident, "ico_undecided", withdrawn=withdrawn)
+        else:
             first = incident.ico_decided_at is None
             if first:
                 incident.ico_decided_at = ctx.now
@@ -342,13 +357,15 @@ def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
         errors["risk_reasoning"] = msg.RISK_REASONING_NEEDED
     if deciding and not answers.get("ico_rationale"):
         errors["ico_rationale"] = msg.RATIONALE_NEEDED
-    decided_at = incident.ico_decided_at or (ctx.now if deciding else None)
+    decided_at = (incident.ico_decided_at or ctx.now) if deciding else None
     notified = answers.get("ico_notified_at")
     late = (decided_at is not None and decided_at > deadline) or (
         notified is not None and notified > deadline
     )
     if late and not answers.get("delay_reason"):
-        errors["delay_reason"] = msg.DELAY_REASON_NEEDED.format(deadline=ctx.when(deadline))
+        errors["delay_reason"] = msg.DELAY_REASON_NEEDED.format(
+            hours=ctx.settings.ico_deadline_hours, deadline=ctx.when(deadline)
+        )
     if notified is not None and notified > ctx.now:
         errors["ico_notified_at"] = msg.NOTIFIED_IN_FUTURE
     if answers.get("subjects_told_at") and answers["subjects_told_at"] > ctx.local(ctx.now).date():

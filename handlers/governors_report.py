@@ -45,7 +45,8 @@ def termly_report(ctx: Context) -> Say:
             f"• Reported to the ICO: {row['reported_to_ico']}; decided not to report: "
             f"{row['decided_not_to_report']}",
             f"• Typical hours from report to ICO decision: {hours if hours != '' else 'n/a'}; "
-            f"decided after 72 hours: {row['decided_after_72_hours']}",
+            f"decided after {ctx.settings.ico_deadline_hours} hours: "
+            f"{row['decided_after_72_hours']}",
         ]
     out = ctx.session.scalars(
         select(OffsiteDeclaration).where(

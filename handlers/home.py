@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers import aup, offsite_return, offsite_rules
+from handlers import aup, breach_incidents, offsite_return, offsite_rules
 from handlers import offsite_messages as msg
 from handlers.access import allowed
 from handlers.context import Context
@@ -17,7 +17,8 @@ from handlers.replies import Button, Say
 from schedules.calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person
 
-ALERT_ROLES = frozenset({"dsl", "deputy_dsl", "dpo", "headteacher"})
+# Everyone a breach alert can reach (the IT lead included) sees unacknowledged ones here.
+ALERT_ROLES = breach_incidents.ALERTED_ROLES
 OVERVIEW_PERMISSIONS = ("offsite.register", "aup.status", "breach.details")
 
 HEADING = "*Your Safekeep*"

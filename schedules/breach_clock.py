@@ -5,47 +5,98 @@ Runs as the system for one school. Everything it sends is urgent and ignores qui
 (``escalation``, ``ico_24h`` ...), so running the sweep twice, or on two workers, sends nothing
 twice. When the worker was down across several marks, only the latest one is sent: one
 reminder that is true now beats a burst of stale ones.
+
+It runs every minute, so one sweep costs the same few queries however many reports are open:
+the recipients and the ledger keys already written are read once, and the incidents' timelines
+are never loaded (an entry is added without them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 
 from handlers import breach_incidents as incidents
 from handlers import breach_messages as msg
 from handlers.access import people_with_roles
 from handlers.context import Context
 from handlers.replies import Button, Notice
-from storage.models import Incident
+from storage.models import Incident, LedgerEntry, Person
 from storage.outbox import LedgerKey
 
 ICO_REMINDER_ROLES = ("dpo", "headteacher")
 
 
+@dataclass
+class Sweep:
+    """What one sweep reads once and shares across the school's open incidents."""
+
+    ctx: Context
+    sent: set[LedgerKey] = field(default_factory=set)
+    _people: list[Person] | None = None
+
+    def recipients(self, roles: tuple[str, ...]) -> list[Person]:
+        """Active holders of these roles, from one lookup of everyone the clock may message."""
+        if self._people is None:
+            self._people = people_with_roles(
+                self.ctx, (*incidents.ESCALATION_ROLES, *ICO_REMINDER_ROLES)
+            )
+        return [p for p in self._people if p.role_names & set(roles)]
+
+    def notify(self, people: list[Person], notice: Notice, key: LedgerKey) -> bool:
+        """Queue under ``key`` (False if it was written before) and remember it was written."""
+        if not self.ctx.notify(people, notice, key=key, urgent=True):
+            return False
+        self.sent.add(key)
+        return True
+
+
 def sweep(ctx: Context) -> int:
     """Queue what is due for the school's open incidents; returns the messages queued."""
-    queued = 0
-    open_incidents = ctx.session.scalars(
-        select(Incident)
-        .where(Incident.school_id == ctx.school.id, Incident.status != "closed")
-        .order_by(Incident.id)
+    open_incidents = list(
+        ctx.session.scalars(
+            select(Incident)
+            .where(Incident.school_id == ctx.school.id, Incident.status != "closed")
+            .options(raiseload(Incident.events))
+            .order_by(Incident.id)
+        )
     )
+    if not open_incidents:
+        return 0
+    run = Sweep(ctx, _ledger_keys(ctx, open_incidents))
+    queued = 0
     for incident in open_incidents:
-        queued += escalate_if_unacknowledged(ctx, incident)
-        queued += remind_of_ico_deadline(ctx, incident)
+        queued += escalate_if_unacknowledged(run, incident)
+        queued += remind_of_ico_deadline(run, incident)
     return queued
 
 
-def escalate_if_unacknowledged(ctx: Context, incident: Incident) -> int:
+def _ledger_keys(ctx: Context, open_incidents: list[Incident]) -> set[LedgerKey]:
+    """Every ledger key already written for these incidents, in one query."""
+    subjects = [incidents.subject(i) for i in open_incidents]
+    rows = ctx.session.execute(
+        select(LedgerEntry.subject, LedgerEntry.kind, LedgerEntry.window).where(
+            LedgerEntry.school_id == ctx.school.id, LedgerEntry.subject.in_(subjects)
+        )
+    )
+    return {LedgerKey(subject, kind, window) for subject, kind, window in rows}
+
+
+def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:
     """After the school's acknowledgement time, tell the deputy DSLs and the Headteacher."""
+    ctx = run.ctx
     if incident.acknowledged_at is not None:
         return 0
     minutes = ctx.settings.alert_ack_minutes
     if ctx.now < incident.reported_at + timedelta(minutes=minutes):
         return 0
-    people = people_with_roles(ctx, incidents.ESCALATION_ROLES)
+    key = LedgerKey(incidents.subject(incident), "escalation")
+    if key in run.sent:
+        return 0
+    people = run.recipients(incidents.ESCALATION_ROLES)
     text = msg.ESCALATION.format(
         number=incident.number,
         minutes=minutes,
@@ -55,8 +106,7 @@ def escalate_if_unacknowledged(ctx: Context, incident: Incident) -> int:
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )
     buttons = (Button("Acknowledge", "breach.acknowledge", str(incident.id), "primary"),)
-    key = LedgerKey(incidents.subject(incident), "escalation")
-    if not ctx.notify(people, Notice(text, buttons), key=key, urgent=True):
+    if not run.notify(people, Notice(text, buttons), key):
         return 0
     incidents.record_event(
         ctx, incident, "escalated", roles=sorted(incidents.ESCALATION_ROLES), minutes=minutes
@@ -64,34 +114,41 @@ def escalate_if_unacknowledged(ctx: Context, incident: Incident) -> int:
     return len(people)
 
 
-def remind_of_ico_deadline(ctx: Context, incident: Incident) -> int:
+def remind_of_ico_deadline(run: Sweep, incident: Incident) -> int:
     """The latest due reminder (24, 48, 60, 70 hours by default) until a decision is recorded."""
-    if incident.ico_decided_at is not None:
+    ctx = run.ctx
+    if incident.ico_decision is not None:
         return 0
     deadline = incidents.ico_deadline(incident, ctx.settings)
     elapsed = ctx.now - incident.reported_at
+    mark: int | None = None
     if ctx.now >= deadline:
-        kind, text = (
-            "ico_overdue",
-            msg.ICO_OVERDUE.format(number=incident.number, deadline=ctx.when(deadline)),
-        )
-        mark = None
+        kind = "ico_overdue"
     else:
         due = [h for h in ctx.settings.ico_reminder_hours if elapsed >= timedelta(hours=h)]
         if not due:
             return 0
         mark = max(due)
         kind = f"ico_{mark}h"
+    key = LedgerKey(incidents.subject(incident), kind)
+    if key in run.sent:
+        return 0
+    if mark is None:
+        text = msg.ICO_OVERDUE.format(
+            number=incident.number,
+            hours=ctx.settings.ico_deadline_hours,
+            deadline=ctx.when(deadline),
+        )
+    else:
         text = msg.ICO_REMINDER.format(
             number=incident.number,
             hours=mark,
             deadline=ctx.when(deadline),
             left=_left(deadline - ctx.now),
         )
-    people = people_with_roles(ctx, ICO_REMINDER_ROLES)
+    people = run.recipients(ICO_REMINDER_ROLES)
     buttons = (Button("Open triage", "breach.triage", str(incident.id), "primary"),)
-    key = LedgerKey(incidents.subject(incident), kind)
-    if not ctx.notify(people, Notice(text, buttons), key=key, urgent=True):
+    if not run.notify(people, Notice(text, buttons), key):
         return 0
     if mark is None:
         incidents.record_event(ctx, incident, "ico_overdue")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import registers, routes
+from handlers import governors_report, registers, routes
 from handlers.context import Context
 from handlers.replies import Say
 from storage.database import transaction
 from storage.models import AuditEvent, School
+from tests.conftest import london
 from tests.handlers.breach_steps import (
     LOST_SAFEGUARDING_PAPER,
     NOT_REPORTABLE,
@@ -135,3 +136,48 @@ def test_the_governors_summary_is_counts_per_term(factory, clock, school):
     assert "Spring 2027" not in rows  # terms that have not started yet
     for row in summary.rows:
         assert all(isinstance(v, (int, float, str)) for v in row)
+
+
+def set_setting(factory, school, **values) -> None:
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, **values}
+
+
+def test_a_school_with_no_terms_gets_its_counts_by_school_year(factory, clock, school):
+    set_setting(factory, school, terms=[])
+    clock.set(london(2026, 7, 10, 10, 0))
+    report(factory, clock, school)
+    clock.set(london(2026, 11, 24, 10, 0))
+    report(factory, clock, school, email="ta@example.org")
+    summary = export(factory, clock, school, None, "breach-summary")
+    rows = {row["term"]: row["logged"] for row in summary.as_dicts()}
+    assert rows == {"School year 2025/26": 1, "School year 2026/27": 1}
+    shown = act(
+        factory, clock, school, "head@example.org", lambda ctx: governors_report.termly_report(ctx)
+    )
+    assert "Report for governors: School year 2026/27" in text_of(shown)
+
+
+def test_reports_before_the_first_term_are_named_by_that_term(factory, clock, school):
+    clock.set(london(2025, 8, 20, 10, 0))
+    report(factory, clock, school)
+    clock.set(london(2026, 11, 24, 10, 0))
+    rows = {
+        r["term"]: r["logged"]
+        for r in export(factory, clock, school, None, "breach-summary").as_dicts()
+    }
+    assert rows["Before Autumn 2025"] == 1
+    assert "Before the first configured term" not in rows
+
+
+def test_the_governors_report_names_the_schools_own_ico_deadline(factory, clock, school):
+    set_setting(factory, school, ico_deadline_hours=48)
+    report(factory, clock, school)
+    clock.advance(hours=50)
+    triage(factory, clock, school, {**NOT_REPORTABLE, "delay_reason": "Supplier logs were late."})
+    shown = act(
+        factory, clock, school, "head@example.org", lambda ctx: governors_report.termly_report(ctx)
+    )
+    assert "decided after 48 hours: 1" in text_of(shown)
+    assert "72" not in text_of(shown)

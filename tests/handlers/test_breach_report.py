@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from handlers import breach, routes
+from handlers import admin, breach, people, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage.database import transaction
@@ -312,3 +313,104 @@ def test_submitting_the_same_report_form_twice_reports_the_breach_once(factory, 
         assert len(session.scalars(select(Incident)).all()) == 1
     assert len(recipients(factory, "Breach #1")) == len(LEADS)
     assert recipients(factory, "Breach #2") == set()
+
+
+def revoke(factory, clock, school, email: str, role: str) -> None:
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        person = people.find_by_email(session, school.id, email)
+        assert admin.revoke_role(Context(session, row, None, clock), person, role)
+
+
+@pytest.mark.parametrize("category", ["safeguarding", "send", "medical"])
+def test_safeguarding_send_or_medical_records_alert_the_dsl_even_when_the_reporter_says_no(
+    factory, clock, school, category
+):
+    step, done = report(
+        factory, clock, school, what={**LOST_LAPTOP, "categories": ["marking", category]}
+    )
+    assert recipients(factory, "Breach #1") == LEADS | {"dsl@example.org", "deputy@example.org"}
+    assert "the DSL and the deputy DSLs have been alerted" in step.form.intro
+    assert "the DSL and the deputy DSLs have been alerted" in text_of(done)
+
+
+def test_planning_and_marking_with_no_special_data_leave_the_dsl_out(factory, clock, school):
+    report(factory, clock, school, what={**LOST_LAPTOP, "categories": ["planning", "other"]})
+    assert recipients(factory, "Breach #1") == LEADS
+
+
+def test_the_reporter_is_told_who_was_alerted_from_the_people_actually_queued(
+    factory, clock, school
+):
+    step, done = report(factory, clock, school)
+    told = "the DPO, the Headteacher and the IT lead have been alerted"
+    assert told in step.form.intro and told in text_of(done)
+    assert "admins" not in step.form.intro
+
+
+def test_a_role_nobody_holds_sends_the_alert_to_the_admins_and_the_reporter_hears_the_truth(
+    factory, clock, school
+):
+    revoke(factory, clock, school, "dpo@example.org", "dpo")
+    step, done = report(factory, clock, school)
+    # head@ and it@ are the demo school's admins: each gets the normal alert and the role gap.
+    sent = outbox(factory)
+    assert "dpo@example.org" not in {email for email, _, _ in sent}
+    gaps = [
+        (email, payload) for email, payload, urgent in sent if "nobody holds" in payload["text"]
+    ]
+    assert {email for email, _ in gaps} == {"head@example.org", "it@example.org"}
+    assert all(urgent for _, _, urgent in sent)
+    gap_text = gaps[0][1]["text"]
+    assert gap_text.startswith("Breach #1 · lost device · ")
+    assert "nobody holds the role of Data Protection Officer" in gap_text
+    assert "LT-0042" not in gap_text and "please acknowledge" not in gap_text
+    with factory() as session:
+        kinds = {(e.kind, e.window) for e in session.scalars(select(LedgerEntry))}
+    assert ("alert", "admin") in kinds
+    for words in (step.form.intro, text_of(done)):
+        assert "the DPO, " not in words and "the DPO and" not in words
+        assert (
+            "the Headteacher, the IT lead and the school's Safekeep admins have been alerted "
+            "(nobody holds the role of Data Protection Officer in Safekeep, so the admins were "
+            "told instead)"
+        ) in words
+    alerted = next(e for e in incident(factory).events if e.kind == "alerted")
+    assert alerted.details == {
+        "roles": ["headteacher", "it_lead"],
+        "missing": ["dpo"],
+        "admins": 2,
+        "recipients": 2,
+    }
+
+
+def test_a_child_at_risk_with_no_dsl_reaches_the_admins_and_never_claims_the_dsl_was_told(
+    factory, clock, school
+):
+    revoke(factory, clock, school, "dsl@example.org", "dsl")
+    step, done = report(factory, clock, school, what=LOST_SAFEGUARDING_PAPER)
+    assert "call 999" in step.form.notice
+    for words in (step.form.notice, step.form.intro, text_of(done)):
+        assert "the DSL and" not in words and "the DSL, " not in words
+        assert "DSL and deputies have been alerted" not in words
+    assert "nobody holds the role of Designated Safeguarding Lead" in step.form.intro
+    assert "the deputy DSLs" in step.form.intro
+    assert "deputy@example.org" in recipients(factory, "Breach #1")
+
+
+def test_when_nobody_holds_any_alert_role_the_reporter_is_told_to_tell_someone_in_person(
+    factory, clock, school
+):
+    for email, role in (
+        ("dpo@example.org", "dpo"),
+        ("head@example.org", "headteacher"),
+        ("it@example.org", "it_lead"),
+        ("head@example.org", "admin"),
+        ("it@example.org", "admin"),
+    ):
+        revoke(factory, clock, school, email, role)
+    step, done = report(factory, clock, school)
+    assert outbox(factory) == []
+    for words in (step.form.intro, text_of(done)):
+        assert "nobody could be alerted automatically" in words
+        assert "have been alerted" not in words

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import select
 
-from handlers import routes
+from handlers import access, breach_triage, home, people, routes
+from handlers import breach_incidents as incidents
+from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage import audit
-from storage.models import AuditEvent
+from storage.database import transaction
+from storage.models import AuditEvent, School
 from tests.handlers.breach_steps import NOT_REPORTABLE, act, incident, report, text_of
 
 
@@ -273,3 +277,211 @@ def test_leads_list_open_reports_and_staff_cannot(factory, clock, school, staff)
     refused = act(factory, clock, school, "teacher@example.org", routes.command("breach", "open"))
     assert "only the" in text_of(refused)
     assert ("access.refused", staff.id, {"permission": "breach.details"}) in actions(factory)
+
+
+def set_setting(factory, school, **values) -> None:
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, **values}
+
+
+def test_setting_the_ico_decision_back_to_undecided_withdraws_it_and_its_time(
+    factory, clock, school, dpo
+):
+    report(factory, clock, school)
+    clock.advance(hours=20)
+    triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    assert incident(factory).ico_decided_at == clock()
+    clock.advance(hours=10)
+    undecided = {**NOT_REPORTABLE, "ico_decision": "undecided", "ico_rationale": ""}
+    reply = triage(factory, clock, school, "dpo@example.org", undecided)
+    assert "ico decision" in text_of(reply)
+    found = incident(factory)
+    assert found.ico_decision is None and found.ico_decided_at is None
+    withdrawn = next(e for e in found.events if e.kind == "ico_undecided")
+    assert withdrawn.details == {"withdrawn": "not_notify"} and withdrawn.actor_id == dpo.id
+    assert ("breach.ico_undecided", dpo.id, {"number": 1, "withdrawn": "not_notify"}) in actions(
+        factory
+    )
+    listed = act(factory, clock, school, "dpo@example.org", routes.command("breach", "open"))
+    assert "no ICO decision" in text_of(listed)
+    # Deciding again starts from now: it is the decision the log and the clock go by.
+    clock.advance(hours=5)
+    triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    found = incident(factory)
+    assert found.ico_decision == "not_notify" and found.ico_decided_at == clock()
+
+
+def test_opening_triage_acknowledges_the_alert_with_who_and_when(factory, clock, school, dsl):
+    report(factory, clock, school)
+    clock.advance(minutes=7)
+    reply = act(factory, clock, school, "dsl@example.org", routes.command("breach", "triage 1"))
+    assert isinstance(reply, Ask)
+    found = incident(factory)
+    assert found.acknowledged_by_id == dsl.id and found.acknowledged_at == clock()
+    acked = next(e for e in found.events if e.kind == "acknowledged")
+    assert acked.actor_id == dsl.id and acked.details["via"] == "triage"
+    assert (
+        "breach.acknowledged",
+        dsl.id,
+        {"number": 1, "minutes_after_report": 7, "via": "triage"},
+    ) in actions(factory)
+    # Opening it again does not acknowledge twice or change who did.
+    clock.advance(minutes=5)
+    act(factory, clock, school, "dpo@example.org", routes.press("breach.triage", str(found.id)))
+    found = incident(factory)
+    assert found.acknowledged_by_id == dsl.id
+    assert [e.kind for e in found.events].count("acknowledged") == 1
+    with factory() as session:
+        assert audit.verify(session) == []
+
+
+def test_saving_triage_acknowledges_the_alert_too(factory, clock, school, dpo):
+    report(factory, clock, school)
+    clock.advance(minutes=30)
+    triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    found = incident(factory)
+    assert found.acknowledged_by_id == dpo.id and found.acknowledged_at == clock()
+    assert [e.kind for e in found.events].count("acknowledged") == 1
+
+
+def test_a_refused_triage_acknowledges_nothing(factory, clock, school):
+    report(factory, clock, school)
+    act(factory, clock, school, "it@example.org", routes.command("breach", "triage 1"))
+    assert incident(factory).acknowledged_at is None
+
+
+def test_a_closed_incident_says_what_can_still_be_done(factory, clock, school):
+    report(factory, clock, school)
+    triage(factory, clock, school, "dpo@example.org", {**NOT_REPORTABLE, "close": "yes"})
+    text = text_of(
+        act(factory, clock, school, "dpo@example.org", routes.command("breach", "triage 1"))
+    )
+    assert "reopen" not in text
+    assert "`/breach details 1`" in text and "`/breach`" in text
+
+
+def test_the_delay_wording_follows_the_schools_ico_deadline(factory, clock, school):
+    set_setting(factory, school, ico_deadline_hours=48)
+    report(factory, clock, school)
+    form = act(factory, clock, school, "dpo@example.org", routes.command("breach", "triage 1"))
+    assert form.form.field("delay_reason").label == "Reason for any delay beyond 48 hours"
+    clock.advance(hours=49)
+    reply = triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
+    assert isinstance(reply, Invalid)
+    assert reply.errors["delay_reason"].startswith(
+        "The 48-hour deadline passed at Thu 26 Nov 10:00"
+    )
+    assert "72" not in reply.errors["delay_reason"]
+
+
+def test_the_it_lead_sees_an_unacknowledged_alert_on_their_home_view(factory, clock, school):
+    report(factory, clock, school)
+    with factory() as session:
+        row = session.get_one(School, school.id)
+        for email, expected in (
+            ("it@example.org", True),
+            ("dpo@example.org", True),
+            ("teacher@example.org", False),
+        ):
+            person = people.find_by_email(session, school.id, email)
+            shown = home.outstanding(Context(session, row, person, clock))
+            assert ("Breach #1" in shown.text) is expected, email
+            assert any(b.action == "breach.acknowledge" for b in shown.buttons) is expected
+
+
+def test_everyone_a_breach_alert_can_reach_may_acknowledge_it():
+    assert access.PERMISSIONS["breach.acknowledge"] == incidents.ALERTED_ROLES
+    assert home.ALERT_ROLES == incidents.ALERTED_ROLES
+
+
+def test_two_leads_acknowledging_at_the_same_moment_are_decided_one_after_the_other(
+    factory, clock, school, dpo
+):
+    """The DPO's acknowledgement is still being saved when the IT lead presses Acknowledge: the
+    IT lead waits for it and is told who acknowledged, so there is one acknowledgement."""
+    report(factory, clock, school)
+    found = incident(factory)
+    dpo_done, let_dpo_commit = threading.Event(), threading.Event()
+
+    def acknowledge_slowly(ctx):
+        reply = breach_triage.acknowledge(ctx, str(found.id))
+        dpo_done.set()
+        let_dpo_commit.wait(timeout=10)  # hold the transaction open
+        return reply
+
+    first = threading.Thread(
+        target=act, args=(factory, clock, school, "dpo@example.org", acknowledge_slowly)
+    )
+    first.start()
+    assert dpo_done.wait(timeout=10)
+    second_reply: list[object] = []
+    second = threading.Thread(
+        target=lambda: second_reply.append(
+            act(
+                factory,
+                clock,
+                school,
+                "it@example.org",
+                routes.press("breach.acknowledge", str(found.id)),
+            )
+        )
+    )
+    second.start()
+    second.join(timeout=0.5)
+    assert second.is_alive(), "the second acknowledgement must wait for the first to be saved"
+    let_dpo_commit.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+
+    (reply,) = second_reply
+    assert "already acknowledged by Morgan Privacy" in text_of(reply)
+    found = incident(factory)
+    assert found.acknowledged_by_id == dpo.id
+    assert [e.kind for e in found.events].count("acknowledged") == 1
+    assert [a[0] for a in actions(factory)].count("breach.acknowledged") == 1
+
+
+def test_two_triage_saves_at_the_same_moment_record_one_first_decision(factory, clock, school, dpo):
+    """The DPO and the Headteacher save the same decision at once: the second save waits, sees
+    the first one's decision and changes nothing, so one decision is recorded, not two."""
+    report(factory, clock, school)
+    found = incident(factory)
+    saved, let_commit = threading.Event(), threading.Event()
+    state = {"incident_id": found.id}
+
+    def save_slowly(ctx):
+        reply = routes.submit("breach.triage", NOT_REPORTABLE, state)(ctx)
+        saved.set()
+        let_commit.wait(timeout=10)
+        return reply
+
+    first = threading.Thread(
+        target=act, args=(factory, clock, school, "dpo@example.org", save_slowly)
+    )
+    first.start()
+    assert saved.wait(timeout=10)
+    second_reply: list[object] = []
+    second = threading.Thread(
+        target=lambda: second_reply.append(
+            act(
+                factory,
+                clock,
+                school,
+                "head@example.org",
+                routes.submit("breach.triage", NOT_REPORTABLE, state),
+            )
+        )
+    )
+    second.start()
+    second.join(timeout=0.5)
+    assert second.is_alive(), "the second save must wait for the first to be saved"
+    let_commit.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+
+    (reply,) = second_reply
+    assert "Nothing changed on Breach #1" in text_of(reply)
+    decided = [e for e in incident(factory).events if e.kind == "ico_decided"]
+    assert len(decided) == 1 and decided[0].actor_id == dpo.id
+    assert incident(factory).acknowledged_by_id == dpo.id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from handlers import routes
 from handlers.settings import SchoolSettings
@@ -160,3 +160,85 @@ def test_closed_incidents_are_left_alone(factory, clock, school):
     clock.advance(hours=100)
     assert run(factory, clock) == 0
     assert sent_since(factory, start) == []
+
+
+def test_withdrawing_the_ico_decision_brings_the_reminders_back(factory, clock, school):
+    report(factory, clock, school)
+    found = incident(factory)
+    act(
+        factory, clock, school, "dpo@example.org", routes.press("breach.acknowledge", str(found.id))
+    )
+    clock.advance(hours=20)
+    triage = routes.submit("breach.triage", NOT_REPORTABLE, {"incident_id": found.id})
+    act(factory, clock, school, "dpo@example.org", triage)
+    clock.advance(hours=10)
+    undecided = {**NOT_REPORTABLE, "ico_decision": "undecided", "ico_rationale": ""}
+    act(
+        factory,
+        clock,
+        school,
+        "dpo@example.org",
+        routes.submit("breach.triage", undecided, {"incident_id": found.id}),
+    )
+    start = len(outbox(factory))
+    assert run(factory, clock) == 2  # 30 hours in: the 24-hour reminder, now true again
+    clock.set(london(2026, 11, 26, 10, 0))
+    assert run(factory, clock) == 2
+    texts = [text for _, text in sent_since(factory, start)]
+    assert "24 hours since it was reported" in texts[0] and "48 hours" in texts[2]
+
+
+def test_the_overdue_message_names_the_schools_own_deadline(factory, clock, school):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, "ico_deadline_hours": 48, "ico_reminder_hours": [24]}
+    report(factory, clock, school)
+    start = len(outbox(factory))
+    clock.advance(hours=48)
+    assert run(factory, clock) == 4  # the escalation, and the deadline to the DPO and head
+    overdue = [text for _, text in sent_since(factory, start) if "deadline" in text][-1]
+    assert overdue.startswith("Breach #1: the 48-hour ICO deadline (Thu 26 Nov 10:00) has passed")
+
+
+def count_queries(engine, call) -> list[str]:
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_a_sweep_costs_the_same_queries_however_many_reports_are_open(
+    engine, factory, clock, school
+):
+    def steady_sweep() -> list[str]:
+        # Everything due was sent by the run before, so this one only looks.
+        return count_queries(engine, lambda: run(factory, clock))
+
+    report(factory, clock, school)
+    clock.advance(hours=25)
+    assert run(factory, clock) > 0
+    one = steady_sweep()
+    for email in ("ta@example.org", "senco@example.org", "sbm@example.org"):
+        report(factory, clock, school, email=email)
+    clock.advance(hours=25)
+    assert run(factory, clock) > 0
+    four = steady_sweep()
+    assert len(four) == len(one)
+    assert not [s for s in four if "incident_events" in s]  # timelines are not loaded
+
+
+def test_a_sweep_that_sends_still_reads_the_recipients_once(engine, factory, clock, school):
+    for email in ("teacher@example.org", "ta@example.org", "senco@example.org"):
+        report(factory, clock, school, email=email)
+    clock.advance(hours=25)
+    statements = count_queries(engine, lambda: run(factory, clock))
+    role_lookups = [s for s in statements if "JOIN role_assignments" in s]
+    assert len(role_lookups) == 1
+    assert len(outbox(factory)) == 9 + 3 * 2 + 3 * 2  # alerts, escalations, 24-hour reminders
