@@ -194,6 +194,8 @@ class FakeSlack:
         result: dict[str, Any] = answer(args, token)
         if "ts" in result:
             call["ts"], call["channel"] = result["ts"], result.get("channel")
+        if result.get("ok") and "view" in result:
+            call["view_id"] = result["view"]["id"]  # the id Slack gave the view it showed
         return result
 
     @staticmethod

@@ -383,14 +383,9 @@ class SlackBot:
         }
         return self.post_payload(payload)
 
-    def event(
-        self,
-        event: dict[str, Any],
-        *,
-        event_id: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> SlackResponse:
-        body = {
+    def event_body(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        """An Events API ``event_callback`` body, as Slack posts it or puts it in an envelope."""
+        return {
             "token": "legacy-verification-token",
             "team_id": self.team_id,
             "api_app_id": APP_ID,
@@ -402,18 +397,29 @@ class SlackBot:
                 {"team_id": self.team_id, "user_id": f"UBOT{self.team_id}", "is_bot": True}
             ],
         }
-        return self.post(json.dumps(body), "application/json", headers)
 
-    def open_home(self, as_: str = "teacher@example.org", **kw: Any) -> SlackResponse:
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> SlackResponse:
+        return self.post(json.dumps(self.event_body(event, event_id)), "application/json", headers)
+
+    def home_opened(self, as_: str = "teacher@example.org") -> dict[str, Any]:
+        """The app_home_opened event for this person."""
         user_id = self.user_id(as_)
-        event = {
+        return {
             "type": "app_home_opened",
             "user": user_id,
             "channel": "D" + user_id[1:],
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
-        return self.event(event, **kw)
+
+    def open_home(self, as_: str = "teacher@example.org", **kw: Any) -> SlackResponse:
+        return self.event(self.home_opened(as_), **kw)
 
     def home(self, as_: str = "teacher@example.org") -> dict[str, Any]:
         """The App Home view last published for this person."""

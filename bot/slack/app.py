@@ -48,6 +48,8 @@ SORRY = (
 # A button's action_id is a flow action ("aup.start"), perhaps with a ":N" uniqueness suffix.
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+(:\d+)?$")
 SEEN_EVENTS = 2000
+# Retry reasons meaning Slack gave up waiting for an answer, not that the event never arrived.
+TIMEOUT_RETRIES = frozenset({"http_timeout", "timeout"})
 
 Work = Callable[[Context], Reply]
 
@@ -107,6 +109,24 @@ class SlackAdapter:
         done, _ = await asyncio.wait({task}, timeout=budget)
         return task, bool(done)
 
+    async def submit(
+        self,
+        who: Who,
+        form_id: str,
+        raw: dict[str, Any],
+        users: dict[str, str],
+        state: dict[str, Any],
+    ) -> Reply:
+        """A form submission: person fields mapped to staff (which may ask Slack's users.info),
+        then the handler. Both count against the submission budget, and a failure in either is
+        the apology, never an error page that makes Slack send the form again."""
+        try:
+            answers = {**raw, **await self.person_answers(who, users)}
+        except Exception:
+            log.exception("a Slack person field could not be matched to the staff list")
+            return Say(SORRY)
+        return await self.run(who, routes.submit(form_id, answers, state))
+
     async def person_answers(self, who: Who, users: dict[str, str]) -> dict[str, str]:
         """Person fields: Slack user ids -> staff ids ("" when not on the staff list)."""
         if not users:
@@ -163,6 +183,17 @@ class SlackAdapter:
         reply = await self.run(who, home.outstanding)
         say = reply if isinstance(reply, Say) else Say(SORRY)
         await who.client.views_publish(user_id=who.user_id, view=render.home_view(say))
+
+
+def retry_of(req: AsyncBoltRequest) -> tuple[int, str]:
+    """Which delivery of an event this is (0: the first) and why Slack sent it again.
+
+    Over HTTP Slack sends X-Slack-Retry-Num and X-Slack-Retry-Reason. In Socket Mode the
+    envelope carries ``retry_attempt`` and ``retry_reason`` beside the payload (0 and "" on a
+    first delivery), and bolt's Socket Mode adapter copies them into the same two headers."""
+    number = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+    reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+    return (int(number) if number.isdigit() else 0), reason
 
 
 def who_from(context: AsyncBoltContext) -> Who:
@@ -238,14 +269,18 @@ def register(adapter: SlackAdapter) -> None:
     async def skip_retried_events(
         req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        """Slack resends an event it thinks we missed; don't act on one twice."""
+        """Slack resends an event it thinks we missed; don't act on one twice.
+
+        The seen-set lives in this process only, so a retry that reaches another web process is
+        handled again. That is acceptable because the only event Safekeep handles is
+        app_home_opened, whose handling (redrawing the App Home) is idempotent: every action
+        with an effect arrives as a command, button or form, which Slack never retries."""
         body = req.body or {}
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            retry = (req.headers.get("x-slack-retry-num") or [None])[0]
-            reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+            attempt, reason = retry_of(req)
             # A retry after a timeout means the first delivery did arrive and is in hand.
-            if retry and (event_id in adapter._seen_events or reason == "http_timeout"):
+            if attempt and (event_id in adapter._seen_events or reason in TIMEOUT_RETRIES):
                 return BoltResponse(status=200, body="")
             adapter._seen_events.append(event_id)
         return await next()
@@ -292,9 +327,8 @@ def register(adapter: SlackAdapter) -> None:
         view = body["view"]
         form_id, state, origin = render.read_metadata(view.get("private_metadata", ""))
         raw, users = parse.raw_answers((view.get("state") or {}).get("values") or {})
-        raw.update(await adapter.person_answers(who, users))
         task, in_time = await adapter.within(
-            adapter.run(who, routes.submit(form_id, raw, state)), adapter.submit_budget
+            adapter.submit(who, form_id, raw, users, state), adapter.submit_budget
         )
         if not in_time:
             await ack(response_action="update", view=render.waiting_view(render.WORKING))

@@ -3,10 +3,12 @@ bad signatures, slow answers, Slack's own retries and rate-limited DMs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.request
 
+import aiohttp
 from sqlalchemy import select
 
 from handlers.replies import Button, Notice
@@ -158,7 +160,7 @@ def test_a_slow_answer_opens_a_waiting_modal_first_and_fills_it_in_after(slack):
     [opened] = slack.calls("views.open")
     [updated] = slack.calls("views.update")
     assert opened["view"]["callback_id"] == "safekeep.waiting"
-    assert updated["view_id"] == slack.fake.views[updated["view_id"]]["id"]
+    assert updated["view_id"] == slack.fake.calls_to("views.open")[0]["view_id"]
     assert updated["view"]["callback_id"] == "aup.agree"
 
 
@@ -202,3 +204,53 @@ def test_a_staff_member_first_seen_on_slack_is_matched_by_email_and_the_link_is_
         ).all()
     assert (link.person_id, link.external_id) == (staff.id, slack.user_id("teacher@example.org"))
     assert (event.actor_id, event.details) == (staff.id, {"platform": "slack"})
+
+
+def _submission_naming_a_colleague(slack) -> dict:
+    """The AUP form submitted with a Slack person field (a users_select) naming the DSL."""
+    slack.command("/aup")
+    payload = slack.submission(slack.open_view(), {})
+    selected = {"type": "users_select", "selected_user": slack.user_id("dsl@example.org")}
+    payload["view"]["state"]["values"]["colleague"] = {"colleague": selected}
+    return payload
+
+
+def test_a_slow_users_info_for_a_person_field_counts_against_the_submission_budget(
+    slack, monkeypatch
+):
+    slack.adapter.submit_budget = 0.2
+    directory = slack.adapter.directory
+    find = directory.person_id
+
+    async def slow_users_info(school_id, team_id, user_id, client):
+        if user_id == slack.user_id("dsl@example.org"):
+            await asyncio.sleep(1.0)  # users.info takes longer than the budget
+        return await find(school_id, team_id, user_id, client)
+
+    monkeypatch.setattr(directory, "person_id", slow_users_info)
+    began = time.monotonic()
+    answer = slack.post_payload(_submission_naming_a_colleague(slack))
+    assert answer.status == 200
+    assert answer.json["view"]["callback_id"] == "safekeep.waiting"
+    assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
+    assert time.monotonic() - began < 5
+
+
+def test_a_failing_users_info_for_a_person_field_is_an_apology_not_an_error_page(
+    slack, monkeypatch, factory
+):
+    directory = slack.adapter.directory
+    find = directory.person_id
+
+    async def broken_users_info(school_id, team_id, user_id, client):
+        if user_id == slack.user_id("dsl@example.org"):
+            raise aiohttp.ClientConnectionError("Slack went away")
+        return await find(school_id, team_id, user_id, client)
+
+    monkeypatch.setattr(directory, "person_id", broken_users_info)
+    answer = slack.post_payload(_submission_naming_a_colleague(slack))
+    assert answer.status == 200
+    assert answer.json["response_action"] == "update"
+    assert "nothing was saved" in json.dumps(answer.json["view"])
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
