@@ -100,7 +100,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     from bot import worker as scheduling
 
     rt = runtime.start(settings, allow_local_key=False)
-    senders = scheduling.platform_senders(settings)
+    senders = scheduling.platform_senders(rt)
     scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
     return 0
 
@@ -112,7 +112,7 @@ def web_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot import worker as scheduling
 
     rt = runtime.start(settings, allow_local_key=False)
-    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(settings)))
+    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(rt)))
     return 0
 
 
@@ -128,7 +128,7 @@ def socket_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.socket import run_socket_mode
 
     rt = runtime.start(settings, allow_local_key=False)
-    scheduling.run_until_stopped(run_socket_mode(rt, scheduling.platform_senders(settings)))
+    scheduling.run_until_stopped(run_socket_mode(rt, scheduling.platform_senders(rt)))
     return 0
 
 

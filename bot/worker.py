@@ -27,7 +27,6 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.config import Settings
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
 from schedules import sweeps
@@ -167,13 +166,13 @@ async def run_scheduler(rt: Runtime, dispatcher: Dispatcher) -> None:
         await asyncio.to_thread(election.resign)
 
 
-def platform_senders(settings: Settings) -> dict[str, Sender]:
+def platform_senders(rt: Runtime) -> dict[str, Sender]:
     """A sender for each chat platform this deployment has credentials for."""
     senders: dict[str, Sender] = {}
-    if settings.has_slack:
+    if rt.settings.has_slack:
         from bot.slack.delivery import make_sender
 
-        senders["slack"] = make_sender(settings)
+        senders["slack"] = make_sender(rt.settings, rt.engine)
     if not senders:
         log.warning(
             "no chat platform credentials are set: queued messages will wait (and be retried) "

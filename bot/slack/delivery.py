@@ -24,6 +24,7 @@ from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
@@ -221,10 +222,12 @@ def _classify(exc: SlackApiError, *, posting: bool) -> Exception:
     return RetryLater(f"Slack error: {error}")
 
 
-def make_sender(settings: Settings) -> SlackSender:
-    """The Slack sender for this deployment: one bot token, or each workspace's installation."""
+def make_sender(settings: Settings, engine: Engine) -> SlackSender:
+    """The Slack sender for this deployment: one bot token, or each workspace's installation
+    (read through ``engine``, the process's own, so it shares its connection pool)."""
     if settings.slack_client_id and settings.slack_client_secret:
         from bot.slack.oauth import installation_store
 
-        return SlackSender(settings.slack_api_url, installation_store=installation_store(settings))
+        store = installation_store(settings, engine)
+        return SlackSender(settings.slack_api_url, installation_store=store)
     return SlackSender(settings.slack_api_url, token=settings.slack_bot_token)

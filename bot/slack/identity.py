@@ -38,7 +38,8 @@ class Directory:
         self.rt = rt
         self.school_config = school_config
         # Positive answers only: a mapping never changes once made, and every request still
-        # checks in the database that the person is active.
+        # checks in the database that the person is active. Uninstalling keeps them true too:
+        # the school and its staff stay, and a reinstall is the same workspace, the same school.
         self._schools: dict[str, int] = {}
         self._people: dict[tuple[str, str], int] = {}
 
@@ -79,12 +80,6 @@ class Directory:
             return school, people.require_staff(school, person)
 
         return locate
-
-    def forget_team(self, team_id: str) -> None:
-        """Drop cached answers for a workspace (after it uninstalls Safekeep)."""
-        self._schools.pop(team_id, None)
-        for key in [k for k in self._people if k[0] == team_id]:
-            del self._people[key]
 
     # --- database steps (run in a thread) ---------------------------------------------------
 

@@ -24,7 +24,6 @@ from sqlalchemy import Engine, MetaData, Table
 
 from bot.config import Settings
 from bot.slack.manifest import BOT_SCOPES
-from storage.database import make_engine
 from storage.models import slack_bots, slack_installations, slack_oauth_states
 
 log = logging.getLogger(__name__)
@@ -133,8 +132,8 @@ class AsyncStates(AsyncOAuthStateStore):
         return await asyncio.to_thread(self.store.consume, state)
 
 
-def installation_store(settings: Settings, engine: Engine | None = None) -> AsyncInstallations:
-    engine = engine or make_engine(settings.database_url)
+def installation_store(settings: Settings, engine: Engine) -> AsyncInstallations:
+    """The installations on ``engine``: always the runtime's, never a second pool of its own."""
     return AsyncInstallations(
         EncryptedInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
     )

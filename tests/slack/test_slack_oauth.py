@@ -150,3 +150,21 @@ def test_uninstalling_removes_the_workspaces_tokens(oauth_slack, engine):
         bots = conn.execute(select(slack_bots.c.team_id)).scalars().all()
         installs = conn.execute(select(slack_installations.c.team_id)).scalars().all()
     assert bots == ["T0TWO"] and installs == ["T0TWO"]
+
+
+def test_the_oauth_sender_reads_installations_through_the_processs_own_engine(
+    engine, factory, clock, database_url
+):
+    """One connection pool per process: the outbox's sender shares the runtime's engine."""
+    from bot.config import Settings
+    from bot.runtime import Runtime
+    from bot.worker import platform_senders
+
+    settings = Settings(
+        database_url=database_url,
+        slack_client_id="1111.2222",
+        slack_client_secret="client-secret",
+        slack_signing_secret="signing-secret",
+    )
+    sender = platform_senders(Runtime(settings, engine, factory, clock))["slack"]
+    assert sender.installation_store.store.engine is engine
