@@ -163,14 +163,24 @@ def staff_command(args: argparse.Namespace, settings: Settings) -> int:
     """refresh the staff list from Slack (members with an email; bots and deactivated skipped)"""
     import asyncio
 
-    from bot.slack.staff import sync_staff
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.staff import sync_staff, workspace_school
 
     if not settings.has_slack:
         return fail("staff sync needs Slack credentials (SLACK_BOT_TOKEN, or an OAuth install)")
     rt = runtime.start(settings, allow_local_key=False)
-    with rt.factory() as session:
-        school_id = _pick_school(session, args.school).id
-    result = asyncio.run(sync_staff(rt, school_id))
+    try:
+        if settings.slack_client_id and settings.slack_client_secret:
+            with rt.factory() as session:  # each installed workspace already has its school
+                school_id = _pick_school(session, args.school).id
+        else:
+            school_id = asyncio.run(workspace_school(rt))
+            if args.school not in (None, school_id):
+                return fail(f"SLACK_BOT_TOKEN is school {school_id}'s workspace, not {args.school}")
+        result = asyncio.run(sync_staff(rt, school_id))
+    except SlackApiError as exc:
+        return fail(f"Slack refused the staff sync: {exc.response.get('error')}")
     print(result.summary())
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,16 +44,26 @@ class Directory:
         self._schools: dict[str, int] = {}
         self._people: dict[tuple[str, str], int] = {}
 
-    async def school_id(self, team_id: str, client: AsyncWebClient) -> int:
+    async def school_id(
+        self, team_id: str, client: AsyncWebClient, auth: AsyncSlackResponse | None = None
+    ) -> int:
+        """The workspace's school, created on first use and named from ``auth.test`` (asked
+        here unless ``auth`` is its answer already)."""
         if team_id in self._schools:
             return self._schools[team_id]
         found = await asyncio.to_thread(self._find_school, team_id)
         if found is None:
-            auth = await client.auth_test()
+            auth = auth or await client.auth_test()
             name = str(auth.get("team") or "Slack workspace")
             found = await asyncio.to_thread(self._create_school, team_id, name)
         self._schools[team_id] = found
         return found
+
+    async def token_school_id(self, client: AsyncWebClient) -> int:
+        """The school of the workspace that ``client``'s bot token belongs to (from ``auth.test``),
+        created on first use exactly as for the first person to use Safekeep there."""
+        auth = await client.auth_test()
+        return await self.school_id(str(auth["team_id"]), client, auth)
 
     async def person_id(
         self, school_id: int, team_id: str, user_id: str, client: AsyncWebClient

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.slack.app import make_client
-from bot.slack.identity import PLATFORM, staff_email
+from bot.slack.identity import PLATFORM, Directory, staff_email
 from handlers import people
 from handlers.context import Context
 from storage.database import transaction
@@ -31,6 +31,13 @@ class SyncResult:
             f"Staff sync from Slack: {self.added} added, {self.updated} already known, "
             f"{self.skipped} skipped (bots, deactivated accounts, no email)."
         )
+
+
+async def workspace_school(rt: Runtime) -> int:
+    """With one bot token: its workspace's school, created on first use as the Slack adapter
+    does (named after the workspace, with SAFEKEEP_SCHOOL_CONFIG applied)."""
+    client = make_client(rt.settings.slack_api_url, rt.settings.slack_bot_token)
+    return await Directory(rt, rt.settings.school_config).token_school_id(client)
 
 
 async def sync_staff(rt: Runtime, school_id: int) -> SyncResult:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot.cli import main
 from handlers import routes
-from storage.models import Person
+from storage import crypto
+from storage.models import Person, RoleAssignment, School
 from tests.conftest import TEST_KEYS
+from tests.fake_slack import FakeSlack
+from tests.program import strip_own_settings
+from tests.slackbot import BOT_TOKEN, ServerThread, demo_workspace
+
+TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 
 
 def manifest(capsys, *args: str) -> dict:
@@ -63,19 +70,15 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
     slack.add_user(None, "Guest Without Email")
     slack.add_user("bot@example.org", "Some Bot", is_bot=True)
     slack.add_user("leaver@example.org", "Lee Leaver", deleted=True)
-    key = TEST_KEYS.keys[0]
     settings = slack.adapter.rt.settings
-    env = {
-        "DATABASE_URL": settings.database_url,
-        "SAFEKEEP_DATA_KEYS": f"{key.key_id}:{base64.b64encode(key.secret).decode()}",
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-        "SLACK_API_URL": settings.slack_api_url,
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SAFEKEEP_SCHOOL_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+    strip_own_settings(
+        monkeypatch,
+        DATABASE_URL=settings.database_url,
+        SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC,
+        SLACK_BOT_TOKEN=settings.slack_bot_token,
+        SLACK_SIGNING_SECRET=settings.slack_signing_secret,
+        SLACK_API_URL=settings.slack_api_url,
+    )
     assert main(["staff", "sync"]) == 0
     assert "1 added, 10 already known, 3 skipped" in capsys.readouterr().out
     with factory() as session:
@@ -86,3 +89,47 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
     assert newcomer.identity("slack") == slack.user_id("newteacher@example.org")
     assert newcomer.display_name == "Nia Newteacher"
     assert "leaver@example.org" not in emails and "bot@example.org" not in emails
+
+
+@pytest.fixture
+def fake_slack_api():
+    """The fake Slack Web API alone (workspace T0DEMO, the demo staff as members); its URL."""
+    fake = FakeSlack()
+    demo_workspace(fake)
+    server = ServerThread()
+    try:
+        yield f"http://127.0.0.1:{server.serve(fake.make_app())}/api/"
+    finally:
+        server.stop()
+
+
+def test_on_a_new_database_staff_sync_makes_the_school_so_roles_can_be_granted_at_once(
+    fake_slack_api, monkeypatch, capsys, factory, database_url
+):
+    """The README's first-use steps, in its order, before anyone has used Safekeep in Slack."""
+    strip_own_settings(
+        monkeypatch,
+        DATABASE_URL=database_url,
+        SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN="xapp-1-test",
+        SLACK_API_URL=fake_slack_api,
+    )
+    active = crypto.active_keys()
+    try:
+        assert main(["staff", "sync"]) == 0
+        assert "10 added, 0 already known" in capsys.readouterr().out
+        assert main(["roles", "grant", "dsl", "dsl@example.org"]) == 0
+        assert main(["staff", "sync"]) == 0  # the same school the second time
+    finally:
+        crypto.use_keys(active)
+    assert "Granted dsl to dsl@example.org." in capsys.readouterr().out
+    with factory() as session:
+        (school,) = session.scalars(select(School)).all()
+        roles = session.scalars(select(RoleAssignment.role)).all()
+    assert (school.name, school.platform, school.slack_team_id) == (
+        "Demo Primary School",
+        "slack",
+        "T0DEMO",
+    )
+    assert roles == ["dsl"]
