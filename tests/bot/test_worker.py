@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -24,8 +23,8 @@ from storage import crypto
 from storage.database import make_engine
 from storage.outbox import LedgerKey
 from tests.conftest import PG_URL
+from tests.program import ROOT, program_env
 
-ROOT = Path(__file__).resolve().parents[2]
 NEEDS_POSTGRES = pytest.mark.skipif(
     not PG_URL,
     reason="leader election is a PostgreSQL advisory lock; on SQLite one process schedules "
@@ -205,13 +204,7 @@ def test_a_standby_takes_over_when_the_leader_process_is_killed(database_url):
 
 def test_the_worker_command_starts_and_stops_cleanly_on_sigterm(tmp_path, migrated_template):
     """`python -m bot worker` as the Procfile runs it: schedules, then exits 0 on SIGTERM."""
-    env = {
-        **os.environ,
-        "SAFEKEEP_DATA_KEYS": crypto.new_key_spec("k1"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SAFEKEEP_SCHOOL_CONFIG"):
-        env.pop(name, None)
+    env = program_env(SAFEKEEP_DATA_KEYS=crypto.new_key_spec("k1"), PYTHONUNBUFFERED="1")
     if PG_URL:
         env["DATABASE_URL"] = PG_URL
     else:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 
 from sqlalchemy import select
 
+from bot.cli import main
 from schedules import sweeps
+from storage import crypto
 from storage.models import AuditEvent, Incident
-from tests.program import program_env, run_bot
+from tests.program import program_env, run_bot, strip_own_settings
 
 # Step one, in the order the console asks (numbers pick from the lists).
 LOST_ENCRYPTED_LAPTOP = (
@@ -169,22 +170,32 @@ def test_cancelling_the_first_step_saves_nothing(console, factory):
         assert session.scalars(select(Incident)).all() == []
 
 
-def test_the_breach_log_exports_as_csv_and_json_from_the_command_line(tmp_path):
+def test_the_breach_log_exports_as_csv_and_json_from_the_command_line(
+    tmp_path, monkeypatch, capsys
+):
     """`python -m bot export breaches` after a report typed into the real console program."""
-    env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}")
+    database_url = f"sqlite:///{tmp_path / 'safekeep.db'}"
+    strip_own_settings(monkeypatch, DATABASE_URL=database_url)
+    active = crypto.active_keys()
 
-    def bot(*args: str, typed: str = "") -> subprocess.CompletedProcess[str]:
-        return run_bot(*args, cwd=tmp_path, env=env, typed=typed)
+    def export(*args: str) -> str:
+        """`python -m bot export ARGS` in this process (on the console's own key file)."""
+        capsys.readouterr()
+        try:
+            assert main(["export", *args]) == 0, capsys.readouterr().err
+        finally:
+            crypto.use_keys(active)
+        return capsys.readouterr().out
 
-    assert bot("migrate").returncode == 0
+    assert main(["migrate"]) == 0
     typed = "\n".join(["/breach", *LOST_SAFEGUARDING_PAPER, *DETAILS, "/quit", ""])
-    done = bot("console", "--as", "teacher@example.org", typed=typed)
+    env = program_env(DATABASE_URL=database_url)
+    done = run_bot("console", "--as", "teacher@example.org", cwd=tmp_path, env=env, typed=typed)
     assert done.returncode == 0, done.stderr
     assert "Thank you. Breach #1 is recorded" in done.stdout
 
-    exported = bot("export", "breaches")
-    assert exported.returncode == 0, exported.stderr
-    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    exported = export("breaches")
+    rows = list(csv.DictReader(io.StringIO(exported)))
     assert len(rows) == 1
     row = rows[0]
     assert row["reference"] == "Breach #1"
@@ -193,10 +204,7 @@ def test_the_breach_log_exports_as_csv_and_json_from_the_command_line(tmp_path):
     assert row["child_at_immediate_risk"] == "yes"
     assert row["subject_categories"] == "children (pupils), parents or carers"
     assert row["ico_decision"] == "undecided"
-    assert "Alex" not in exported.stdout and "teacher@" not in exported.stdout
+    assert "Alex" not in exported and "teacher@" not in exported
 
-    as_json = bot("export", "breaches", "--format", "json")
-    assert json.loads(as_json.stdout)[0]["reference"] == "Breach #1"
-    summary = bot("export", "breach-summary")
-    assert summary.returncode == 0, summary.stderr
-    assert "logged" in summary.stdout.splitlines()[0]
+    assert json.loads(export("breaches", "--format", "json"))[0]["reference"] == "Breach #1"
+    assert "logged" in export("breach-summary").splitlines()[0]

@@ -27,6 +27,7 @@ from tests.handlers.test_offsite_steps import (
     declare,
     outbox,
 )
+from tests.program import strip_own_settings
 
 TEACHER = "teacher@example.org"
 TOMORROW = date(2026, 11, 25)
@@ -172,10 +173,7 @@ def test_python_m_bot_export_offsite(
 ):
     declare(factory, clock, TEACHER, MARKING_ON_PAPER, TOMORROW)
     spec = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFEKEEP_DATA_KEYS", spec)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SAFEKEEP_SCHOOL_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+    strip_own_settings(monkeypatch, DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=spec)
     active = crypto.active_keys()
     try:
         capsys.readouterr()
