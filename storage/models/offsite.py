@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.crypto import EncryptedText
 from storage.models.base import Base
 
-DECLARATION_STATUSES = ("pending", "out", "returned", "declined", "expired", "lost")
-
 
 class OffsiteDeclaration(Base):
     __tablename__ = "offsite_declarations"

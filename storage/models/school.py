@@ -23,7 +23,6 @@ ROLES = (
     "approver",
 )
 ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor")
-PLATFORMS = ("slack", "teams", "console")
 
 
 class School(Base):
