@@ -167,7 +167,7 @@ def _check_timezone(name: str, where: str) -> None:
 SECTIONS: dict[str, set[str]] = {
     "school": {"name", "timezone"},
     "calendar": {"closures"},
-    "reminders": {"morning", "afternoon"},
+    "reminders": {"morning", "afternoon", "afternoon_end"},
     "roles": set(ROLES),
     "aup": {"version", "title", "url", "text", "file", "effective", "campaign_term"},
     "offsite": {
@@ -241,6 +241,13 @@ def parse_school_config(
         values["morning_hour"] = reader.clock_time(reminders["morning"], "reminders.morning")
     if "afternoon" in reminders:
         values["afternoon_hour"] = reader.clock_time(reminders["afternoon"], "reminders.afternoon")
+    if "afternoon_end" in reminders:
+        values["afternoon_end_hour"] = reader.clock_time(
+            reminders["afternoon_end"], "reminders.afternoon_end"
+        )
+    afternoon = values.get("afternoon_hour", SchoolSettings.afternoon_hour)
+    if values.get("afternoon_end_hour", SchoolSettings.afternoon_end_hour) <= afternoon:
+        reader.fail("reminders.afternoon_end", "must be later than reminders.afternoon")
     offsite = raw.get("offsite", {})
     for toml_key, setting in (
         ("max_school_days", "max_offsite_school_days"),

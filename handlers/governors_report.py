@@ -55,8 +55,7 @@ def termly_report(ctx: Context) -> Say:
         )
     ).all()
     overdue = sum(
-        d.status == "out" and offsite_rules.due_day(calendar, d.expected_return) < today
-        for d in out
+        d.status == "out" and offsite_rules.due_status(calendar, d, today).overdue for d in out
     )
     lines += [
         "",

@@ -36,14 +36,15 @@ def outstanding(ctx: Context) -> Say:
     calendar = SchoolCalendar(ctx.settings)
     today = calendar.today(ctx.now)
     for declaration in offsite_return.records_out(ctx, person):
-        # The same due day the chasers use: a return date in a holiday rolls forward.
-        due = offsite_rules.due_day(calendar, declaration.expected_return)
-        late = " · *overdue*" if due < today else ""
+        # The same due day and lateness the chasers use: a holiday return date rolls forward.
+        status = offsite_rules.due_status(calendar, declaration, today)
+        late = " · *overdue*" if status.overdue else ""
         categories = msg.categories_label(
             item.category for item in declaration.items if item.status == "out"
         )
         lines.append(
-            f"• Records off site #{declaration.id} ({categories}) · due back {due:%a %-d %b}{late}"
+            f"• Records off site #{declaration.id} ({categories}) · "
+            f"due back {msg.day_label(status.due)}{late}"
         )
         buttons.append(offsite_return.return_button(declaration))
 
@@ -93,13 +94,13 @@ def overview(ctx: Context) -> list[str]:
     school_id = ctx.school.id
     calendar = SchoolCalendar(ctx.settings)
     today = calendar.today(ctx.now)
-    returns_due = ctx.session.scalars(
-        select(OffsiteDeclaration.expected_return).where(
+    records_out = ctx.session.scalars(
+        select(OffsiteDeclaration).where(
             OffsiteDeclaration.school_id == school_id, OffsiteDeclaration.status == "out"
         )
     ).all()
-    out = len(returns_due)
-    overdue = sum(1 for day in returns_due if offsite_rules.due_day(calendar, day) < today)
+    out = len(records_out)
+    overdue = sum(offsite_rules.due_status(calendar, d, today).overdue for d in records_out)
     open_breaches = ctx.session.scalar(
         select(func.count(Incident.id)).where(
             Incident.school_id == school_id, Incident.status != "closed"

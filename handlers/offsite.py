@@ -66,14 +66,12 @@ def register_view(ctx: Context) -> Reply:
         return Say(msg.REGISTER_EMPTY)
     lines = [msg.register_heading(len(rows))]
     for decl, holder in rows:
-        due = rules.due_day(calendar, decl.expected_return)
         lines.append(
             msg.register_line(
                 decl,
                 holder.display_name,
                 rules.FORMATS.get(decl.format, decl.format),
-                due,
-                rules.overdue_school_days(calendar, due, today),
+                rules.due_status(calendar, decl, today),
             )
         )
     return Say("\n".join(lines))
@@ -111,8 +109,7 @@ def offsite_register(ctx: Context) -> Register:
         ],
     )
     for decl, holder in off_site_now(ctx):
-        due = rules.due_day(calendar, decl.expected_return)
-        overdue = rules.overdue_school_days(calendar, due, today)
+        status = rules.due_status(calendar, decl, today)
         approval = next((a for a in decl.approvals if a.decision == "approved"), None)
         register.rows.append(
             [
@@ -129,9 +126,9 @@ def offsite_register(ctx: Context) -> Register:
                 decl.destination_type,
                 decl.taken_at.isoformat(),
                 decl.expected_return.isoformat(),
-                due.isoformat(),
-                "overdue" if decl.status == "out" and overdue else decl.status,
-                overdue,
+                status.due.isoformat(),
+                "overdue" if decl.status == "out" and status.overdue else decl.status,
+                status.school_days_overdue,
                 decl.permission_basis,
                 approval.decided_by_id if approval else "",
                 approval.decided_at.isoformat() if approval and approval.decided_at else "",

@@ -1,9 +1,9 @@
 """Case-by-case permission for sensitive records: approve, decline with a reason, or lapse.
 
 Each approver gets their own approval row and DM; the first answer decides and closes the
-others. A request nobody answers lapses at the end of the school day (the chaser sweep does
-that on time; a button pressed after that moment lapses it on the spot), and both sides are
-told once, under ledger keys.
+others. A request nobody answers lapses at the end of the school day, or of the next one if it
+came with less than an hour to go (the chaser sweep does that on time; a button pressed after
+that moment lapses it on the spot), and both sides are told once, under ledger keys.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form
+from handlers.offsite_declare import due_day
 from handlers.replies import Ask, Button, Notice, Reply, Say
-from storage.models import OffsiteApproval, OffsiteDeclaration, Person
+from storage.models import OffsiteApproval, OffsiteDeclaration, Person, School
 from storage.outbox import LedgerKey
 
 DECLINE_FORM = "offsite.decline_reason"
@@ -44,7 +45,13 @@ def lock_declaration(ctx: Context, declaration_id: int) -> OffsiteDeclaration:
 
     Two approvers answering at once, or an approver and the lapsing sweep, are decided one after
     the other: the second waits here and then sees the first answer. SQLite serialises writers.
+
+    The school row is locked first: every audit append locks it too, so taking it before the
+    declaration keeps one order (school, then declaration) in every transaction. Otherwise the
+    sweep (declaration X, school, declaration Y) and an approver (Y, then school for the audit)
+    would deadlock.
     """
+    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
     return ctx.session.scalars(
         select(OffsiteDeclaration)
         .where(OffsiteDeclaration.id == declaration_id)
@@ -78,7 +85,8 @@ def approve(ctx: Context, value: str) -> Reply:
     ctx.notify(
         [_holder(ctx, decl)],
         Notice(
-            msg.approved_notice(decl), (Button("Mark returned", "offsite.return", str(decl.id)),)
+            msg.approved_notice(decl, due_day(ctx, decl)),
+            (Button("Mark returned", "offsite.return", str(decl.id)),),
         ),
         key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
     )

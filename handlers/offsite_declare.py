@@ -8,6 +8,7 @@ form's state and are checked again on submit, so nothing depends on the adapter 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from handlers import forms
@@ -117,7 +118,7 @@ def details_form(ctx: Context, state: State) -> Form:
     permission = rules.permission_needed(ctx.settings, categories, _roles(ctx))
     intro = (
         f"{msg.categories_label(categories)} · {rules.FORMATS.get(what.get('format', ''), '')}\n"
-        + msg.PERMISSION_NOTE[permission.basis]
+        + msg.permission_note(permission.basis, answer_by(ctx, calendar))
     )
     return Form(
         id=DETAILS_FORM,
@@ -170,7 +171,21 @@ def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
         return refusal
     check_return_date(ctx, answers)
     decl = declare(ctx, what, answers)
-    return Say(msg.requested(decl) if decl.status == "pending" else msg.recorded(decl))
+    if decl.status == "pending":
+        return Say(msg.requested(decl, answer_by(ctx, SchoolCalendar(ctx.settings))))
+    return Say(msg.recorded(decl, due_day(ctx, decl)))
+
+
+def answer_by(ctx: Context, calendar: SchoolCalendar) -> str:
+    """When a request made now is answered or lapses: 'by the end of today' or of a later day."""
+    expires = rules.approval_expiry(calendar, ctx.settings, ctx.now)
+    return msg.by_end_of(calendar.today(expires), calendar.today(ctx.now))
+
+
+def due_day(ctx: Context, decl: OffsiteDeclaration) -> date:
+    """The school day a declaration is due back (its return date, rolled out of a holiday)."""
+    calendar = SchoolCalendar(ctx.settings)
+    return rules.due_status(calendar, decl, calendar.today(ctx.now)).due
 
 
 def check_return_date(ctx: Context, answers: Answers) -> None:
@@ -264,7 +279,13 @@ def request_approval(ctx: Context, decl: OffsiteDeclaration, approvers: list[Any
         ctx.notify(
             [approver],
             Notice(
-                msg.approval_request(decl, ctx.person.display_name, format_label),
+                msg.approval_request(
+                    decl,
+                    ctx.person.display_name,
+                    format_label,
+                    due_day(ctx, decl),
+                    calendar.today(expires),
+                ),
                 (
                     Button("Approve", "offsite.approve", str(approval.id), "primary"),
                     Button("Decline", "offsite.decline", str(approval.id), "danger"),

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from handlers.settings import RECORD_CATEGORIES
 from storage.models import OffsiteDeclaration
+
+if TYPE_CHECKING:
+    from handlers.offsite_rules import DueStatus
 
 PEOPLE_BANDS: dict[str, str] = {
     "1": "1 person",
@@ -78,14 +82,22 @@ def return_help(max_days: int, latest: date) -> str:
     return f"Usually the next school day. At most {max_days} school days ({day_label(latest)})."
 
 
-PERMISSION_NOTE = {
-    "none": "These don't need permission: they'll be recorded as soon as you submit.",
-    "role": "Your role covers these, so they'll be recorded as soon as you submit.",
-    "case_by_case": (
+def permission_note(basis: str, answer_by: str) -> str:
+    """What happens on submit; ``answer_by`` is when an approver's answer is due (by_end_of)."""
+    if basis == "none":
+        return "These don't need permission: they'll be recorded as soon as you submit."
+    if basis == "role":
+        return "Your role covers these, so they'll be recorded as soon as you submit."
+    return (
         "These include sensitive records, so an approver will be asked. "
-        "Please don't take them until you hear back (today)."
-    ),
-}
+        f"Please don't take them until you hear back ({answer_by})."
+    )
+
+
+def by_end_of(day: date, today: date) -> str:
+    """'by the end of today' or 'by the end of Mon 30 Nov': when a request is answered or lapses."""
+    return "by the end of today" if day == today else f"by the end of {day_label(day)}"
+
 
 REFUSALS = {
     "personal_device": (
@@ -115,37 +127,39 @@ NO_APPROVER = (
 )
 
 
-def recorded(decl: OffsiteDeclaration) -> str:
+def recorded(decl: OffsiteDeclaration, due: date) -> str:
     return (
-        f"Thanks, that's recorded: {reference(decl)} · due back "
-        f"{day_label(decl.expected_return)}.\n"
+        f"Thanks, that's recorded: {reference(decl)} · due back {day_label(due)}.\n"
         "Keep them safe, and use /offsite return when they're back in school."
     )
 
 
-def requested(decl: OffsiteDeclaration) -> str:
+def requested(decl: OffsiteDeclaration, answer_by: str) -> str:
     return (
         f"Thanks. {reference(decl)} needs permission, so we've asked an approver. "
-        "Please don't take these records until you hear back: you'll get a message today. "
-        "If nobody answers by the end of the school day, the request lapses."
+        f"Please don't take these records until you hear back: you'll get a message {answer_by}. "
+        "If nobody answers by then, the request lapses."
     )
 
 
 # --- approvals ----------------------------------------------------------------------------------
 
 
-def approval_request(decl: OffsiteDeclaration, holder: str, format_label: str) -> str:
+def approval_request(
+    decl: OffsiteDeclaration, holder: str, format_label: str, due: date, lapses: date
+) -> str:
     return (
         f"Approval needed: {reference(decl)}\n"
         f"Requested by {holder} · {format_label} · {PEOPLE_BANDS.get(decl.people_band, '')} · "
-        f"back by {day_label(decl.expected_return)}\n"
-        "Please approve or decline today; unanswered requests lapse at the end of the school day."
+        f"back by {day_label(due)}\n"
+        f"Please approve or decline by the end of {day_label(lapses)}; "
+        "unanswered requests lapse then."
     )
 
 
-def approved_notice(decl: OffsiteDeclaration) -> str:
+def approved_notice(decl: OffsiteDeclaration, due: date) -> str:
     return (
-        f"Approved: {reference(decl)} · due back {day_label(decl.expected_return)}. "
+        f"Approved: {reference(decl)} · due back {day_label(due)}. "
         "You can take them now. Keep them safe, and use /offsite return when they're back."
     )
 
@@ -214,22 +228,27 @@ def list_heading(count: int) -> str:
     return "You have 1 declaration open:" if count == 1 else f"You have {count} declarations open:"
 
 
-def list_line(decl: OffsiteDeclaration, overdue: bool) -> str:
-    if decl.status == "pending":
-        state = "waiting for approval"
-    elif overdue:
-        state = f"overdue since {day_label(decl.expected_return)}"
-    else:
-        state = f"due back {day_label(decl.expected_return)}"
+def list_line(decl: OffsiteDeclaration, status: DueStatus) -> str:
+    state = "waiting for approval" if decl.status == "pending" else due_state(status)
     return f"• {reference(decl)} · {state}"
+
+
+def due_state(status: DueStatus, today: date | None = None) -> str:
+    """'overdue since Fri 27 Nov', 'due back today' (when ``today`` is given) or 'due back Mon
+    30 Nov': the one way a due day reads to the holder, in lists, App Home and reminders."""
+    if status.overdue:
+        return f"overdue since {day_label(status.due)}"
+    if status.due == today:
+        return "due back today"
+    return f"due back {day_label(status.due)}"
 
 
 def declined_line(decl: OffsiteDeclaration, reason: str | None) -> str:
     return f"• {reference(decl)} · not approved" + (f" ({reason})" if reason else "")
 
 
-def pick_label(decl: OffsiteDeclaration) -> str:
-    return f"{reference(decl)} · due back {day_label(decl.expected_return)}"
+def pick_label(decl: OffsiteDeclaration, status: DueStatus) -> str:
+    return f"{reference(decl)} · {due_state(status)}"
 
 
 def not_out(decl: OffsiteDeclaration) -> str:
@@ -246,8 +265,30 @@ def not_out(decl: OffsiteDeclaration) -> str:
 def missing_notice(decl: OffsiteDeclaration, missing: Iterable[str]) -> str:
     return (
         f"Off-site #{decl.id} · not returned: {categories_label(missing)}. "
-        "The holder is starting a breach report now."
+        "The holder has been asked to report it as a possible breach now; if no report "
+        "follows within 30 minutes they'll be reminded and the DPO told."
     )
+
+
+REPORT_MISSING = "Report the breach now"
+
+
+def missing_report_reminder(decl: OffsiteDeclaration) -> str:
+    return (
+        f"Off-site #{decl.id} · not all returned, and no breach report yet. Please report it "
+        "now: the school may have only 72 hours to tell the ICO, and the clock may be running."
+    )
+
+
+def missing_report_dpo(decl: OffsiteDeclaration) -> str:
+    return (
+        f"Off-site #{decl.id} · not all returned 30 minutes ago, and no breach report yet. "
+        "The holder has been reminded; you may want to contact them."
+    )
+
+
+def already_reported(decl: OffsiteDeclaration, number: int) -> str:
+    return f"{reference(decl, with_categories=False)} is already reported as Breach #{number}."
 
 
 USAGE = (
@@ -261,17 +302,20 @@ def register_heading(count: int) -> str:
 
 
 def register_line(
-    decl: OffsiteDeclaration, holder: str, format_label: str, due: date, overdue_days: int
+    decl: OffsiteDeclaration, holder: str, format_label: str, status: DueStatus
 ) -> str:
-    if decl.status == "lost":
-        state = "not all returned"
-    elif overdue_days:
-        state = (
-            f"due {day_label(due)}, {overdue_days} school day{'s' * (overdue_days != 1)} overdue"
-        )
-    else:
-        state = f"due {day_label(due)}"
+    state = "not all returned" if decl.status == "lost" else lateness(status)
     return f"• {reference(decl)} · {holder} · {format_label} · {state}"
+
+
+def lateness(status: DueStatus) -> str:
+    """'due Fri 27 Nov, 2 school days overdue': how leads read a due day."""
+    days = status.school_days_overdue
+    if days:
+        return f"due {day_label(status.due)}, {days} school day{'s' * (days != 1)} overdue"
+    if status.overdue:
+        return f"due {day_label(status.due)}, overdue"
+    return f"due {day_label(status.due)}"
 
 
 REGISTER_EMPTY = "No records are off site right now."
@@ -282,7 +326,7 @@ REGISTER_EMPTY = "No records are off site right now."
 
 def due_digest(lines: list[str]) -> str:
     return (
-        "Good morning. These records are due back in school:\n"
+        "These records are due back in school:\n"
         + "\n".join(lines)
         + "\nWhen they're back, tap Mark returned. If anything is lost, report it at once "
         "with /breach."

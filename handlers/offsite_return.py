@@ -1,7 +1,8 @@
 """What a person has off site, and marking it back in school.
 
 "Not everything came back" marks the missing items, sets the declaration to lost and goes
-straight into the breach report, pre-filled from the declaration.
+straight into the breach report, pre-filled from the declaration. A report abandoned there is
+followed up by the chaser sweep, whose reminder's "Report the breach now" button comes back here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from handlers.settings import RECORD_CATEGORIES
 from schedules.calendar import SchoolCalendar
-from storage.models import OffsiteDeclaration, OffsiteItem, Person
+from storage.models import Incident, OffsiteDeclaration, OffsiteItem, Person
 from storage.outbox import LedgerKey
 
 PICK_FORM = "offsite.return_pick"
@@ -78,8 +79,7 @@ def list_records(ctx: Context) -> Reply:
     if declared:
         lines.append(msg.list_heading(len(declared)))
         for decl in declared:
-            overdue = rules.due_day(calendar, decl.expected_return) < today
-            lines.append(msg.list_line(decl, overdue))
+            lines.append(msg.list_line(decl, rules.due_status(calendar, decl, today)))
     for decl in declined:
         reason = next((a.reason for a in decl.approvals if a.decision == "declined"), None)
         lines.append(msg.declined_line(decl, reason))
@@ -106,7 +106,12 @@ def return_pressed(ctx: Context, value: str) -> Reply:
 
 
 def pick_form(ctx: Context, state: State) -> Form:
-    choices = {str(d.id): msg.pick_label(d) for d in records_out(ctx, ctx.person)}
+    calendar = SchoolCalendar(ctx.settings)
+    today = calendar.today(ctx.now)
+    choices = {
+        str(d.id): msg.pick_label(d, rules.due_status(calendar, d, today))
+        for d in records_out(ctx, ctx.person)
+    }
     return Form(
         id=PICK_FORM,
         title=msg.RETURN_PICK_TITLE,
@@ -168,7 +173,11 @@ def submit_return(ctx: Context, answers: Answers, state: State) -> Reply:
 
 
 def _items_missing(ctx: Context, decl: OffsiteDeclaration, missing: list[str]) -> Reply:
-    """Mark the declaration lost, alert the SIRO and DPO, and open the breach report."""
+    """Mark the declaration lost, alert the SIRO and DPO, and open the breach report.
+
+    A possible breach ignores quiet hours, so the alert is urgent. If the holder abandons the
+    report, the chaser sweep reminds them (and tells the DPO) half an hour later.
+    """
     decl.status = "lost"
     ctx.audit(
         "offsite.items_missing",
@@ -185,6 +194,26 @@ def _items_missing(ctx: Context, decl: OffsiteDeclaration, missing: list[str]) -
     return breach.start_report(ctx, declaration=decl)
 
 
+def report_missing_pressed(ctx: Context, value: str) -> Reply:
+    """The "Report the breach now" button in the reminder after records went missing: the
+    breach report pre-filled from the declaration, for its holder only."""
+    decl = _own_declaration(ctx, value)
+    if decl.status != "lost":
+        return Say(msg.not_out(decl))
+    number = ctx.session.scalar(
+        select(Incident.number)
+        .where(Incident.school_id == ctx.school.id, Incident.declaration_id == decl.id)
+        .limit(1)
+    )
+    if number is not None:
+        return Say(msg.already_reported(decl, number))
+    return breach.start_report(ctx, declaration=decl)
+
+
+def report_missing_button(decl: OffsiteDeclaration) -> Button:
+    return Button(msg.REPORT_MISSING, "offsite.report_missing", str(decl.id), "danger")
+
+
 def _own_declaration(ctx: Context, value: str) -> OffsiteDeclaration:
     decl = ctx.session.get(OffsiteDeclaration, int(value)) if value.strip().isdigit() else None
     if decl is None or decl.school_id != ctx.school.id:
@@ -198,7 +227,7 @@ def _out_items(decl: OffsiteDeclaration) -> list[OffsiteItem]:
     return [i for i in decl.items if i.status == "out"]
 
 
-ACTIONS = {"offsite.return": return_pressed}
+ACTIONS = {"offsite.return": return_pressed, "offsite.report_missing": report_missing_pressed}
 FORMS = {
     PICK_FORM: FlowForm(build=pick_form, submit=submit_pick),
     RETURN_FORM: FlowForm(build=return_form, submit=submit_return),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from handlers.settings import SchoolSettings
 from schedules.calendar import SchoolCalendar
+from storage.models import OffsiteDeclaration
 
 FORMATS: dict[str, str] = {
     "paper": "Paper",
@@ -103,22 +104,34 @@ def latest_return(calendar: SchoolCalendar, settings: SchoolSettings, today: dat
     return calendar.add_school_days(today, settings.max_offsite_school_days)
 
 
-def due_day(calendar: SchoolCalendar, expected_return: date) -> date:
-    """The school day an item is really due: a return date in a holiday rolls forward."""
-    return calendar.school_day_on_or_after(expected_return)
+@dataclass(frozen=True)
+class DueStatus:
+    """When a declaration is really due and how late it is: the one answer every list, report
+    and chaser shows, so none of them can disagree."""
+
+    due: date  # the school day it is due: a return date in a holiday rolls forward
+    overdue: bool  # the due day has passed (also true on the weekend or holiday after it)
+    school_days_overdue: int  # school days since the due day, up to and including today
+
+
+def due_status(calendar: SchoolCalendar, decl: OffsiteDeclaration, today: date) -> DueStatus:
+    due = calendar.school_day_on_or_after(decl.expected_return)
+    return DueStatus(due, due < today, calendar.school_days_between(due, today))
+
+
+# An approver gets at least this long to answer; a request made closer to the expiry hour
+# lapses at the end of the next school day instead.
+LEAST_TIME_TO_ANSWER = timedelta(hours=1)
 
 
 def approval_expiry(calendar: SchoolCalendar, settings: SchoolSettings, now: datetime) -> datetime:
-    """The end of the school day the request was made on (or of the next school day, if it
-    was made after hours, at a weekend or in a holiday)."""
+    """The end of the school day the request was made on, or of the next school day if it was
+    made within an hour of that end, after hours, at a weekend or in a holiday."""
     today = calendar.today(now)
-    if calendar.is_school_day(today) and now < calendar.at(today, settings.approval_expiry_hour):
-        return calendar.at(today, settings.approval_expiry_hour)
+    end_of_today = calendar.at(today, settings.approval_expiry_hour)
+    if calendar.is_school_day(today) and now + LEAST_TIME_TO_ANSWER <= end_of_today:
+        return end_of_today
     return calendar.at(calendar.next_school_day(today), settings.approval_expiry_hour)
-
-
-def overdue_school_days(calendar: SchoolCalendar, due: date, today: date) -> int:
-    return calendar.school_days_between(due, today)
 
 
 def escalation_after(settings: SchoolSettings, tier: int) -> int:

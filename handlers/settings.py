@@ -68,8 +68,11 @@ class SchoolSettings:
     timezone: str = "Europe/London"
     terms: tuple[Term, ...] = ()
     closures: tuple[date, ...] = ()  # extra days the school is shut (not INSET: staff are in)
+    # Routine messages go out 30 minutes from the morning hour, or from the afternoon hour
+    # until the afternoon end (shared/DOMAIN.md §6: 08:00-08:30 or 15:30-17:30).
     morning_hour: time = time(8, 0)
     afternoon_hour: time = time(15, 30)
+    afternoon_end_hour: time = time(17, 30)
     # Off-site records.
     tiers: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TIERS))
     permission_tier: int = 3
@@ -107,6 +110,7 @@ class SchoolSettings:
         data["closures"] = [d.isoformat() for d in self.closures]
         data["morning_hour"] = self.morning_hour.strftime("%H:%M")
         data["afternoon_hour"] = self.afternoon_hour.strftime("%H:%M")
+        data["afternoon_end_hour"] = self.afternoon_end_hour.strftime("%H:%M")
         data["approval_expiry_hour"] = self.approval_expiry_hour.strftime("%H:%M")
         data["ico_reminder_hours"] = list(self.ico_reminder_hours)
         return data
@@ -129,7 +133,7 @@ class SchoolSettings:
             )
         if "closures" in values:
             values["closures"] = tuple(date.fromisoformat(d) for d in values["closures"])
-        for name in ("morning_hour", "afternoon_hour", "approval_expiry_hour"):
+        for name in ("morning_hour", "afternoon_hour", "afternoon_end_hour", "approval_expiry_hour"):
             if name in values:
                 values[name] = time.fromisoformat(values[name])
         if "ico_reminder_hours" in values:

@@ -2,7 +2,14 @@
 
 A school day is a weekday inside a configured term, outside its half-term, not a bank holiday
 (England and Wales) and not a configured closure. With no terms configured, every weekday that
-is not a bank holiday counts. INSET days are school days: staff are in.
+is not a bank holiday counts, and so does every such weekday after the last configured term ends:
+a school that has not yet added next year's terms gets a reminder in its holidays rather than
+none at all (and no crash); the term-dates sweep tells its admins before that happens. INSET
+days are school days: staff are in.
+
+Routine (non-urgent) messages go out only in two windows of a school day: the morning window
+from the morning hour for half an hour, and the afternoon window from the afternoon hour to its
+end (08:00-08:30 and 15:30-17:30 by default, shared/DOMAIN.md §6).
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from handlers.settings import SchoolSettings
+
+# The morning window is short: a digest read before the register, not during lessons.
+MORNING_WINDOW = timedelta(minutes=30)
 
 
 @lru_cache(maxsize=64)
@@ -31,10 +41,18 @@ class SchoolCalendar:
         self.settings = settings
         self.tz = ZoneInfo(settings.timezone)
 
+    @property
+    def last_term_end(self) -> date | None:
+        """The last day of the last configured term (None when no terms are configured)."""
+        return max((term.end for term in self.settings.terms), default=None)
+
     def is_school_day(self, day: date) -> bool:
         if day.weekday() >= 5 or is_bank_holiday(day) or day in self.settings.closures:
             return False
-        if not self.settings.terms:
+        last = self.last_term_end
+        if last is None or day > last:
+            # Past the configured terms nobody knows the holidays: counting every weekday keeps
+            # chasers and deadlines working (better a reminder in the holidays than none).
             return True
         for term in self.settings.terms:
             if term.start <= day <= term.end:
@@ -48,12 +66,14 @@ class SchoolCalendar:
         return self.school_day_on_or_after(day + timedelta(days=1))
 
     def school_day_on_or_after(self, day: date) -> date:
-        """``day`` if it is a school day, else the next one (items due in holidays roll forward)."""
-        for _ in range(400):
-            if self.is_school_day(day):
-                return day
+        """``day`` if it is a school day, else the next one (items due in holidays roll forward).
+
+        Always ends: past the last configured term every weekday but a bank holiday or one of
+        the finitely many closures is a school day.
+        """
+        while not self.is_school_day(day):
             day += timedelta(days=1)
-        raise ValueError("no school day within 400 days: check the school's term dates")
+        return day
 
     def add_school_days(self, day: date, count: int) -> date:
         for _ in range(count):
@@ -89,10 +109,20 @@ class SchoolCalendar:
                 return self.at(local.date(), start)
         return self.at(self.next_school_day(local.date()), start)
 
-    def morning_window_open(self, now: datetime) -> bool:
-        """True on a school day from the morning reminder hour until the end of that day."""
-        local = self.local(now)
-        return self.is_school_day(local.date()) and local.time() >= self.settings.morning_hour
+    def reminder_window_open(self, now: datetime) -> bool:
+        """True on a school day in the morning window or the afternoon window, when routine
+        messages (digests, chasers, notices) may go out; never at weekends or in holidays."""
+        day = self.today(now)
+        if not self.is_school_day(day):
+            return False
+        morning = self.at(day, self.settings.morning_hour)
+        if morning <= now < morning + MORNING_WINDOW:
+            return True
+        return (
+            self.at(day, self.settings.afternoon_hour)
+            <= now
+            < self.at(day, self.settings.afternoon_end_hour)
+        )
 
     def term_of(self, day: date) -> str | None:
         for term in self.settings.terms:

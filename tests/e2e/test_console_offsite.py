@@ -157,8 +157,44 @@ def test_a_return_with_an_item_missing_opens_the_breach_report(console, factory)
     assert "offsite.items_missing" in audit_actions(factory)
     assert (
         "head@example.org",
-        "Off-site #1 · not returned: Marking. The holder is starting a breach report now.",
+        "Off-site #1 · not returned: Marking. The holder has been asked to report it as a "
+        "possible breach now; if no report follows within 30 minutes they'll be reminded and "
+        "the DPO told.",
     ) in outbox(factory)
+
+
+def test_an_abandoned_breach_report_is_followed_up_and_reported_from_the_reminder(
+    console, factory, clock
+):
+    console.say("/offsite", "1,2", "", "2", "LAP-0142", "1", *DETAILS)
+    console.say("/offsite return", "no", "1", "yes", "/cancel")  # the report is abandoned
+    clock.set(london(2026, 11, 24, 10, 30))
+    assert run_all(factory, clock, only="offsite_chasers") == 2
+    start = len(console.output)
+    console.app.deliver()
+    delivered = "\n".join(console.output[start:])
+    assert (
+        "[DM to Alex Teacher] Off-site #1 · not all returned, and no breach report yet."
+        in delivered
+    )
+    assert "[DM to Morgan Privacy] Off-site #1 · not all returned 30 minutes ago" in delivered
+
+    out = console.say(
+        f"/press {button(delivered, 'Report the breach now')}",
+        "lost",  # what happened
+        *[""] * 5,  # media, asset tag, declaration, encryption and records: kept
+        "no",  # safeguarding or SEND information
+        "",  # how many people: kept
+        "pupils",
+        "no",  # a child at immediate risk
+        "/cancel",
+    )
+    assert "== Report a breach (1 of 2) ==" in out and "[Enter keeps: LAP-0142]" in out
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert incident.declaration_id == 1
+    clock.set(london(2026, 11, 24, 23, 0))
+    assert run_all(factory, clock, only="offsite_chasers") == 0
 
 
 def test_the_breach_report_opened_from_a_return_is_pre_filled_and_linked(console, factory):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from handlers import admin, offsite_approval, people, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
+from schedules import offsite_chasers
 from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import OutboxMessage, School
@@ -187,3 +188,50 @@ def test_a_request_in_school_hours_goes_to_the_approver_at_once(factory, clock, 
     with factory() as session:
         (request,) = session.scalars(select(OutboxMessage)).all()
     assert request.next_attempt_at == clock()
+
+
+def test_an_approver_and_the_lapsing_sweep_never_deadlock(factory, clock, school):
+    """The sweep lapses #1 then #2 while the head, holding #2, answers it (and so appends to the
+    audit chain). Both take the school row before any declaration, so one waits for the other
+    instead of each holding what the other needs (PostgreSQL would abort one as a deadlock)."""
+    declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    second_approval = declarations(factory)[1].approvals[0].id
+    clock.set(london(2026, 11, 24, 18, 0))  # both requests are past their expiry
+    holding, go = threading.Event(), threading.Event()
+    head_reply: list[object] = []
+    sweep_result: list[object] = []
+
+    def answer_while_holding_the_second(ctx):
+        offsite_approval.lock_declaration(ctx, 2)
+        holding.set()
+        go.wait(timeout=10)
+        return offsite_approval.approve(ctx, str(second_approval))
+
+    def lapse_requests():
+        try:
+            with transaction(factory) as session:
+                row = session.get_one(School, school.id)
+                ctx = Context(session, row, None, clock, platform="scheduler")
+                sweep_result.append(offsite_chasers.expire_requests(ctx))
+        except Exception as exc:  # the deadlock this test guards against
+            sweep_result.append(exc)
+
+    head = threading.Thread(
+        target=lambda: head_reply.append(act(factory, clock, HEAD, answer_while_holding_the_second))
+    )
+    head.start()
+    assert holding.wait(timeout=10)
+    sweep = threading.Thread(target=lapse_requests)
+    sweep.start()
+    sweep.join(timeout=0.5)
+    assert sweep.is_alive(), "the sweep must wait for the head's answer"
+    go.set()
+    head.join(timeout=15)
+    sweep.join(timeout=15)
+
+    (reply,) = head_reply
+    assert isinstance(reply, Say) and "lapsed at the end of the school day" in reply.text
+    assert sweep_result == [2]  # #1 lapsed by the sweep: its holder and approver told
+    assert [d.status for d in declarations(factory)] == ["expired", "expired"]
+    assert audit_actions(factory).count("offsite.approval_expired") == 2

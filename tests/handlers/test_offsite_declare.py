@@ -136,6 +136,40 @@ def test_sensitive_records_wait_for_an_approver_who_gets_a_dm_with_two_buttons(
     assert "offsite.approval_requested" in audit_actions(factory)
 
 
+@pytest.mark.parametrize(
+    ("asked", "answer_by"),
+    [
+        ((2026, 11, 24, 10, 0), "by the end of today"),
+        ((2026, 11, 24, 17, 0), "by the end of Wed 25 Nov"),  # under an hour to go
+        ((2026, 11, 27, 19, 0), "by the end of Mon 30 Nov"),  # Friday evening
+        ((2026, 11, 28, 11, 0), "by the end of Mon 30 Nov"),  # Saturday
+    ],
+)
+def test_the_holder_and_approver_are_told_when_a_request_really_lapses(
+    factory, clock, school, asked, answer_by
+):
+    clock.set(london(*asked))
+    step = act(factory, clock, TEACHER, routes.submit("offsite.what", SEND_ON_PAPER, {}))
+    assert isinstance(step, Ask)
+    assert f"until you hear back ({answer_by})" in (step.form.intro or "")
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 12, 1))
+    assert isinstance(reply, Say)
+    assert f"you'll get a message {answer_by}." in reply.text
+    assert "today" not in reply.text.replace("by the end of today", "")
+    ((_, request),) = outbox(factory)
+    assert answer_by.replace("today", "Tue 24 Nov") in request
+
+
+def test_offsite_works_in_the_last_week_of_the_configured_terms(factory, clock, school):
+    """12 Jul 2027: ten school days on run past the demo terms, which used to crash /offsite."""
+    clock.set(london(2027, 7, 12, 10, 0))
+    step = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
+    assert isinstance(step, Ask)
+    assert "(Mon 26 Jul)" in (step.form.field("expected_return").help or "")
+    reply = declare(factory, clock, TEACHER, MARKING_ON_PAPER, date(2027, 7, 26))
+    assert isinstance(reply, Say) and "due back Mon 26 Jul" in reply.text
+
+
 def test_tiers_are_the_schools_settings(factory, clock, school):
     with transaction(factory) as session:
         row = session.get_one(School, school.id)

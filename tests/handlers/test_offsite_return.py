@@ -11,13 +11,13 @@ from datetime import date
 import pytest
 
 from bot.cli import main
-from handlers import registers, routes
+from handlers import home, registers, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage import crypto
 from storage.database import transaction
 from storage.models import School
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, london
 from tests.handlers.test_offsite_steps import (
     MARKING_ON_PAPER,
     SEND_ON_PAPER,
@@ -188,3 +188,51 @@ def test_python_m_bot_export_offsite(
         (entry,) = list(csv.DictReader(io.StringIO(out)))
         assert entry["categories"] == '["planning", "marking"]'
         assert entry["expected_return"] == "2026-11-25"
+
+
+def every_view_of_due(factory, clock, school) -> dict[str, str]:
+    """How one declaration's due day reads to its holder and to leads, everywhere it shows."""
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        (entry,) = registers.export(Context(session, row, None, clock), "offsite").as_dicts()
+    views = {
+        "list": act(factory, clock, TEACHER, routes.command("offsite", "list")),
+        "register": act(factory, clock, "head@example.org", routes.command("offsite", "register")),
+        "home": act(factory, clock, TEACHER, home.outstanding),
+        "governors": act(factory, clock, "head@example.org", routes.command("safekeep", "report")),
+    }
+    texts = {name: reply.text for name, reply in views.items() if isinstance(reply, Say)}
+    texts["export"] = f"{entry['due']} {entry['status']} {entry['school_days_overdue']}"
+    return texts
+
+
+def test_a_weekend_return_date_reads_the_same_in_every_view(factory, clock, school):
+    """Back by Saturday means due on Monday: nobody is told "overdue since Sat"."""
+    clock.set(london(2026, 11, 26, 10, 0))  # Thursday
+    declare(factory, clock, TEACHER, MARKING_ON_PAPER, date(2026, 11, 28))
+    clock.set(london(2026, 11, 30, 9, 0))  # Monday: due today
+    monday = every_view_of_due(factory, clock, school)
+    assert "due back Mon 30 Nov" in monday["list"]
+    assert "Marking · Alex Teacher · Paper · due Mon 30 Nov" in monday["register"]
+    assert "due back Mon 30 Nov" in monday["home"] and "overdue" not in monday["home"]
+    assert "Out now: 1 (0 overdue)" in monday["governors"]
+    assert monday["export"] == "2026-11-30 out 0"
+
+    clock.set(london(2026, 12, 1, 9, 0))  # Tuesday: one school day overdue
+    tuesday = every_view_of_due(factory, clock, school)
+    assert "overdue since Mon 30 Nov" in tuesday["list"]
+    assert "due Mon 30 Nov, 1 school day overdue" in tuesday["register"]
+    assert "due back Mon 30 Nov · *overdue*" in tuesday["home"]
+    assert "Out now: 1 (1 overdue)" in tuesday["governors"]
+    assert tuesday["export"] == "2026-11-30 overdue 1"
+
+
+def test_a_record_due_on_friday_is_overdue_in_every_view_over_the_weekend(factory, clock, school):
+    declare(factory, clock, TEACHER, MARKING_ON_PAPER, date(2026, 11, 27))
+    clock.set(london(2026, 11, 28, 11, 0))  # Saturday: no school day has passed yet
+    saturday = every_view_of_due(factory, clock, school)
+    assert "overdue since Fri 27 Nov" in saturday["list"]
+    assert "due Fri 27 Nov, overdue" in saturday["register"]
+    assert "*overdue*" in saturday["home"]
+    assert "Out now: 1 (1 overdue)" in saturday["governors"]
+    assert saturday["export"] == "2026-11-27 overdue 0"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime, time
 
 import pytest
 
+from bot.config import ConfigError, parse_school_config
 from bot.demo import DEMO_TERMS
 from handlers.settings import SchoolSettings, Term
 from schedules.calendar import SchoolCalendar, is_bank_holiday
@@ -128,10 +130,17 @@ def test_school_days_between_counts_days_after_the_start_up_to_the_end():
     assert DEMO.school_days_between(date(2026, 11, 24), date(2026, 11, 24)) == 0
 
 
-def test_a_calendar_with_no_school_day_ahead_says_to_check_the_term_dates():
+def test_after_the_last_configured_term_every_weekday_but_bank_holidays_is_a_school_day():
+    assert DEMO.last_term_end == date(2027, 7, 16)
+    assert DEMO.is_school_day(date(2027, 7, 19))  # the Monday after the last demo term
+    assert not DEMO.is_school_day(date(2027, 7, 24))  # a Saturday
+    assert not DEMO.is_school_day(date(2027, 8, 30))  # the summer bank holiday
+    assert DEMO.is_school_day(date(2027, 7, 2))  # inside the last term, as before
+    # 12 July 2027 with the demo terms: ten school days on run past the last term.
+    assert DEMO.add_school_days(date(2027, 7, 12), 10) == date(2027, 7, 26)
     past = SchoolCalendar(SchoolSettings(terms=(Term("Old", date(2020, 1, 6), date(2020, 3, 27)),)))
-    with pytest.raises(ValueError, match="check the school's term dates"):
-        past.next_school_day(date(2026, 1, 1))
+    assert past.next_school_day(date(2026, 1, 1)) == date(2026, 1, 2)
+    assert past.school_day_on_or_after(date(2026, 12, 25)) == date(2026, 12, 29)
 
 
 def test_wall_clock_times_follow_british_summer_time():
@@ -149,14 +158,54 @@ def test_today_is_the_school_zone_date_not_the_utc_date():
     assert DEMO.local(late).hour == 0
 
 
-def test_the_morning_window_opens_at_the_morning_hour_on_school_days_only():
-    assert not DEMO.morning_window_open(london(2026, 11, 24, 7, 59))
-    assert DEMO.morning_window_open(london(2026, 11, 24, 8, 0))
-    assert DEMO.morning_window_open(london(2026, 11, 24, 18, 0))
-    assert not DEMO.morning_window_open(london(2026, 11, 28, 9, 0))  # Saturday
-    assert not DEMO.morning_window_open(london(2026, 10, 27, 9, 0))  # half-term
-    later = SchoolCalendar(SchoolSettings(morning_hour=time(8, 30)))
-    assert not later.morning_window_open(london(2026, 11, 24, 8, 15))
+@pytest.mark.parametrize(
+    ("hour", "minute", "open_"),
+    [
+        (7, 59, False),
+        (8, 0, True),
+        (8, 29, True),
+        (8, 30, False),  # the morning window is half an hour
+        (10, 1, False),  # lessons
+        (15, 29, False),
+        (15, 30, True),
+        (17, 29, True),
+        (17, 30, False),
+        (22, 30, False),  # evening
+    ],
+)
+def test_reminder_windows_are_half_an_hour_from_the_morning_hour_and_the_afternoon_hours(
+    hour, minute, open_
+):
+    assert DEMO.reminder_window_open(london(2026, 11, 24, hour, minute)) is open_
+
+
+def test_reminder_windows_stay_shut_at_weekends_and_in_holidays():
+    assert not DEMO.reminder_window_open(london(2026, 11, 28, 8, 0))  # Saturday
+    assert not DEMO.reminder_window_open(london(2026, 10, 27, 15, 30))  # half-term
+    assert not DEMO.reminder_window_open(london(2026, 5, 4, 8, 0))  # bank holiday
+
+
+def test_the_reminder_hours_are_school_settings():
+    calendar = SchoolCalendar(
+        SchoolSettings(
+            morning_hour=time(8, 30), afternoon_hour=time(16, 0), afternoon_end_hour=time(16, 45)
+        )
+    )
+    assert not calendar.reminder_window_open(london(2026, 11, 24, 8, 15))
+    assert calendar.reminder_window_open(london(2026, 11, 24, 8, 45))
+    assert not calendar.reminder_window_open(london(2026, 11, 24, 15, 45))
+    assert calendar.reminder_window_open(london(2026, 11, 24, 16, 30))
+    assert not calendar.reminder_window_open(london(2026, 11, 24, 16, 45))
+
+
+def test_the_afternoon_end_is_read_from_school_toml_and_must_follow_the_afternoon(tmp_path):
+    body = '[school]\nname = "X"\n[reminders]\nafternoon = "15:00"\nafternoon_end = "16:30"\n'
+    config = parse_school_config(tomllib.loads(body), base_dir=tmp_path)
+    assert config.settings.afternoon_end_hour == time(16, 30)
+    assert SchoolSettings.from_json(config.settings.to_json()) == config.settings
+    backwards = '[school]\nname = "X"\n[reminders]\nafternoon_end = "15:00"\n'
+    with pytest.raises(ConfigError, match="'reminders.afternoon_end' must be later"):
+        parse_school_config(tomllib.loads(backwards), base_dir=tmp_path)
 
 
 def test_term_of_names_the_term_a_day_falls_in():

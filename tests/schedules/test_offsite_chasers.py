@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.demo import DEMO_TERMS
 from handlers import offsite_rules as rules
 from handlers import routes
+from handlers.replies import Ask, Say
 from handlers.settings import SchoolSettings
 from schedules.calendar import SchoolCalendar
 from schedules.sweeps import run_all
 from storage.database import transaction
-from storage.models import LedgerEntry, School
+from storage.models import Incident, LedgerEntry, OutboxMessage, School
 from tests.conftest import london
+from tests.handlers.breach_steps import LOST_LAPTOP
 from tests.handlers.test_offsite_steps import (
     MARKING_ON_PAPER,
     SEND_ON_PAPER,
@@ -73,14 +77,14 @@ def test_across_a_weekend_holders_are_chased_and_the_siro_hears_sooner_for_sensi
     assert friday == [
         (
             TEACHER,
-            "Good morning. These records are due back in school:\n"
+            "These records are due back in school:\n"
             "• Off-site #1 · Marking · due back today\n"
             "When they're back, tap Mark returned. If anything is lost, report it at once "
             "with /breach.",
         ),
         (
             SENCO,
-            "Good morning. These records are due back in school:\n"
+            "These records are due back in school:\n"
             "• Off-site #2 · SEND records · due back today\n"
             "When they're back, tap Mark returned. If anything is lost, report it at once "
             "with /breach.",
@@ -100,15 +104,15 @@ def test_across_a_weekend_holders_are_chased_and_the_siro_hears_sooner_for_sensi
     assert "• Off-site #1 · Marking · overdue since Fri 27 Nov" in monday[0][1]
     assert monday[2][1] == (
         "Off-site records overdue:\n"
-        "• Off-site #2 · SEND records · Robin Needs · due Fri 27 Nov · 1 school day overdue"
+        "• Off-site #2 · SEND records · Robin Needs · due Fri 27 Nov, 1 school day overdue"
     )
 
     tuesday = chase.at(2026, 12, 1, 8, 0)
     assert recipients(tuesday) == [TEACHER, SENCO, HEAD]
     assert tuesday[2][1] == (
         "Off-site records overdue:\n"
-        "• Off-site #1 · Marking · Alex Teacher · due Fri 27 Nov · 2 school days overdue\n"
-        "• Off-site #2 · SEND records · Robin Needs · due Fri 27 Nov · 2 school days overdue"
+        "• Off-site #1 · Marking · Alex Teacher · due Fri 27 Nov, 2 school days overdue\n"
+        "• Off-site #2 · SEND records · Robin Needs · due Fri 27 Nov, 2 school days overdue"
     )
 
     clock.set(london(2026, 12, 1, 12, 0))
@@ -147,7 +151,7 @@ def test_a_bank_holiday_sends_nothing_and_an_item_due_on_it_rolls_to_the_next_sc
     assert "Off-site #2 · Marking · overdue since Tue 5 May" in wednesday[1][1]
     assert wednesday[2][1] == (
         "Off-site records overdue:\n"
-        "• Off-site #1 · Lesson planning · Alex Teacher · due Fri 1 May · 2 school days overdue"
+        "• Off-site #1 · Lesson planning · Alex Teacher · due Fri 1 May, 2 school days overdue"
     )
 
 
@@ -164,7 +168,7 @@ def test_half_term_sends_nothing_and_a_return_date_in_it_is_due_on_the_first_day
     assert monday == [
         (
             TEACHER,
-            "Good morning. These records are due back in school:\n"
+            "These records are due back in school:\n"
             "• Off-site #1 · Lesson planning · due back today\n"
             "When they're back, tap Mark returned. If anything is lost, report it at once "
             "with /breach.",
@@ -173,10 +177,48 @@ def test_half_term_sends_nothing_and_a_return_date_in_it_is_due_on_the_first_day
     assert "overdue since Mon 2 Nov" in chase.at(2026, 11, 3, 8, 0)[0][1]
 
 
-def test_a_missed_morning_is_caught_up_later_that_school_day(factory, clock, school):
+def test_a_missed_morning_is_caught_up_in_the_afternoon_window_and_a_missed_day_uses_nothing(
+    factory, clock, school
+):
     declare(factory, clock, TEACHER, PLANNING, date(2026, 11, 25))
+    declare(factory, clock, SENCO, SEND_ON_PAPER, date(2026, 11, 25))
     chase = Chasers(factory, clock)
-    assert recipients(chase.at(2026, 11, 25, 13, 40)) == [TEACHER]  # the worker was down at 8
+    entries = ledger_entries(factory)
+    # The worker was down all Wednesday: nothing is sent in the evening, no window is used.
+    assert chase.at(2026, 11, 25, 22, 30) == []
+    assert ledger_entries(factory) == entries
+    # Thursday: down again in the morning; lessons are quiet; the afternoon window catches up.
+    assert chase.at(2026, 11, 26, 8, 30) == []
+    assert chase.at(2026, 11, 26, 13, 40) == []
+    afternoon = chase.at(2026, 11, 26, 15, 30)
+    assert recipients(afternoon) == [TEACHER, SENCO, HEAD]  # the SIRO digest too
+    assert "overdue since Wed 25 Nov" in afternoon[0][1]
+    assert chase.at(2026, 11, 26, 17, 29) == []  # one digest a day
+    assert chase.at(2026, 11, 26, 17, 30) == []
+    # Friday morning: a new day, a new digest in the first window.
+    assert recipients(chase.at(2026, 11, 27, 8, 0)) == [TEACHER, SENCO, HEAD]
+
+
+def test_nothing_goes_out_at_night_or_during_lessons(factory, clock, school):
+    declare(factory, clock, TEACHER, PLANNING, date(2026, 11, 24))
+    chase = Chasers(factory, clock)
+    for hour, minute in ((0, 30), (6, 0), (8, 30), (10, 1), (12, 0), (15, 29), (17, 30), (22, 30)):
+        assert chase.at(2026, 11, 25, hour, minute) == [], (hour, minute)
+    assert recipients(chase.at(2026, 11, 25, 15, 30)) == [TEACHER]
+
+
+def test_records_are_not_chased_on_the_day_they_were_taken(factory, clock, school):
+    clock.set(london(2026, 11, 24, 10, 0))
+    declare(factory, clock, TEACHER, PLANNING, date(2026, 11, 24))  # back this evening
+    clock.set(london(2026, 11, 24, 8, 5))  # declared at 08:05, during the morning window
+    declare(factory, clock, TA, MARKING, date(2026, 11, 24))
+    chase = Chasers(factory, clock)
+    assert chase.at(2026, 11, 24, 8, 6) == []
+    assert chase.at(2026, 11, 24, 10, 1) == []
+    assert chase.at(2026, 11, 24, 15, 30) == []
+    wednesday = chase.at(2026, 11, 25, 8, 0)
+    assert recipients(wednesday) == [TEACHER, TA]
+    assert "overdue since Tue 24 Nov" in wednesday[0][1]
 
 
 def test_one_digest_covers_everything_a_holder_has_due(factory, clock, school):
@@ -221,6 +263,16 @@ def test_the_morning_hour_and_escalation_days_are_school_settings(factory, clock
     assert recipients(chase.at(2026, 11, 25, 8, 30)) == [TEACHER, HEAD]
 
 
+def test_the_afternoon_window_end_is_a_school_setting(factory, clock, school):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        row.settings = {**row.settings, "afternoon_hour": "14:00", "afternoon_end_hour": "15:00"}
+    declare(factory, clock, TEACHER, PLANNING, date(2026, 11, 24))
+    chase = Chasers(factory, clock)
+    assert chase.at(2026, 11, 25, 15, 0) == []
+    assert recipients(chase.at(2026, 11, 25, 14, 59)) == [TEACHER]
+
+
 def test_unanswered_requests_lapse_at_the_end_of_the_next_school_day_if_made_after_hours(
     factory, clock, school
 ):
@@ -251,3 +303,126 @@ def test_approval_expiry_follows_the_school_day():
     assert rules.approval_expiry(calendar, settings, london(2026, 11, 28, 11, 0)) == london(
         2026, 11, 30, 17, 30
     )
+
+
+@pytest.mark.parametrize(
+    ("asked", "expires"),
+    [
+        ((2026, 11, 24, 16, 30), (2026, 11, 24, 17, 30)),  # exactly an hour left: today
+        ((2026, 11, 24, 16, 31), (2026, 11, 25, 17, 30)),  # less than an hour: tomorrow
+        ((2026, 11, 24, 17, 29), (2026, 11, 25, 17, 30)),  # a minute before the end
+        ((2026, 11, 27, 17, 0), (2026, 11, 30, 17, 30)),  # Friday late afternoon: Monday
+        ((2026, 12, 18, 17, 0), (2027, 1, 5, 17, 30)),  # last afternoon of term: next term
+    ],
+)
+def test_a_request_close_to_the_expiry_hour_lapses_at_the_end_of_the_next_school_day(
+    asked, expires
+):
+    calendar = SchoolCalendar(SchoolSettings(terms=DEMO_TERMS))
+    settings = calendar.settings
+    assert rules.approval_expiry(calendar, settings, london(*asked)) == london(*expires)
+
+
+def test_the_sweep_keeps_working_after_the_last_configured_term(factory, clock, school):
+    """12 Jul 2027, the last week of the demo terms: due days and expiries run past them."""
+    clock.set(london(2027, 7, 15, 10, 0))  # Thursday
+    declare(factory, clock, TEACHER, PLANNING, date(2027, 7, 16))
+    declare(factory, clock, TA, SEND_ON_PAPER, date(2027, 7, 19))  # past the last term
+    (_, request) = declarations(factory)
+    assert request.approvals[0].expires_at == london(2027, 7, 15, 17, 30)
+    chase = Chasers(factory, clock)
+    assert recipients(chase.at(2027, 7, 15, 17, 30)) == [TA, HEAD]  # lapsed
+    assert recipients(chase.at(2027, 7, 16, 8, 0)) == [TEACHER]
+    # Monday 19 July: no term is configured, so every weekday counts and chasing goes on.
+    monday = chase.at(2027, 7, 19, 8, 0)
+    assert recipients(monday) == [TEACHER]
+    assert "overdue since Fri 16 Jul" in monday[0][1]
+    clock.set(london(2027, 7, 19, 17, 0))
+    with factory() as session:
+        calendar = SchoolCalendar(
+            SchoolSettings.from_json(session.scalars(select(School)).one().settings)
+        )
+    assert rules.approval_expiry(calendar, calendar.settings, clock()) == london(
+        2027, 7, 20, 17, 30
+    )
+
+
+# --- records that did not all come back, and no breach report ------------------------------------
+
+DPO = "dpo@example.org"
+LAPTOP = {
+    "categories": ["planning", "tracking"],
+    "format": "school_laptop",
+    "asset_tag": "LAP-0142",
+    "encryption": "yes",
+}
+MISSING_ONE = routes.submit(
+    "offsite.return",
+    {"all_back": "no", "items_back": ["planning"], "copies_destroyed": "yes"},
+    {"declaration_id": 1},
+)
+
+
+def urgent_flags(factory) -> list[bool]:
+    with factory() as session:
+        return list(session.scalars(select(OutboxMessage.urgent).order_by(OutboxMessage.id)))
+
+
+def file_report(factory, clock, form: Ask):
+    """Submit the first step of a breach report form as the holder (it stores the incident)."""
+    answers = {**LOST_LAPTOP, "declaration_id": form.form.state["declaration_id"]}
+    return act(factory, clock, TEACHER, routes.submit("breach.report", answers, form.form.state))
+
+
+def test_records_reported_missing_alert_the_head_and_dpo_urgently(factory, clock, school):
+    declare(factory, clock, TEACHER, LAPTOP, date(2026, 11, 25))
+    clock.set(london(2026, 11, 24, 21, 0))  # out of hours: a possible breach still goes now
+    act(factory, clock, TEACHER, MISSING_ONE)
+    assert recipients(outbox(factory)) == [HEAD, DPO]
+    assert urgent_flags(factory) == [True, True]
+    with factory() as session:
+        assert {m.next_attempt_at for m in session.scalars(select(OutboxMessage))} == {clock()}
+
+
+def test_an_abandoned_breach_report_brings_the_holder_a_report_button_and_tells_the_dpo(
+    factory, clock, school
+):
+    declare(factory, clock, TEACHER, LAPTOP, date(2026, 11, 25))
+    clock.set(london(2026, 11, 24, 20, 0))
+    opened = act(factory, clock, TEACHER, MISSING_ONE)
+    assert isinstance(opened, Ask) and opened.form.id == "breach.report"  # ...and abandoned
+    chase = Chasers(factory, clock)
+    assert chase.at(2026, 11, 24, 20, 29) == []
+    followup = chase.at(2026, 11, 24, 20, 30)  # 30 minutes on, in the evening: urgent
+    assert recipients(followup) == [TEACHER, DPO]
+    assert followup[0][1].startswith("Off-site #1 · not all returned, and no breach report yet.")
+    assert followup[1][1].startswith("Off-site #1 · not all returned 30 minutes ago")
+    assert urgent_flags(factory)[-2:] == [True, True]
+    buttons = outbox_buttons(factory)[-2]
+    assert [(b["label"], b["action"], b["value"]) for b in buttons] == [
+        ("Report the breach now", "offsite.report_missing", "1")
+    ]
+    assert chase.at(2026, 11, 25, 8, 0) == []  # once only (and lost records get no digest)
+
+    not_theirs = act(factory, clock, TA, routes.press("offsite.report_missing", "1"))
+    assert isinstance(not_theirs, Say) and "someone else's" in not_theirs.text
+    form = act(factory, clock, TEACHER, routes.press("offsite.report_missing", "1"))
+    assert isinstance(form, Ask) and form.form.id == "breach.report"
+    initial = {f.name: f.initial for f in form.form.fields}
+    assert initial["declaration_id"] == "1" and initial["asset_tag"] == "LAP-0142"
+    file_report(factory, clock, form)
+    with factory() as session:
+        (incident,) = session.scalars(select(Incident)).all()
+    assert incident.declaration_id == 1
+    again = act(factory, clock, TEACHER, routes.press("offsite.report_missing", "1"))
+    assert isinstance(again, Say) and f"already reported as Breach #{incident.number}" in again.text
+
+
+def test_a_breach_report_filed_in_time_means_no_follow_up(factory, clock, school):
+    declare(factory, clock, TEACHER, LAPTOP, date(2026, 11, 25))
+    clock.set(london(2026, 11, 24, 20, 0))
+    opened = act(factory, clock, TEACHER, MISSING_ONE)
+    assert isinstance(opened, Ask)
+    clock.set(london(2026, 11, 24, 20, 10))
+    file_report(factory, clock, opened)
+    assert Chasers(factory, clock).at(2026, 11, 24, 21, 0) == []
