@@ -167,7 +167,9 @@ def _settings_view(ctx: Context) -> Reply:
     ]
     lines = [
         f"*Settings for {ctx.school.name}*",
-        f"• Time zone {s.timezone}; reminders from {s.morning_hour:%H:%M} on school days",
+        f"• Time zone {s.timezone}; reminders on school days only, from "
+        f"{s.morning_hour:%H:%M} for half an hour, or between {s.afternoon_hour:%H:%M} and "
+        f"{s.afternoon_end_hour:%H:%M} (breach alerts go at any hour)",
         "• Terms:" if terms else "• Terms: none set, so every weekday except bank holidays counts",
         *terms,
         f"• Off-site: at most {s.max_offsite_school_days} school days; tier {s.permission_tier} "

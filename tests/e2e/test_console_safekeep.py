@@ -57,6 +57,7 @@ def test_settings_show_the_schools_policy_and_where_to_change_it(console):
     console.act_as("head@example.org")
     shown = console.say("/safekeep settings")
     assert "Autumn 2026: 2 Sep 2026 to 18 Dec 2026 (half-term 26 Oct to 30 Oct)" in shown
+    assert "from 08:00 for half an hour, or between 15:30 and 17:30" in shown
     assert "unacknowledged alerts escalate after 60 minutes" in shown
     assert "ICO reminders at 24, 48, 60, 70 hours" in shown
     assert "edit the school's school.toml" in shown
