@@ -1,7 +1,8 @@
 # Safekeep: the two Quick start commands and a few helpers for developers.
 #
 # `make run` and `make test` create .venv and install on first use, and reinstall only when
-# pyproject.toml changes (the .installed stamps). `make clean` starts again from nothing.
+# pyproject.toml changes (the .installed stamps) or .venv stops working. `make clean` removes
+# .venv; `make clean-data` removes the console's database and key file (your data).
 
 # The newest Python 3.11+ on the PATH (override with `make PYTHON=/path/to/python3.12 ...`).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -12,11 +13,19 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.created
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DATA := safekeep.db safekeep.db-wal safekeep.db-shm safekeep.key
 
-.PHONY: run test lint clean
+# Checked on every run: a .venv whose Python no longer runs (removed, or left behind by a system
+# Python upgrade) or is too old loses its stamps here, so it is made again and reinstalled below.
+VENV_WORKS := $(shell $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && echo yes)
+ifneq ($(VENV_WORKS),yes)
+$(shell rm -f $(READY) $(STAMP) $(TEST_STAMP))
+endif
 
-# A working virtual environment. An existing one is kept if its Python still runs and is new
-# enough; a broken one (e.g. after a system Python upgrade) is made again.
+.PHONY: run test lint clean clean-data
+
+# A working virtual environment (made again from nothing if the one there does not work).
 $(READY):
 	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	  if [ -z "$(PYTHON)" ]; then \
@@ -45,10 +54,16 @@ run: $(STAMP)
 	$(BIN)/python -m bot migrate
 	$(BIN)/python -m bot
 
-## make test: install with test extras on first use and run the whole suite
-## (SQLite; PostgreSQL as well when TEST_DATABASE_URL is set)
+## make test: install with test extras on first use and run the whole suite on SQLite, then
+## again on PostgreSQL when TEST_DATABASE_URL is set (its public schema is dropped and made
+## again: a throwaway database). Either run failing fails make.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "make test: SQLite"
+	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "make test: PostgreSQL (TEST_DATABASE_URL)"; \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
 
 ## make lint: ruff (lint and format) on everything, mypy on handlers/ and storage/
 lint: $(TEST_STAMP)
@@ -56,5 +71,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## make clean: remove .venv and build files (your data stays)
 clean:
-	rm -rf $(VENV) safekeep.db safekeep.db-wal safekeep.db-shm safekeep.key *.egg-info
+	rm -rf $(VENV) *.egg-info
+
+## make clean-data: remove the console's database and its key file: everything typed into it
+clean-data:
+	rm -f $(DATA)
