@@ -133,7 +133,12 @@ class SchoolSettings:
             )
         if "closures" in values:
             values["closures"] = tuple(date.fromisoformat(d) for d in values["closures"])
-        for name in ("morning_hour", "afternoon_hour", "afternoon_end_hour", "approval_expiry_hour"):
+        for name in (
+            "morning_hour",
+            "afternoon_hour",
+            "afternoon_end_hour",
+            "approval_expiry_hour",
+        ):
             if name in values:
                 values[name] = time.fromisoformat(values[name])
         if "ico_reminder_hours" in values:
