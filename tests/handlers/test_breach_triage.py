@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from handlers.replies import Ask, Invalid, Say
 from storage import audit
 from storage.database import transaction
 from storage.models import AuditEvent, School
+from tests.concurrency import second_waits_for_first
 from tests.handlers.breach_steps import NOT_REPORTABLE, act, incident, report, text_of
 
 
@@ -402,39 +402,17 @@ def test_two_leads_acknowledging_at_the_same_moment_are_decided_one_after_the_ot
     IT lead waits for it and is told who acknowledged, so there is one acknowledgement."""
     report(factory, clock, school)
     found = incident(factory)
-    dpo_done, let_dpo_commit = threading.Event(), threading.Event()
-
-    def acknowledge_slowly(ctx):
-        reply = breach_triage.acknowledge(ctx, str(found.id))
-        dpo_done.set()
-        let_dpo_commit.wait(timeout=10)  # hold the transaction open
-        return reply
-
-    first = threading.Thread(
-        target=act, args=(factory, clock, school, "dpo@example.org", acknowledge_slowly)
+    reply = second_waits_for_first(
+        lambda handler: act(factory, clock, school, "dpo@example.org", handler),
+        lambda ctx: breach_triage.acknowledge(ctx, str(found.id)),
+        lambda: act(
+            factory,
+            clock,
+            school,
+            "it@example.org",
+            routes.press("breach.acknowledge", str(found.id)),
+        ),
     )
-    first.start()
-    assert dpo_done.wait(timeout=10)
-    second_reply: list[object] = []
-    second = threading.Thread(
-        target=lambda: second_reply.append(
-            act(
-                factory,
-                clock,
-                school,
-                "it@example.org",
-                routes.press("breach.acknowledge", str(found.id)),
-            )
-        )
-    )
-    second.start()
-    second.join(timeout=0.5)
-    assert second.is_alive(), "the second acknowledgement must wait for the first to be saved"
-    let_dpo_commit.set()
-    first.join(timeout=10)
-    second.join(timeout=10)
-
-    (reply,) = second_reply
     assert "already acknowledged by Morgan Privacy" in text_of(reply)
     found = incident(factory)
     assert found.acknowledged_by_id == dpo.id
@@ -447,40 +425,18 @@ def test_two_triage_saves_at_the_same_moment_record_one_first_decision(factory, 
     the first one's decision and changes nothing, so one decision is recorded, not two."""
     report(factory, clock, school)
     found = incident(factory)
-    saved, let_commit = threading.Event(), threading.Event()
     state = {"incident_id": found.id}
-
-    def save_slowly(ctx):
-        reply = routes.submit("breach.triage", NOT_REPORTABLE, state)(ctx)
-        saved.set()
-        let_commit.wait(timeout=10)
-        return reply
-
-    first = threading.Thread(
-        target=act, args=(factory, clock, school, "dpo@example.org", save_slowly)
+    reply = second_waits_for_first(
+        lambda handler: act(factory, clock, school, "dpo@example.org", handler),
+        routes.submit("breach.triage", NOT_REPORTABLE, state),
+        lambda: act(
+            factory,
+            clock,
+            school,
+            "head@example.org",
+            routes.submit("breach.triage", NOT_REPORTABLE, state),
+        ),
     )
-    first.start()
-    assert saved.wait(timeout=10)
-    second_reply: list[object] = []
-    second = threading.Thread(
-        target=lambda: second_reply.append(
-            act(
-                factory,
-                clock,
-                school,
-                "head@example.org",
-                routes.submit("breach.triage", NOT_REPORTABLE, state),
-            )
-        )
-    )
-    second.start()
-    second.join(timeout=0.5)
-    assert second.is_alive(), "the second save must wait for the first to be saved"
-    let_commit.set()
-    first.join(timeout=10)
-    second.join(timeout=10)
-
-    (reply,) = second_reply
     assert "Nothing changed on Breach #1" in text_of(reply)
     decided = [e for e in incident(factory).events if e.kind == "ico_decided"]
     assert len(decided) == 1 and decided[0].actor_id == dpo.id

@@ -14,6 +14,7 @@ from schedules import offsite_chasers
 from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import OutboxMessage, School
+from tests.concurrency import second_waits_for_first
 from tests.conftest import london
 from tests.handlers.test_offsite_steps import (
     SEND_ON_PAPER,
@@ -140,31 +141,11 @@ def test_two_approvers_answering_at_the_same_moment_are_decided_one_after_the_ot
     grant(factory, clock, school, DSL, "approver")
     declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
     head_approval, dsl_approval = approval_ids(factory)
-    dsl_decided, let_dsl_commit = threading.Event(), threading.Event()
-
-    def approve_slowly(ctx):
-        reply = offsite_approval.approve(ctx, str(dsl_approval))
-        dsl_decided.set()
-        let_dsl_commit.wait(timeout=10)  # hold the transaction open
-        return reply
-
-    dsl = threading.Thread(target=act, args=(factory, clock, DSL, approve_slowly))
-    dsl.start()
-    assert dsl_decided.wait(timeout=10)
-    head_reply: list[object] = []
-    head = threading.Thread(
-        target=lambda: head_reply.append(
-            act(factory, clock, HEAD, routes.press("offsite.approve", str(head_approval)))
-        )
+    reply = second_waits_for_first(
+        lambda handler: act(factory, clock, DSL, handler),
+        lambda ctx: offsite_approval.approve(ctx, str(dsl_approval)),
+        lambda: act(factory, clock, HEAD, routes.press("offsite.approve", str(head_approval))),
     )
-    head.start()
-    head.join(timeout=0.5)
-    assert head.is_alive(), "the head's answer must wait for the DSL's to be saved"
-    let_dsl_commit.set()
-    dsl.join(timeout=10)
-    head.join(timeout=10)
-
-    (reply,) = head_reply
     assert isinstance(reply, Say) and "answered by another approver" in reply.text
     (decl,) = declarations(factory)
     assert [a.decision for a in decl.approvals] == ["superseded", "approved"]
