@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Coroutine
 from datetime import datetime
@@ -196,8 +197,10 @@ def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
     async def supervise() -> None:
         task = asyncio.ensure_future(main)
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+        # Signal handlers exist only on POSIX and only in the main thread (tests may run a
+        # server in another thread; there, cancelling the task is how it is stopped).
+        if sys.platform != "win32" and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
