@@ -15,6 +15,7 @@ from bot import runtime
 from bot.config import ConfigError, Settings, load_settings
 from handlers import admin, people
 from handlers.access import ROLE_LABELS
+from handlers.clock import Clock, system_clock
 from handlers.context import Context
 from handlers.errors import UserError
 from storage import audit, crypto, rotation
@@ -30,7 +31,7 @@ Messages Safekeep sends to other people appear in place as [DM to NAME].
 This is the local console on {db}. To connect Slack, set SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see the README."""
 
-Command = Callable[[argparse.Namespace, Settings], int]
+Command = Callable[[argparse.Namespace, Settings, Clock], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
 
 
@@ -51,7 +52,7 @@ def fail(message: str, code: int = 2) -> int:
 
 
 @command("migrate")
-def migrate(args: argparse.Namespace, settings: Settings) -> int:
+def migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """upgrade the database to the newest schema"""
     upgrade(make_engine(settings.database_url))
     print("The database is up to date.")
@@ -63,12 +64,12 @@ def _console_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("console", _console_setup)
-def console(args: argparse.Namespace, settings: Settings) -> int:
+def console(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """the terminal adapter; /as EMAIL switches person inside it"""
     from bot.console.app import Console
     from bot.demo import demo_config
 
-    rt = runtime.start(settings, allow_local_key=True)
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
     school_id = runtime.ensure_console_school(rt, settings.school_config or demo_config())
     with rt.factory() as session:
         school = session.get_one(School, school_id)
@@ -95,29 +96,29 @@ def _first_person_email(session, school: School) -> str:  # type: ignore[no-unty
 
 
 @command("worker")
-def worker(args: argparse.Namespace, settings: Settings) -> int:
+def worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """scheduler and outbox dispatcher only (one per deployment, or a standby on PostgreSQL)"""
     from bot import worker as scheduling
 
-    rt = runtime.start(settings, allow_local_key=False)
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
     senders = scheduling.platform_senders(rt)
     scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
     return 0
 
 
 @command("web")
-def web_command(args: argparse.Namespace, settings: Settings) -> int:
+def web_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """HTTP server on $PORT: Slack events, OAuth installs and /healthz; delivers the outbox"""
     from bot import web
     from bot import worker as scheduling
 
-    rt = runtime.start(settings, allow_local_key=False)
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
     scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(rt)))
     return 0
 
 
 @command("socket")
-def socket_command(args: argparse.Namespace, settings: Settings) -> int:
+def socket_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Slack Socket Mode, with the scheduler and outbox in one process (no public URL needed)"""
     if not settings.slack_app_token or not settings.slack_bot_token:
         return fail(
@@ -127,7 +128,7 @@ def socket_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot import worker as scheduling
     from bot.slack.socket import run_socket_mode
 
-    rt = runtime.start(settings, allow_local_key=False)
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
     scheduling.run_until_stopped(run_socket_mode(rt, scheduling.platform_senders(rt)))
     return 0
 
@@ -139,7 +140,7 @@ def _manifest_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("manifest", _manifest_setup)
-def manifest_command(args: argparse.Namespace, settings: Settings) -> int:
+def manifest_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """print the Slack app manifest (paste it into api.slack.com/apps)"""
     import json
 
@@ -159,7 +160,7 @@ def _staff_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("staff", _staff_setup)
-def staff_command(args: argparse.Namespace, settings: Settings) -> int:
+def staff_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """refresh the staff list from Slack (members with an email; bots and deactivated skipped)"""
     import asyncio
 
@@ -169,7 +170,7 @@ def staff_command(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.has_slack:
         return fail("staff sync needs Slack credentials (SLACK_BOT_TOKEN, or an OAuth install)")
-    rt = runtime.start(settings, allow_local_key=False)
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
     try:
         if settings.slack_client_id and settings.slack_client_secret:
             with rt.factory() as session:  # each installed workspace already has its school
@@ -190,9 +191,9 @@ def _audit_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("audit", _audit_setup)
-def audit_command(args: argparse.Namespace, settings: Settings) -> int:
+def audit_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """check the audit chain; non-zero exit and the first broken link if tampered"""
-    rt = runtime.start(settings, allow_local_key=True)
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
     with rt.factory() as session:
         breaks = audit.verify(session)
         schools = session.scalars(select(School)).all()
@@ -213,13 +214,13 @@ def _roles_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("roles", _roles_setup)
-def roles_command(args: argparse.Namespace, settings: Settings) -> int:
+def roles_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """list, grant or revoke roles from the shell"""
     if args.action != "list" and (not args.role or not args.email):
         return fail(f"usage: python -m bot roles {args.action} ROLE EMAIL")
     if args.role and args.role not in ROLES:
         return fail(f"'{args.role}' is not a role; roles are: {', '.join(ROLES)}")
-    rt = runtime.start(settings, allow_local_key=True)
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
     with transaction(rt.factory) as session:
         school = _pick_school(session, args.school)
         ctx = Context(session, school, None, rt.clock, platform="cli")
@@ -275,14 +276,14 @@ def _keys_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("keys", _keys_setup)
-def keys_command(args: argparse.Namespace, settings: Settings) -> int:
+def keys_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """make a data key, or re-encrypt stored data under the newest key"""
     if args.action == "new":
         if not args.id.isalnum():
             return fail("a key id is letters and digits only")
         print(crypto.new_key_spec(args.id))
         return 0
-    rt = runtime.start(settings, allow_local_key=True)
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
     ring = crypto.active_keys()
     with transaction(rt.factory) as session:
         count = rotation.rotate(session, ring)
@@ -300,11 +301,11 @@ def _export_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("export", _export_setup)
-def export_command(args: argparse.Namespace, settings: Settings) -> int:
+def export_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """registers for governors, the DPO and the ICO (CSV or JSON)"""
     from handlers import registers
 
-    rt = runtime.start(settings, allow_local_key=True)
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
     with transaction(rt.factory) as session:
         school = _pick_school(session, args.school)
         register = registers.export(
@@ -350,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
+    """Run one command; ``clock`` is the one time source every command runs on (tests pass
+    their own)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -368,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail(f"'{name}' is not available in this build")
         if args.command is None:
             args = build_parser().parse_args([name])
-        code = COMMANDS[name][1](args, settings)
+        code = COMMANDS[name][1](args, settings, clock)
         sys.stdout.flush()  # here, so a reader that went away is noticed below, not at exit
         return code
     except (ConfigError, SchemaOutOfDate, crypto.KeyConfigError, UserError) as exc:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchoolConfig, Settings
 from handlers import admin
-from handlers.clock import Clock, system_clock
+from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
 from storage import crypto
@@ -28,7 +28,7 @@ class Runtime:
     clock: Clock
 
 
-def start(settings: Settings, *, allow_local_key: bool, clock: Clock = system_clock) -> Runtime:
+def start(settings: Settings, *, allow_local_key: bool, clock: Clock) -> Runtime:
     """Load keys, connect, and refuse to run on an out-of-date schema."""
     crypto.use_keys(settings.key_ring(allow_local_key=allow_local_key))
     engine = make_engine(settings.database_url)

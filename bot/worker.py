@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 from collections.abc import Coroutine
-from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
+from handlers.clock import system_clock
 from schedules import sweeps
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,9 @@ async def run_scheduler(rt: Runtime, dispatcher: Dispatcher) -> None:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=50,
-        # The scheduler's own wall clock, not the domain clock: this is when to tick.
-        next_run_time=datetime.now(tz),
+        # The first round straight away: the scheduler ticks on the wall clock (the clock seam's
+        # own system clock), whatever domain clock the sweeps run on.
+        next_run_time=system_clock().astimezone(tz),
     )
     scheduler.start()
     try:

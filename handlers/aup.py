@@ -66,7 +66,7 @@ def current_version(ctx: Context) -> AupVersion | None:
         select(AupVersion)
         .where(
             AupVersion.school_id == ctx.school.id,
-            AupVersion.effective_date <= ctx.local(ctx.now).date(),
+            AupVersion.effective_date <= ctx.today,
         )
         .order_by(AupVersion.effective_date.desc(), AupVersion.id.desc())
         .limit(1)

@@ -254,7 +254,7 @@ def _periods(ctx: Context, rows: list[Incident]) -> list[tuple[str, date, date]]
 
     A school with no terms configured gets school years (September to August) instead.
     """
-    today = ctx.local(ctx.now).date()
+    today = ctx.today
     earliest = min((ctx.local(i.reported_at).date() for i in rows), default=None)
     terms: list[Term] = sorted(ctx.settings.terms, key=lambda t: t.start)
     if not terms:

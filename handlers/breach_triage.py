@@ -368,7 +368,7 @@ def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
         )
     if notified is not None and notified > ctx.now:
         errors["ico_notified_at"] = msg.NOTIFIED_IN_FUTURE
-    if answers.get("subjects_told_at") and answers["subjects_told_at"] > ctx.local(ctx.now).date():
+    if answers.get("subjects_told_at") and answers["subjects_told_at"] > ctx.today:
         errors["subjects_told_at"] = msg.NOTIFIED_IN_FUTURE
     subjects = answers["subjects_decision"]
     if (

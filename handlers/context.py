@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,6 +84,11 @@ class Context:
             urgent=urgent,
             not_before=not_before,
         )
+
+    @property
+    def today(self) -> date:
+        """The school's date now, in its own time zone."""
+        return self.local(self.now).date()
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)

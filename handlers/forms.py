@@ -46,6 +46,7 @@ class Field:
     initial: Any = None
     max_length: int = 500
     validators: tuple[Validator, ...] = ()
+    screen: bool = False  # free text checked for personal data before the validators
 
     @property
     def is_free_text(self) -> bool:
@@ -111,6 +112,22 @@ class Field:
             return int(text)
         raise AssertionError(f"unknown field kind {self.kind}")
 
+    def accept(self, raw: Any, tz: ZoneInfo, today: date) -> Any:
+        """The typed answer once it parses and passes screening and every validator; raises
+        ValueError with the message to show. ``today`` is the school's date, from its clock."""
+        value = self.parse(raw, tz)
+        if value in (None, []):
+            return value
+        if self.screen:
+            problem = personal_data_problem(value, today)
+            if problem:
+                raise ValueError(problem)
+        for check in self.validators:
+            problem = check(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     def _missing(self, empty: Any) -> Any:
         if self.required:
             raise ValueError(
@@ -121,18 +138,14 @@ class Field:
 
 def text(name: str, label: str, *, screen: bool = True, **kw: Any) -> Field:
     """A one-line answer; screened for personal data unless ``screen=False`` (references)."""
-    if screen:
-        kw["validators"] = (personal_data_problem, *kw.get("validators", ()))
-    return Field(name, label, "text", **kw)
+    return Field(name, label, "text", screen=screen, **kw)
 
 
 def long_text(name: str, label: str, *, screen: bool = True, **kw: Any) -> Field:
     """A paragraph; warns against names and is screened for personal data."""
     kw.setdefault("max_length", 1500)
     kw.setdefault("help", NAMES_WARNING)
-    if screen:
-        kw["validators"] = (personal_data_problem, *kw.get("validators", ()))
-    return Field(name, label, "long_text", **kw)
+    return Field(name, label, "long_text", screen=screen, **kw)
 
 
 def single(name: str, label: str, choices: Mapping[str, str], **kw: Any) -> Field:
@@ -190,19 +203,13 @@ class Form:
             ),
         )
 
-    def parse(self, raw: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    def parse(self, raw: Mapping[str, Any], tz: ZoneInfo, today: date) -> dict[str, Any]:
         """Typed answers for every field, or FormErrors naming each field that is wrong."""
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in self.fields:
             try:
-                value = f.parse(raw.get(f.name), tz)
-                if value not in (None, []):
-                    for check in f.validators:
-                        problem = check(value)
-                        if problem:
-                            raise ValueError(problem)
-                answers[f.name] = value
+                answers[f.name] = f.accept(raw.get(f.name), tz, today)
             except ValueError as exc:
                 errors[f.name] = str(exc)
         if errors:

@@ -164,7 +164,7 @@ def _all_attested(value: Any) -> str | None:
 
 def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
     # Check step one again: the state came back through the adapter.
-    what = what_form(ctx, {}).parse(state.get("what", {}), ctx.tz)
+    what = what_form(ctx, {}).parse(state.get("what", {}), ctx.tz, ctx.today)
     check_what(ctx, what)
     refusal = refused(ctx, what)
     if refusal is not None:

@@ -55,7 +55,7 @@ def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Cont
         if flow is None:
             return Say(UNKNOWN)
         form = flow.build(ctx, state)
-        answers = form.parse(raw, ctx.tz)
+        answers = form.parse(raw, ctx.tz, ctx.today)
         return flow.submit(ctx, answers, state)
 
     return call

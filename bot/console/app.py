@@ -212,12 +212,7 @@ class Console:
             if field.kind == "person" and isinstance(raw, str) and "@" in raw:
                 raw = self.person_id(raw)
             try:
-                value = field.parse(raw, tz)
-                if value not in (None, []):
-                    for check in field.validators:
-                        problem = check(value)
-                        if problem:
-                            raise ValueError(problem)
+                field.accept(raw, tz, now_local.date())
                 return raw
             except ValueError as exc:
                 self.write(f"! {exc}")

@@ -23,7 +23,7 @@ REAL = "bursar@oaklane.example.org"
 
 
 @pytest.fixture
-def console_cli(monkeypatch, capsys, database_url):
+def console_cli(monkeypatch, capsys, database_url, clock):
     """Runs `python -m bot console ARGS` in this process, typing /quit; returns (code, out, err)."""
     strip_own_settings(monkeypatch, DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC)
     active = crypto.active_keys()
@@ -31,7 +31,7 @@ def console_cli(monkeypatch, capsys, database_url):
     def run(*argv: str) -> tuple[int, str, str]:
         monkeypatch.setattr("sys.stdin", io.StringIO("/quit\n"))
         capsys.readouterr()
-        code = main(["console", *argv])
+        code = main(["console", *argv], clock=clock)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 

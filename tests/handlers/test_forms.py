@@ -11,16 +11,17 @@ from handlers import forms
 from handlers.forms import NAMES_WARNING, Choice, Form, FormErrors
 
 LONDON = ZoneInfo("Europe/London")
+TODAY = date(2026, 11, 24)
 WHERE = {"home": "At home", "vehicle": "In a vehicle", "school": "At school"}
 
 
 def parse(field: forms.Field, raw: object) -> object:
-    return Form("test", "Test", (field,)).parse({field.name: raw}, LONDON)[field.name]
+    return Form("test", "Test", (field,)).parse({field.name: raw}, LONDON, TODAY)[field.name]
 
 
 def error(field: forms.Field, raw: object) -> str:
     with pytest.raises(FormErrors) as caught:
-        Form("test", "Test", (field,)).parse({field.name: raw}, LONDON)
+        Form("test", "Test", (field,)).parse({field.name: raw}, LONDON, TODAY)
     return caught.value.errors[field.name]
 
 
@@ -62,7 +63,7 @@ def test_optional_fields_left_empty_are_none_or_an_empty_list():
             forms.yes_no("d", "D", required=False),
         ),
     )
-    assert form.parse({}, LONDON) == {"a": None, "b": None, "c": [], "d": None}
+    assert form.parse({}, LONDON, TODAY) == {"a": None, "b": None, "c": [], "d": None}
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_a_datetime_with_a_zone_keeps_its_instant():
 
 def test_a_datetime_in_another_school_zone_uses_that_zone():
     form = Form("t", "T", (forms.datetime_field("f", "F"),))
-    answers = form.parse({"f": "2026-06-01 14:30"}, ZoneInfo("America/New_York"))
+    answers = form.parse({"f": "2026-06-01 14:30"}, ZoneInfo("America/New_York"), TODAY)
     assert answers["f"] == datetime(2026, 6, 1, 18, 30, tzinfo=UTC)
 
 
@@ -237,6 +238,7 @@ def test_a_form_parses_every_answer_at_once():
             "what": "Bag taken from the car",
         },
         LONDON,
+        TODAY,
     )
     assert answers == {
         "where": "home",
@@ -250,7 +252,7 @@ def test_a_form_parses_every_answer_at_once():
 def test_a_form_reports_every_wrong_field_together_keyed_by_name():
     with pytest.raises(FormErrors) as caught:
         REPORT.parse(
-            {"where": "garden", "when": "soon", "who": [], "what": "A123456789012"}, LONDON
+            {"where": "garden", "when": "soon", "who": [], "what": "A123456789012"}, LONDON, TODAY
         )
     errors = caught.value.errors
     assert set(errors) == {"where", "when", "encrypted", "who", "what"}
@@ -261,7 +263,7 @@ def test_a_form_reports_every_wrong_field_together_keyed_by_name():
 
 def test_unknown_answers_are_ignored():
     form = Form("t", "T", (forms.text("a", "A"),))
-    assert form.parse({"a": "x", "injected": "y"}, LONDON) == {"a": "x"}
+    assert form.parse({"a": "x", "injected": "y"}, LONDON, TODAY) == {"a": "x"}
 
 
 def test_prefilled_sets_initial_values_on_a_copy():

@@ -177,17 +177,23 @@ def test_python_m_bot_export_offsite(
     active = crypto.active_keys()
     try:
         capsys.readouterr()
-        assert main(["export", "offsite", "--format", fmt]) == 0
+        assert main(["export", "offsite", "--format", fmt], clock=clock) == 0
         out = capsys.readouterr().out
+        clock.advance(days=2)  # Thursday: a school day past the due date
+        assert main(["export", "offsite", "--format", fmt], clock=clock) == 0
+        later = capsys.readouterr().out
     finally:
         crypto.use_keys(active)
     if fmt == "json":
         (entry,) = json.loads(out)
+        (overdue,) = json.loads(later)
         assert entry["holder_email"] == TEACHER and entry["status"] == "out"
     else:
         (entry,) = list(csv.DictReader(io.StringIO(out)))
+        (overdue,) = list(csv.DictReader(io.StringIO(later)))
         assert entry["categories"] == '["planning", "marking"]'
-        assert entry["expected_return"] == "2026-11-25"
+        assert entry["expected_return"] == "2026-11-25" and entry["status"] == "out"
+    assert overdue["status"] == "overdue"
 
 
 def every_view_of_due(factory, clock, school) -> dict[str, str]:

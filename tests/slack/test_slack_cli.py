@@ -64,7 +64,7 @@ def test_the_manifest_needs_an_https_url_or_socket_mode(capsys):
 
 
 def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
-    slack, monkeypatch, factory, school, capsys
+    slack, monkeypatch, factory, school, capsys, clock
 ):
     slack.add_user("newteacher@example.org", "Nia Newteacher")
     slack.add_user(None, "Guest Without Email")
@@ -79,7 +79,7 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
         SLACK_SIGNING_SECRET=settings.slack_signing_secret,
         SLACK_API_URL=settings.slack_api_url,
     )
-    assert main(["staff", "sync"]) == 0
+    assert main(["staff", "sync"], clock=clock) == 0
     assert "1 added, 10 already known, 3 skipped" in capsys.readouterr().out
     with factory() as session:
         newcomer = session.scalars(
@@ -104,7 +104,7 @@ def fake_slack_api():
 
 
 def test_on_a_new_database_staff_sync_makes_the_school_so_roles_can_be_granted_at_once(
-    fake_slack_api, monkeypatch, capsys, factory, database_url
+    fake_slack_api, monkeypatch, capsys, factory, database_url, clock
 ):
     """The README's first-use steps, in its order, before anyone has used Safekeep in Slack."""
     strip_own_settings(
@@ -117,10 +117,10 @@ def test_on_a_new_database_staff_sync_makes_the_school_so_roles_can_be_granted_a
     )
     active = crypto.active_keys()
     try:
-        assert main(["staff", "sync"]) == 0
+        assert main(["staff", "sync"], clock=clock) == 0
         assert "10 added, 0 already known" in capsys.readouterr().out
-        assert main(["roles", "grant", "dsl", "dsl@example.org"]) == 0
-        assert main(["staff", "sync"]) == 0  # the same school the second time
+        assert main(["roles", "grant", "dsl", "dsl@example.org"], clock=clock) == 0
+        assert main(["staff", "sync"], clock=clock) == 0  # the same school the second time
     finally:
         crypto.use_keys(active)
     assert "Granted dsl to dsl@example.org." in capsys.readouterr().out

