@@ -14,7 +14,7 @@ from handlers import aup, offsite_rules
 from handlers.breach_log import governors_summary
 from handlers.context import Context
 from handlers.replies import Say
-from schedules.calendar import SchoolCalendar
+from handlers.school_calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, OffsiteDeclaration, Person
 
 ROLE_GROUP_LABELS = {

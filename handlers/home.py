@@ -14,7 +14,7 @@ from handlers import offsite_messages as msg
 from handlers.access import allowed
 from handlers.context import Context
 from handlers.replies import Button, Say
-from schedules.calendar import SchoolCalendar
+from handlers.school_calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person
 
 # Everyone a breach alert can reach (the IT lead included) sees unacknowledged ones here.

@@ -17,7 +17,7 @@ from handlers.access import require
 from handlers.context import Context
 from handlers.flow import ActionHandler, CommandHandler, FlowForm
 from handlers.replies import Reply, Say
-from schedules.calendar import SchoolCalendar
+from handlers.school_calendar import SchoolCalendar
 from storage.models import OffsiteDeclaration, Person
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import NAMES_WARNING, Form, FormErrors
 from handlers.replies import Ask, Button, Notice, Reply, Say
+from handlers.school_calendar import SchoolCalendar
 from handlers.settings import RECORD_CATEGORIES
-from schedules.calendar import SchoolCalendar
 from storage.models import OffsiteApproval, OffsiteDeclaration, OffsiteItem
 from storage.outbox import LedgerKey
 

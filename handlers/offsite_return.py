@@ -20,8 +20,8 @@ from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Button, Notice, Reply, Say
+from handlers.school_calendar import SchoolCalendar
 from handlers.settings import RECORD_CATEGORIES
-from schedules.calendar import SchoolCalendar
 from storage.models import Incident, OffsiteDeclaration, OffsiteItem, Person
 from storage.outbox import LedgerKey
 

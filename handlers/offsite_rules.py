@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings
-from schedules.calendar import SchoolCalendar
 from storage.models import OffsiteDeclaration
 
 FORMATS: dict[str, str] = {

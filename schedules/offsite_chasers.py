@@ -29,7 +29,7 @@ from handlers.access import people_with_roles
 from handlers.context import Context
 from handlers.offsite_return import report_missing_button, return_button
 from handlers.replies import Notice
-from schedules.calendar import SchoolCalendar
+from handlers.school_calendar import SchoolCalendar
 from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person
 from storage.outbox import LedgerKey
 

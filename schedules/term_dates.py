@@ -13,7 +13,7 @@ from __future__ import annotations
 from handlers.access import people_with_roles
 from handlers.context import Context
 from handlers.replies import Notice
-from schedules.calendar import SchoolCalendar
+from handlers.school_calendar import SchoolCalendar
 from storage.outbox import LedgerKey
 
 ADMIN_ROLES = ("admin",)

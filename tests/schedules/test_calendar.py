@@ -9,8 +9,8 @@ import pytest
 
 from bot.config import ConfigError, parse_school_config
 from bot.demo import DEMO_TERMS
+from handlers.school_calendar import SchoolCalendar, is_bank_holiday
 from handlers.settings import SchoolSettings, Term
-from schedules.calendar import SchoolCalendar, is_bank_holiday
 from tests.conftest import london
 
 ANY_WEEKDAY = SchoolCalendar(SchoolSettings())  # no terms: every weekday but bank holidays

@@ -12,8 +12,8 @@ from bot.demo import DEMO_TERMS
 from handlers import offsite_rules as rules
 from handlers import routes
 from handlers.replies import Ask, Say
+from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings
-from schedules.calendar import SchoolCalendar
 from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import Incident, LedgerEntry, OutboxMessage, School

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.demo import DEMO_TERMS
+from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings
-from schedules.calendar import SchoolCalendar
 from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import OutboxMessage, Person, School
