@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from handlers import aup, offsite_rules
-from handlers.breach_log import governors_summary
+from handlers.breach.log import governors_summary
 from handlers.context import Context
 from handlers.replies import Say
 from handlers.school_calendar import SchoolCalendar

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers import aup, breach_incidents, offsite_return, offsite_rules
+from handlers import aup, offsite_return, offsite_rules
 from handlers import offsite_messages as msg
 from handlers.access import allowed
+from handlers.breach import incidents as breach_incidents
 from handlers.context import Context
 from handlers.replies import Button, Say
 from handlers.school_calendar import SchoolCalendar

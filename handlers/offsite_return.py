@@ -11,10 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import breach, forms
+from handlers import forms
 from handlers import offsite_messages as msg
 from handlers import offsite_rules as rules
 from handlers.access import people_with_roles
+from handlers.breach.report import start_report
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
@@ -191,7 +192,7 @@ def _items_missing(ctx: Context, decl: OffsiteDeclaration, missing: list[str]) -
         key=LedgerKey(f"offsite:{decl.id}", "items_missing"),
         urgent=True,
     )
-    return breach.start_report(ctx, declaration=decl)
+    return start_report(ctx, declaration=decl)
 
 
 def report_missing_pressed(ctx: Context, value: str) -> Reply:
@@ -207,7 +208,7 @@ def report_missing_pressed(ctx: Context, value: str) -> Reply:
     )
     if number is not None:
         return Say(msg.already_reported(decl, number))
-    return breach.start_report(ctx, declaration=decl)
+    return start_report(ctx, declaration=decl)
 
 
 def report_missing_button(decl: OffsiteDeclaration) -> Button:

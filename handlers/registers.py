@@ -7,25 +7,15 @@ Flow modules provide a register function ``(ctx) -> Register``; ``REGISTERS`` na
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
-from handlers import aup, breach, offsite
+from handlers import aup, offsite
 from handlers.access import require
+from handlers.breach import log as breach_log
 from handlers.context import Context
+from handlers.register_table import Register
 from storage.models import AuditEvent, AupAcknowledgement, Person
-
-
-@dataclass
-class Register:
-    name: str
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-
-    def as_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 def aup_register(ctx: Context) -> Register:
@@ -93,9 +83,9 @@ def audit_register(ctx: Context) -> Register:
 REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
-    "breaches": breach.breach_register,
+    "breaches": breach_log.breach_register,
     "offsite": offsite.offsite_register,
-    "breach-summary": breach.governors_summary,
+    "breach-summary": breach_log.governors_summary,
 }
 
 

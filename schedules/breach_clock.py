@@ -19,9 +19,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from handlers import breach_incidents as incidents
-from handlers import breach_messages as msg
 from handlers.access import people_with_roles
+from handlers.breach import incidents
+from handlers.breach import messages as msg
+from handlers.breach.alerts import acknowledge_button
 from handlers.context import Context
 from handlers.replies import Button, Notice
 from storage.models import Incident, LedgerEntry, Person
@@ -105,7 +106,7 @@ def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:
         child=incidents.yes_no(incident.child_at_risk),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )
-    buttons = (Button("Acknowledge", "breach.acknowledge", str(incident.id), "primary"),)
+    buttons = (acknowledge_button(incident),)
     if not run.notify(people, Notice(text, buttons), key):
         return 0
     incidents.record_event(

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers import access, breach_triage, home, people, routes
-from handlers import breach_incidents as incidents
+from handlers import access, home, people, routes
+from handlers.breach import acknowledge as breach_triage
+from handlers.breach import incidents
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage import audit

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from statistics import median
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from handlers import breach_incidents as incidents
-from handlers import breach_messages as msg
 from handlers.access import require
+from handlers.breach import incidents
+from handlers.breach import messages as msg
 from handlers.context import Context
+from handlers.register_table import Register
 from handlers.replies import Button, Reply, Say
 from handlers.settings import Term
 from storage.models import Incident, Person
-
-if TYPE_CHECKING:
-    from handlers.registers import Register
 
 NO_REPORTS = "You haven't reported any breaches. Use `/breach` to report one, at any hour."
 NO_OPEN = "There are no open breach reports."
@@ -137,8 +134,6 @@ def open_incidents(ctx: Context) -> Reply:
 
 def breach_register(ctx: Context) -> Register:
     """Every report with the ICO form's fields, for the DPO and governors (`export breaches`)."""
-    from handlers.registers import Register  # registers.REGISTERS imports this module
-
     require(ctx, "breach.details", "export:breaches")
     register = Register("breaches", list(REGISTER_COLUMNS))
     for incident in _all(ctx):
@@ -207,8 +202,6 @@ def _row(ctx: Context, incident: Incident, reporter: Person) -> list[object]:
 
 def governors_summary(ctx: Context) -> Register:
     """Counts only, one row per term (`export breach-summary`): for the governing board."""
-    from handlers.registers import Register  # registers.REGISTERS imports this module
-
     require(ctx, "breach.details", "export:breach-summary")
     register = Register(
         "breach-summary",

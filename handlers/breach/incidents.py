@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
-from handlers import breach_messages as msg
+from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.settings import SchoolSettings

@@ -14,17 +14,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers import breach_incidents as incidents
-from handlers import breach_messages as msg
 from handlers import forms
-from handlers.access import ROLE_LABELS, people_with_roles
+from handlers.breach import alerts, incidents
+from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
-from handlers.replies import Ask, Button, Notice, Reply, Say
-from storage.models import Incident, OffsiteDeclaration, Person
-from storage.outbox import LedgerKey
+from handlers.replies import Ask, Reply, Say
+from storage.models import Incident, OffsiteDeclaration
 
 STEP_WHAT = "breach.report"
 STEP_DETAILS = "breach.details_step"
@@ -149,95 +147,8 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
         child_at_risk=incident.child_at_risk,
         declaration_id=declaration_id,
     )
-    alerted = send_alerts(ctx, incident)
+    alerted = alerts.send_alerts(ctx, incident)
     return Ask(details_form(ctx, incident, alerted))
-
-
-def send_alerts(ctx: Context, incident: Incident) -> str:
-    """Queue the urgent alerts (quiet hours never apply); returns the words for who was told.
-
-    A role this report needs with nobody in it sends the alert to the school's Safekeep admins
-    too, and the reporter is told exactly that: never that a role was alerted when nobody holds
-    it.
-    """
-    roles = incidents.alert_roles(incident)
-    people = people_with_roles(ctx, roles)
-    held = {r for p in people for r in p.role_names}
-    told = [r for r in roles if r in held]
-    missing = [r for r in roles if r not in held and r not in incidents.OPTIONAL_ALERT_ROLES]
-    leads = [p for p in people if p.role_names & incidents.TRIAGE_ROLES]
-    others = [p for p in people if not p.role_names & incidents.TRIAGE_ROLES]
-    text = alert_text(ctx, incident)
-    acknowledge = Button("Acknowledge", "breach.acknowledge", str(incident.id), "primary")
-    triage = Button("Open triage", "breach.triage", str(incident.id))
-    key = incidents.subject(incident)
-    # Windows of one "alert" key: leads also get the triage button, others only acknowledge,
-    # and admins hear about a role nobody holds.
-    ctx.notify(
-        leads,
-        Notice(text, (acknowledge, triage)),
-        key=LedgerKey(key, "alert", "triage"),
-        urgent=True,
-    )
-    ctx.notify(
-        others, Notice(text, (acknowledge,)), key=LedgerKey(key, "alert", "support"), urgent=True
-    )
-    admins: list[Person] = []
-    if missing:
-        admins = people_with_roles(ctx, [incidents.FALLBACK_ROLE])
-        gap = msg.ALERT_ROLE_GAP.format(roles=_and([ROLE_LABELS[r] for r in missing]))
-        ctx.notify(
-            admins,
-            Notice(alert_text(ctx, incident, needs_ack=False) + gap),
-            key=LedgerKey(key, "alert", "admin"),
-            urgent=True,
-        )
-    incidents.record_event(
-        ctx,
-        incident,
-        "alerted",
-        roles=told,
-        missing=missing,
-        admins=len(admins),
-        recipients=len({p.id for p in (*people, *admins)}),
-    )
-    return alerted_words(told, missing, len(admins))
-
-
-def alert_text(ctx: Context, incident: Incident, *, needs_ack: bool = True) -> str:
-    return msg.ALERT.format(
-        number=incident.number,
-        what=incidents.what(incident),
-        special=incidents.yes_no(incident.special_data),
-        child=incidents.yes_no(incident.child_at_risk),
-        deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
-    ) + (msg.ALERT_NEEDS_ACK if needs_ack and incident.acknowledged_at is None else "")
-
-
-def alerted_words(told: list[str], missing: list[str], admins: int) -> str:
-    """'the DPO and the IT lead have been alerted', from the roles somebody actually holds."""
-    labels = [msg.ALERTED_LABELS[r] for r in told]
-    if admins:
-        labels.append(msg.ADMINS_LABEL)
-    if not labels:
-        return msg.NOBODY_ALERTED
-    plural = len(labels) > 1 or labels[0] in msg.PLURAL_LABELS
-    words = f"{_and(labels)} {'have' if plural else 'has'} been alerted"
-    if missing:
-        gap = msg.NOBODY_HOLDS if admins else msg.NOBODY_HOLDS_NO_ADMINS
-        words += gap.format(roles=_and([ROLE_LABELS[r] for r in missing]))
-    return words
-
-
-def alerted_for(incident: Incident) -> str:
-    """The words for who was told, from the incident's own record of the alert it sent."""
-    sent = next((e for e in reversed(incident.events) if e.kind == "alerted"), None)
-    if sent is None:
-        return msg.NOBODY_ALERTED
-    details = sent.details
-    return alerted_words(
-        list(details.get("roles", [])), list(details.get("missing", [])), details.get("admins", 0)
-    )
 
 
 def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | None:
@@ -259,7 +170,7 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
         id=STEP_DETAILS,
         title="Report a breach (2 of 2)",
         intro=msg.DETAILS_INTRO.format(
-            number=incident.number, alerted=alerted or alerted_for(incident)
+            number=incident.number, alerted=alerted or alerts.alerted_for(incident)
         ),
         notice=msg.CHILD_RISK_GUIDANCE if incidents.child_may_be_at_risk(incident) else None,
         fields=(
@@ -331,7 +242,7 @@ def thanks(ctx: Context, incident: Incident) -> Say:
     text = msg.THANKS.format(
         number=incident.number,
         reported=ctx.when(incident.reported_at),
-        alerted=alerted_for(incident),
+        alerted=alerts.alerted_for(incident),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )
     if incidents.child_may_be_at_risk(incident):
@@ -344,10 +255,6 @@ def _own_incident(ctx: Context, state: State, *, for_update: bool = False) -> In
     if incident.reporter_id != ctx.person.id:
         raise UserError(msg.NOT_FOUND)
     return incidents.lock(ctx, incident) if for_update else incident
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --- links to off-site declarations -----------------------------------------------------------
