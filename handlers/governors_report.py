@@ -10,9 +10,10 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from handlers import aup, offsite_rules
+from handlers import aup
 from handlers.breach.log import governors_summary
 from handlers.context import Context
+from handlers.offsite import rules as offsite_rules
 from handlers.replies import Say
 from handlers.school_calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, OffsiteDeclaration, Person

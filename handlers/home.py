@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers import aup, offsite_return, offsite_rules
-from handlers import offsite_messages as msg
+from handlers import aup
 from handlers.access import allowed
 from handlers.breach import incidents as breach_incidents
 from handlers.context import Context
+from handlers.offsite import messages as msg
+from handlers.offsite import returns as offsite_return
+from handlers.offsite import rules as offsite_rules
 from handlers.replies import Button, Say
 from handlers.school_calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person

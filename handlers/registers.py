@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from handlers import aup, offsite
+from handlers import aup
 from handlers.access import require
 from handlers.breach import log as breach_log
 from handlers.context import Context
+from handlers.offsite import register as offsite_register
 from handlers.register_table import Register
 from storage.models import AuditEvent, AupAcknowledgement, Person
 
@@ -84,7 +85,7 @@ REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
     "breaches": breach_log.breach_register,
-    "offsite": offsite.offsite_register,
+    "offsite": offsite_register.offsite_register,
     "breach-summary": breach_log.governors_summary,
 }
 

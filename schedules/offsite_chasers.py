@@ -22,12 +22,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 
-from handlers import offsite_approval
-from handlers import offsite_messages as msg
-from handlers import offsite_rules as rules
 from handlers.access import people_with_roles
 from handlers.context import Context
-from handlers.offsite_return import report_missing_button, return_button
+from handlers.offsite import approval as offsite_approval
+from handlers.offsite import messages as msg
+from handlers.offsite import rules
+from handlers.offsite.returns import report_missing_button, return_button
 from handlers.replies import Notice
 from handlers.school_calendar import SchoolCalendar
 from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person

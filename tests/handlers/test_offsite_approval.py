@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from handlers import admin, offsite_approval, people, routes
+from handlers import admin, people, routes
 from handlers.context import Context
+from handlers.offsite import approval as offsite_approval
 from handlers.replies import Ask, Invalid, Say
 from schedules import offsite_chasers
 from schedules.sweeps import run_all

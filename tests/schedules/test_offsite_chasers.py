@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.demo import DEMO_TERMS
-from handlers import offsite_rules as rules
 from handlers import routes
+from handlers.offsite import rules
 from handlers.replies import Ask, Say
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings

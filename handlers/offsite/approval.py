@@ -11,13 +11,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import forms
-from handlers import offsite_messages as msg
 from handlers.access import require
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form
-from handlers.offsite_declare import due_day
+from handlers.offsite import messages as msg
+from handlers.offsite.declare import due_day
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from storage.models import OffsiteApproval, OffsiteDeclaration, Person, School
 from storage.outbox import LedgerKey

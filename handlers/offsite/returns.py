@@ -12,14 +12,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import forms
-from handlers import offsite_messages as msg
-from handlers import offsite_rules as rules
 from handlers.access import people_with_roles
 from handlers.breach.report import start_report
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
+from handlers.offsite import messages as msg
+from handlers.offsite import rules
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import RECORD_CATEGORIES

@@ -1,44 +1,20 @@
-"""`/offsite`: declare records taken off site, list and return them, and the leads' register.
-
-The dialog, approvals and returns live in offsite_declare, offsite_approval and offsite_return;
-this module routes the command and the buttons and keeps the register of what is out now.
-"""
+"""The leads' register of records off site now: `/offsite register` and `export offsite`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
-from handlers import offsite_approval, offsite_declare, offsite_return
-from handlers import offsite_messages as msg
-from handlers import offsite_rules as rules
 from handlers.access import require
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.offsite import messages as msg
+from handlers.offsite import rules
+from handlers.register_table import Register
 from handlers.replies import Reply, Say
 from handlers.school_calendar import SchoolCalendar
 from storage.models import OffsiteDeclaration, Person
 
-if TYPE_CHECKING:
-    from handlers.registers import Register
-
 # Declarations that are out of school: out (on time or overdue), or lost with items missing.
 OFF_SITE_STATUSES = ("out", "lost")
-
-
-def command(ctx: Context, text: str) -> Reply:
-    """`/offsite` declares; `list`, `return` and (for leads) `register` do what they say."""
-    word = text.split()[0].lower() if text.split() else ""
-    if word in ("", "declare"):
-        return offsite_declare.start(ctx)
-    if word == "list":
-        return offsite_return.list_records(ctx)
-    if word == "return":
-        return offsite_return.start_return(ctx)
-    if word == "register":
-        return register_view(ctx)
-    return Say(msg.USAGE)
 
 
 def off_site_now(ctx: Context) -> list[tuple[OffsiteDeclaration, Person]]:
@@ -79,8 +55,6 @@ def register_view(ctx: Context) -> Reply:
 
 def offsite_register(ctx: Context) -> Register:
     """The register of records off site now, for `python -m bot export offsite`."""
-    from handlers.registers import Register  # registers imports this module's function
-
     calendar = SchoolCalendar(ctx.settings)
     today = calendar.today(ctx.now)
     register = Register(
@@ -136,16 +110,3 @@ def offsite_register(ctx: Context) -> Register:
             ]
         )
     return register
-
-
-COMMANDS: dict[str, CommandHandler] = {"offsite": command}
-ACTIONS: dict[str, ActionHandler] = {
-    "offsite.start": lambda ctx, value: offsite_declare.start(ctx),
-    **offsite_return.ACTIONS,
-    **offsite_approval.ACTIONS,
-}
-FORMS: dict[str, FlowForm] = {
-    **offsite_declare.FORMS,
-    **offsite_return.FORMS,
-    **offsite_approval.FORMS,
-}

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from handlers import forms
-from handlers import offsite_messages as msg
-from handlers import offsite_rules as rules
 from handlers.access import people_with_roles
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
 from handlers.forms import NAMES_WARNING, Form, FormErrors
+from handlers.offsite import messages as msg
+from handlers.offsite import rules
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import RECORD_CATEGORIES

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
 
+from handlers.offsite.rules import DueStatus
 from handlers.settings import RECORD_CATEGORIES
 from storage.models import OffsiteDeclaration
-
-if TYPE_CHECKING:
-    from handlers.offsite_rules import DueStatus
 
 PEOPLE_BANDS: dict[str, str] = {
     "1": "1 person",
