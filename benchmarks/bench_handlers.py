@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.delivery import Delivery, Dispatcher  # noqa: E402
-from handlers import admin, aup, people, routes  # noqa: E402
+from handlers import admin, people, routes  # noqa: E402
+from handlers.aup import agree, versions  # noqa: E402
 from handlers.clock import FrozenClock  # noqa: E402
 from handlers.context import Context  # noqa: E402
 from handlers.replies import Notice, Say  # noqa: E402
@@ -94,7 +95,7 @@ def demo_school(factory: sessionmaker[Session], staff: int) -> tuple[int, list[s
         ctx = Context(session, school, None, CLOCK)
         for email in emails:
             people.upsert_person(session, school, email, email.split("@")[0], CLOCK())
-        aup.publish_version(ctx, "1", "Staff AUP", AUP_TEXT, None, date(2026, 9, 1))
+        versions.publish_version(ctx, "1", "Staff AUP", AUP_TEXT, None, date(2026, 9, 1))
         return school.id, emails
 
 
@@ -108,9 +109,9 @@ def bench_aup(factory: sessionmaker[Session], label: str, n: int) -> Timing:
     school_id, emails = demo_school(factory, n)
     with factory() as session:
         school = session.get_one(School, school_id)
-        version = aup.current_version(Context(session, school, None, CLOCK))
+        version = versions.current_version(Context(session, school, None, CLOCK))
         assert version is not None
-        state = dict(aup.agree_form(version).state)
+        state = dict(agree.agree_form(version).state)
 
     def acknowledge_all() -> int:
         for email in emails:
@@ -124,7 +125,7 @@ def bench_aup(factory: sessionmaker[Session], label: str, n: int) -> Timing:
                 CLOCK,
                 "console",
                 locate,
-                routes.submit(aup.FORM_ID, {"question": ""}, state),
+                routes.submit(agree.FORM_ID, {"question": ""}, state),
             )
             assert isinstance(reply, Say) and "was recorded" in reply.text, reply
         return len(emails)

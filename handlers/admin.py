@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import aup, governors_report, people
+from handlers import governors_report, people
 from handlers.access import ROLE_LABELS, allowed, require
+from handlers.aup import versions as aup
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.registers import REGISTERS
 from handlers.replies import Reply, Say
 from storage.models import Person, RoleAssignment, School
 from storage.models.school import ROLES
@@ -146,8 +148,6 @@ REGISTER_NOTES = {
 
 def _export_help(ctx: Context) -> Reply:
     require(ctx, "export", "export")
-    from handlers.registers import REGISTERS
-
     lines = [f"• `{name}`: {REGISTER_NOTES.get(name, name)}" for name in sorted(REGISTERS)]
     return Say(EXPORT_HELP.format(school=ctx.school.name, registers="\n".join(lines)))
 

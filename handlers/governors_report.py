@@ -10,7 +10,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from handlers import aup
+from handlers.aup.versions import current_version
 from handlers.breach.log import governors_summary
 from handlers.context import Context
 from handlers.offsite import rules as offsite_rules
@@ -72,7 +72,7 @@ def termly_report(ctx: Context) -> Say:
 
 
 def aup_by_role_group(ctx: Context) -> list[str]:
-    version = aup.current_version(ctx)
+    version = current_version(ctx)
     if version is None:
         return ["• No policy published in Safekeep yet."]
     staff = ctx.session.scalars(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers import aup
 from handlers.access import allowed
+from handlers.aup import versions as aup_versions
 from handlers.breach import incidents as breach_incidents
 from handlers.context import Context
 from handlers.offsite import messages as msg
@@ -51,8 +51,8 @@ def outstanding(ctx: Context) -> Say:
         )
         buttons.append(offsite_return.return_button(declaration))
 
-    version = aup.current_version(ctx)
-    if version is not None and aup.acknowledgement(ctx, person, version) is None:
+    version = aup_versions.current_version(ctx)
+    if version is not None and aup_versions.acknowledgement(ctx, person, version) is None:
         lines.append(f"• Please read and agree to the {version.title} (version {version.version})")
         buttons.append(Button("Read and agree", "aup.start", style="primary"))
 
@@ -114,7 +114,7 @@ def overview(ctx: Context) -> list[str]:
         f"• Records off site: {out} ({overdue} overdue)",
         f"• Breaches open: {open_breaches or 0}",
     ]
-    version = aup.current_version(ctx)
+    version = aup_versions.current_version(ctx)
     if version is not None:
         staff = ctx.session.scalar(
             select(func.count(Person.id)).where(

@@ -1,7 +1,8 @@
 """Registers for governors, the DPO and the ICO: each is a header and rows of plain values.
 
-Flow modules provide a register function ``(ctx) -> Register``; ``REGISTERS`` names them for
-`python -m bot export NAME`. Exporting is a privileged act and is audited.
+Each flow builds its own registers (a ``handlers.register_table.Register`` from ``(ctx)``);
+``REGISTERS`` collects and names them for `python -m bot export NAME`. Exporting is a privileged
+act and is audited.
 """
 
 from __future__ import annotations
@@ -10,56 +11,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from handlers import aup
 from handlers.access import require
-from handlers.breach import log as breach_log
+from handlers.aup.register import aup_register
+from handlers.breach.log import breach_register, governors_summary
 from handlers.context import Context
-from handlers.offsite import register as offsite_register
+from handlers.offsite.register import offsite_register
 from handlers.register_table import Register
-from storage.models import AuditEvent, AupAcknowledgement, Person
-
-
-def aup_register(ctx: Context) -> Register:
-    """Every member of staff and their agreement to the current AUP version."""
-    version = aup.current_version(ctx)
-    register = Register(
-        "aup",
-        [
-            "person_email",
-            "person_name",
-            "role_group",
-            "version",
-            "status",
-            "acknowledged_at",
-            "text_hash",
-            "platform",
-        ],
-    )
-    acks: dict[int, AupAcknowledgement] = {}
-    if version is not None:
-        for ack in ctx.session.scalars(
-            select(AupAcknowledgement).where(AupAcknowledgement.aup_version_id == version.id)
-        ):
-            acks[ack.person_id] = ack
-    for person in ctx.session.scalars(
-        select(Person)
-        .where(Person.school_id == ctx.school.id, Person.active.is_(True))
-        .order_by(Person.display_name)
-    ):
-        signed = acks.get(person.id)
-        register.rows.append(
-            [
-                person.email,
-                person.display_name,
-                person.role_group,
-                version.version if version else "",
-                "signed" if signed else "pending",
-                signed.acknowledged_at.isoformat() if signed else "",
-                signed.text_hash if signed else "",
-                signed.platform if signed else "",
-            ]
-        )
-    return register
+from storage.models import AuditEvent
 
 
 def audit_register(ctx: Context) -> Register:
@@ -84,9 +42,9 @@ def audit_register(ctx: Context) -> Register:
 REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
-    "breaches": breach_log.breach_register,
-    "offsite": offsite_register.offsite_register,
-    "breach-summary": breach_log.governors_summary,
+    "breaches": breach_register,
+    "offsite": offsite_register,
+    "breach-summary": governors_summary,
 }
 
 

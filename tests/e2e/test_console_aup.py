@@ -77,7 +77,7 @@ def test_a_new_version_becomes_current_at_midnight_london_time(console, factory,
     """In summer London is an hour ahead of UTC: at 00:30 BST it is already the new day."""
     from datetime import date
 
-    from handlers import aup
+    from handlers.aup import versions as aup
     from handlers.context import Context
     from storage.database import transaction
     from storage.models import School

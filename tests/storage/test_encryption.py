@@ -18,7 +18,7 @@ SECRET = "Question about the visitor Wi-Fi policy zebra-7731"
 
 
 def _store_question(factory: sessionmaker[Session], school: School, person: Person) -> int:
-    from handlers import aup
+    from handlers.aup import versions as aup
     from handlers.context import Context
     from tests.conftest import TEST_KEYS  # noqa: F401  (the session key ring is active)
 
