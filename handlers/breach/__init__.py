@@ -13,16 +13,11 @@ are the sweep in schedules/breach_clock.py.
 from __future__ import annotations
 
 from handlers.breach import acknowledge, details, incidents, log, report, triage
+from handlers.breach import messages as msg
 from handlers.breach.report import start_report
 from handlers.context import Context
 from handlers.flow import ActionHandler, CommandHandler, FlowForm
 from handlers.replies import Reply, Say
-
-USAGE = (
-    "Use `/breach` to report a lost device or a suspected data breach, or `/breach list` to "
-    "see your reports. The DPO, Headteacher and DSL can also use `/breach open`, "
-    "`/breach details N` and `/breach triage N`."
-)
 
 
 def command(ctx: Context, text: str) -> Reply:
@@ -38,7 +33,7 @@ def command(ctx: Context, text: str) -> Reply:
         return details.show_details(ctx, incidents.find_by_number(ctx, rest))
     if word == "triage" and rest:
         return triage.triage_for(ctx, incidents.find_by_number(ctx, rest))
-    return Say(USAGE)
+    return Say(msg.USAGE)
 
 
 COMMANDS: dict[str, CommandHandler] = {"breach": command}

@@ -21,9 +21,6 @@ from handlers.replies import Button, Reply, Say
 from handlers.settings import Term
 from storage.models import Incident, Person
 
-NO_REPORTS = "You haven't reported any breaches. Use `/breach` to report one, at any hour."
-NO_OPEN = "There are no open breach reports."
-
 # ICO report form words for the people the data is about.
 ICO_SUBJECTS = {
     "pupils": "children (pupils)",
@@ -91,7 +88,7 @@ def own_reports(ctx: Context) -> Reply:
         .order_by(Incident.number)
     ).all()
     if not rows:
-        return Say(NO_REPORTS)
+        return Say(msg.NO_REPORTS)
     lines = ["Your breach reports:"]
     for incident in rows:
         lines.append(
@@ -118,7 +115,7 @@ def open_incidents(ctx: Context) -> Reply:
         .order_by(Incident.number)
     ).all()
     if not rows:
-        return Say(NO_OPEN)
+        return Say(msg.NO_OPEN)
     ctx.audit("breach.open_listed", "breach:open", count=len(rows))
     lines, buttons = ["Open breach reports:"], []
     for incident in rows:

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from handlers.settings import RECORD_CATEGORIES
 
+# --- the command and the staff's own list ------------------------------------------------------
+
+USAGE = (
+    "Use `/breach` to report a lost device or a suspected data breach, or `/breach list` to "
+    "see your reports. The DPO, Headteacher and DSL can also use `/breach open`, "
+    "`/breach details N` and `/breach triage N`."
+)
+NO_REPORTS = "You haven't reported any breaches. Use `/breach` to report one, at any hour."
+NO_OPEN = "There are no open breach reports."
+
 # --- the staff report -------------------------------------------------------------------------
 
 KINDS: dict[str, str] = {

@@ -23,7 +23,6 @@ from storage.models import OffsiteApproval, OffsiteDeclaration, Person, School
 from storage.outbox import LedgerKey
 
 DECLINE_FORM = "offsite.decline_reason"
-UNKNOWN_REQUEST = "Sorry, that request isn't in Safekeep any more."
 
 
 def find_approval(ctx: Context, value: str) -> OffsiteApproval:
@@ -33,10 +32,10 @@ def find_approval(ctx: Context, value: str) -> OffsiteApproval:
         select(OffsiteApproval.declaration_id).where(OffsiteApproval.id == approval_id)
     )
     if declaration_id is None:
-        raise UserError(UNKNOWN_REQUEST)
+        raise UserError(msg.UNKNOWN_REQUEST)
     decl = lock_declaration(ctx, declaration_id)
     if decl.school_id != ctx.school.id:
-        raise UserError(UNKNOWN_REQUEST)
+        raise UserError(msg.UNKNOWN_REQUEST)
     return next(a for a in decl.approvals if a.id == approval_id)
 
 

@@ -141,6 +141,8 @@ def requested(decl: OffsiteDeclaration, answer_by: str) -> str:
 
 # --- approvals ----------------------------------------------------------------------------------
 
+UNKNOWN_REQUEST = "Sorry, that request isn't in Safekeep any more."
+
 
 def approval_request(
     decl: OffsiteDeclaration, holder: str, format_label: str, due: date, lapses: date
@@ -202,6 +204,7 @@ def already_decided(decision: str) -> str:
 # --- list, return and register ------------------------------------------------------------------
 
 NOTHING_OUT = "You have no records off site. To declare some, use /offsite."
+UNKNOWN_DECLARATION = "Sorry, that declaration isn't in Safekeep any more."
 RETURN_PICK_TITLE = "Records back in school"
 RETURN_TITLE = "Records back in school"
 RETURN_NOT_YOURS = "That declaration is someone else's, so only they can mark it returned."

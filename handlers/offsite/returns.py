@@ -28,7 +28,6 @@ from storage.outbox import LedgerKey
 
 PICK_FORM = "offsite.return_pick"
 RETURN_FORM = "offsite.return"
-UNKNOWN_DECLARATION = "Sorry, that declaration isn't in Safekeep any more."
 # Declined requests stay in /offsite list for a few days so the note can be read.
 SHOW_DECLINED_FOR = timedelta(days=7)
 
@@ -218,7 +217,7 @@ def report_missing_button(decl: OffsiteDeclaration) -> Button:
 def _own_declaration(ctx: Context, value: str) -> OffsiteDeclaration:
     decl = ctx.session.get(OffsiteDeclaration, int(value)) if value.strip().isdigit() else None
     if decl is None or decl.school_id != ctx.school.id:
-        raise UserError(UNKNOWN_DECLARATION)
+        raise UserError(msg.UNKNOWN_DECLARATION)
     if decl.person_id != ctx.person.id:
         raise UserError(msg.RETURN_NOT_YOURS)
     return decl
