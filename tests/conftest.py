@@ -21,8 +21,8 @@ from handlers.context import Context
 from storage import crypto
 from storage.database import make_engine, session_factory, transaction, upgrade
 from storage.models import Base, Person, School
-from tests.consolebot import ConsoleBot
-from tests.slackbot import slack  # noqa: F401  (the `slack` fixture)
+from tests.drivers.console import ConsoleBot
+from tests.drivers.slack import slack  # noqa: F401  (the `slack` fixture)
 
 LONDON = ZoneInfo("Europe/London")
 TEST_KEYS = crypto.KeyRing.parse(crypto.new_key_spec("test"))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.demo import DEMO_AUP
 from storage.models import AuditEvent, AupAcknowledgement
-from tests.program import program_env, run_bot
+from tests.drivers.program import program_env, run_bot
 
 
 def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(

@@ -12,7 +12,7 @@ from bot.cli import main
 from schedules import sweeps
 from storage import crypto
 from storage.models import AuditEvent, Incident
-from tests.program import program_env, run_bot, strip_own_settings
+from tests.drivers.program import program_env, run_bot, strip_own_settings
 
 # Step one, in the order the console asks (numbers pick from the lists).
 LOST_ENCRYPTED_LAPTOP = (

@@ -16,7 +16,7 @@ from storage import outbox
 from storage.database import transaction
 from storage.models import AuditEvent, AupAcknowledgement, OutboxMessage, PlatformIdentity
 from storage.outbox import LedgerKey
-from tests.slackbot import sign
+from tests.drivers.signing import sign
 
 
 def queue_notice(factory, school, person, notice, clock, key="test") -> None:
