@@ -17,7 +17,7 @@ def test_a_teacher_agrees_to_the_aup_and_the_lead_sees_them_as_signed(
     chat: Chat, factory, staff, clock
 ):
     shown = chat.command("/aup")
-    assert "Staff Acceptable Use Policy" in shown
+    assert "Staff Acceptable Use Policy" in shown and "2025.1" in shown
     assert "I report a lost device or a suspected data breach" in shown
     done = chat.fill({})
     assert "was recorded on Tue 24 Nov 10:00" in done
@@ -29,7 +29,9 @@ def test_a_teacher_agrees_to_the_aup_and_the_lead_sees_them_as_signed(
     assert ack.text_hash == hashlib.sha256(DEMO_AUP.encode()).hexdigest()
     assert ack.platform == chat.platform
     assert "aup.acknowledged" in actions
-    assert "Nothing more to do" in chat.command("/aup")
+    again = chat.command("/aup")
+    assert "You agreed to Staff Acceptable Use Policy (version 2025.1) on Tue 24 Nov 10:00" in again
+    assert "Nothing more to do" in again
 
     chat.as_person(ONLINE_SAFETY_LEAD)
     status = chat.command("/aup status")

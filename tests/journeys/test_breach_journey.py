@@ -1,6 +1,5 @@
-"""The breach journey, once for every adapter: a teacher reports a lost safeguarding file, the
-leads are alerted without personal data, nobody acknowledges so it escalates, the DPO
-acknowledges from the DM."""
+"""Breach journeys, once for every adapter: who is alerted (never with personal data), the
+escalation when nobody acknowledges, and the acknowledgement from the DM."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from sqlalchemy import select
 
 from schedules import sweeps
 from storage.models import Incident
-from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER
+from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER
 from tests.journeys.chat import Chat, Dm
 
 DPO, HEAD, IT_LEAD = "dpo@example.org", "head@example.org", "it@example.org"
@@ -62,3 +61,29 @@ def test_a_lost_safeguarding_file_alerts_the_leads_escalates_and_the_dpo_acknowl
     with factory() as session:
         incident = session.scalars(select(Incident)).one()
     assert (incident.acknowledged_at, incident.acknowledged_by_id) == (clock(), dpo.id)
+    clock.advance(hours=2)
+    assert sweeps.run_all(factory, clock, only="breach_clock") == 0
+
+
+def test_a_lost_encrypted_laptop_alerts_the_leads_but_not_the_safeguarding_team(
+    chat: Chat, factory, clock
+):
+    chat.command("/breach")
+    step_two = chat.fill(LOST_LAPTOP)
+    thanks = chat.fill(DETAILS)
+    assert "999" not in step_two and "999" not in thanks
+    assert "Breach #1 is recorded (reported Tue 24 Nov 10:00)" in thanks
+    assert "The DPO decides by Fri 27 Nov 10:00" in thanks
+
+    chat.deliver()
+    for email in (DPO, HEAD, IT_LEAD):
+        (alert,) = alerts(chat, email)
+        assert alert.text.startswith(
+            "Breach #1 · lost device · safeguarding/SEND/medical data: no"
+        ), email
+        assert not [word for word in (*PERSONAL, "LT-0042") if word in alert.text], alert.text
+    assert alerts(chat, DSL) == [] and alerts(chat, DEPUTY) == []
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert incident.reported_at == clock()
+    assert (incident.location, incident.asset_tag) == ("transport", "LT-0042")

@@ -16,10 +16,11 @@ def status(factory) -> str:
 
 def test_send_records_taken_home_are_approved_by_the_head_and_marked_returned(chat: Chat, factory):
     chat.command("/offsite")
-    chat.fill(SEND_ON_PAPER)
+    assert "an approver will be asked" in chat.fill(SEND_ON_PAPER)
     asked = chat.fill(details("2026-11-25"))
     assert "needs permission, so we've asked an approver" in asked
     assert status(factory) == "pending"
+    assert "waiting for approval" in chat.command("/offsite list")
 
     chat.deliver()
     (request,) = chat.dms(HEAD)
