@@ -1,5 +1,6 @@
-"""Slack journeys over real HTTP: commands, buttons in DMs, App Home, shortcuts, bad input,
-bad signatures, slow answers, Slack's own retries and rate-limited DMs."""
+"""What only the Slack adapter does, over real HTTP: signatures, ephemeral replies, buttons in DMs,
+App Home, shortcuts, slow answers, Slack's own retries and rate-limited DMs. The journeys every
+adapter shares are in tests/journeys/."""
 
 from __future__ import annotations
 
