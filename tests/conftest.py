@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL), a frozen
-clock, the demo school with every role filled, and a console test bot."""
+clock, the demo school with every role filled, a console test bot, the Slack driver and `chat`,
+which runs a journey through every adapter."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from handlers.context import Context
 from storage import crypto
 from storage.database import make_engine, session_factory, transaction, upgrade
 from storage.models import Base, Person, School
-from tests.consolebot import ConsoleBot
-from tests.slackbot import slack  # noqa: F401  (the `slack` fixture)
+from tests.drivers.console import ConsoleBot
+from tests.drivers.slack import slack  # noqa: F401  (the `slack` fixture)
+from tests.journeys.chat import chat  # noqa: F401  (the `chat` fixture: every adapter)
 
 LONDON = ZoneInfo("Europe/London")
 TEST_KEYS = crypto.KeyRing.parse(crypto.new_key_spec("test"))

@@ -25,7 +25,7 @@ from storage.database import check_schema, make_engine, transaction
 from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
-from tests.program import ROOT, program_env, run_bot, strip_own_settings
+from tests.drivers.program import ROOT, program_env, run_bot, strip_own_settings
 
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 

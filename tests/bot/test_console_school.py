@@ -16,7 +16,7 @@ from storage import crypto, outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person, RoleAssignment, School
 from tests.conftest import TEST_KEYS
-from tests.program import strip_own_settings
+from tests.drivers.program import strip_own_settings
 
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 REAL = "bursar@oaklane.example.org"

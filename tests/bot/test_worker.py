@@ -23,7 +23,7 @@ from storage import crypto
 from storage.database import make_engine
 from storage.outbox import LedgerKey
 from tests.conftest import PG_URL
-from tests.program import ROOT, program_env
+from tests.drivers.program import ROOT, program_env
 
 NEEDS_POSTGRES = pytest.mark.skipif(
     not PG_URL,

@@ -1,36 +1,12 @@
-"""The first journey: /aup in the console, stored with version, text hash and time."""
+"""/aup in the console beyond the shared journey (tests/journeys/): bad input, cancelling, who may
+see the status, the real program, and a new version at midnight."""
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import select
 
-from bot.demo import DEMO_AUP
 from storage.models import AuditEvent, AupAcknowledgement
-from tests.program import program_env, run_bot
-
-
-def test_agreeing_to_the_aup_in_the_console_is_stored_and_remembered(
-    console, factory, staff, clock
-):
-    shown = console.say("/aup", "")
-    assert "Staff Acceptable Use Policy · version 2025.1" in shown
-    assert "I report a lost device or a suspected data breach" in shown
-    assert "Your agreement to Staff Acceptable Use Policy (version 2025.1) was recorded" in shown
-
-    with factory() as session:
-        ack = session.scalars(select(AupAcknowledgement)).one()
-        actions = session.scalars(select(AuditEvent.action)).all()
-    assert ack.person_id == staff.id
-    assert ack.version == "2025.1"
-    assert ack.text_hash == hashlib.sha256(DEMO_AUP.encode()).hexdigest()
-    assert ack.acknowledged_at == clock()
-    assert ack.platform == "console"
-    assert "aup.acknowledged" in actions
-
-    again = console.say("/aup")
-    assert "You agreed to Staff Acceptable Use Policy (version 2025.1) on Tue 24 Nov 10:00" in again
+from tests.drivers.program import program_env, run_bot
 
 
 def test_a_question_with_personal_data_is_refused_and_asked_again(console, factory):

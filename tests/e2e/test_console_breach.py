@@ -1,4 +1,5 @@
-"""Breach journeys through the console: report, alerts, escalation, triage and the export."""
+"""Breach reports in the console beyond the shared journeys (tests/journeys/): triage, refusals,
+cancelling, and the export from the command line."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ import json
 from sqlalchemy import select
 
 from bot.cli import main
-from schedules import sweeps
 from storage import crypto
 from storage.models import AuditEvent, Incident
-from tests.program import program_env, run_bot, strip_own_settings
+from tests.drivers.program import program_env, run_bot, strip_own_settings
 
 # Step one, in the order the console asks (numbers pick from the lists).
 LOST_ENCRYPTED_LAPTOP = (
@@ -68,62 +68,6 @@ TRIAGE_NOT_REPORTABLE = (
     "",  # no lessons yet
     "",  # don't close
 )
-
-
-def test_lost_encrypted_laptop_alerts_the_leads_but_not_the_dsl(console, factory):
-    out = console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
-    assert (
-        "[DM to Morgan Privacy] Breach #1 · lost device · safeguarding/SEND/medical data: no" in out
-    )
-    assert "[DM to Jordan Head] Breach #1" in out
-    assert "[DM to Taylor Tech] Breach #1" in out
-    assert "[DM to Riley Safeguard]" not in out and "[DM to Casey Deputy]" not in out
-    assert "999" not in out
-    assert "Thank you. Breach #1 is recorded (reported Tue 24 Nov 10:00)." in out
-    assert "The DPO decides by Fri 27 Nov 10:00" in out
-    with factory() as session:
-        found = session.scalars(select(Incident)).one()
-    assert found.reported_at.isoformat() == "2026-11-24T10:00:00+00:00"
-    assert found.location == "transport" and found.asset_tag == "LT-0042"
-
-
-def test_lost_safeguarding_paper_with_a_child_at_risk_shows_999_at_once_and_alerts_the_dsl(
-    console,
-):
-    out = console.say("/breach", *LOST_SAFEGUARDING_PAPER, *DETAILS)
-    guidance = out.index("If a child is in immediate danger, call 999 now.")
-    assert guidance < out.index("When did it happen?")  # before any second-step question
-    assert "children's social care" in out
-    for name in ("Riley Safeguard", "Casey Deputy", "Morgan Privacy", "Jordan Head", "Taylor Tech"):
-        assert (
-            f"[DM to {name}] Breach #1 · lost paper · safeguarding/SEND/medical data: yes · "
-            "child at risk: yes"
-        ) in out
-    assert out.count("call 999") == 2  # at once, and again with the thanks
-
-
-def test_an_unacknowledged_alert_escalates_and_acknowledgement_stops_it(console, factory, clock):
-    console.say("/breach", *LOST_ENCRYPTED_LAPTOP, *DETAILS)
-    clock.advance(minutes=61)
-    sweeps.run_all(factory, clock, only="breach_clock")
-    start = len(console.output)
-    console.app.deliver()
-    escalated = "\n".join(console.output[start:])
-    assert "[DM to Casey Deputy] Escalation: nobody has acknowledged Breach #1 for 60 minutes" in (
-        escalated
-    )
-    assert "[DM to Jordan Head] Escalation" in escalated
-    assert "[DM to Riley Safeguard]" not in escalated
-
-    console.act_as("deputy@example.org")
-    button = escalated.split("[DM to Casey Deputy]")[1].split("[")[1].split("]")[0]
-    acked = console.say(f"/press {button}")
-    assert "you acknowledged Breach #1 at Tue 24 Nov 11:01. Escalation has stopped." in acked
-    with factory() as session:
-        found = session.scalars(select(Incident)).one()
-        assert found.acknowledged_at is not None
-    clock.advance(hours=2)
-    assert sweeps.run_all(factory, clock, only="breach_clock") == 0
 
 
 def test_the_dpo_triages_in_the_console_and_a_late_decision_asks_for_the_delay(

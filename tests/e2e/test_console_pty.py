@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.program import ROOT, program_env, run_bot
+from tests.drivers.program import ROOT, program_env, run_bot
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

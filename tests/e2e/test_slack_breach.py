@@ -1,4 +1,5 @@
-"""Breach journeys through signed Slack requests against the real web app and a fake Web API."""
+"""Breach reports in Slack beyond the shared journeys (tests/journeys/): the shortcut, an outage,
+refusals from App Home and the triage modal; signed requests to the real web app."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 
 from sqlalchemy import select
 
-from schedules import sweeps
 from storage.models import AuditEvent, Incident, OutboxMessage
 from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER, NOT_REPORTABLE
 
@@ -44,54 +44,9 @@ def alert_texts(slack, email: str) -> list[str]:
     return [dm["text"] for dm in slack.dms_to(email) if "Breach #1" in dm["text"]]
 
 
-def test_lost_encrypted_laptop_in_slack_alerts_the_leads_not_the_dsl(slack, factory):
-    second, final = report(slack, LOST_LAPTOP)
-    assert "999" not in view_text(second)
-    assert "Breach #1" in view_text(final) and "Fri 27 Nov 10:00" in view_text(final)
-    slack.deliver()
-    for email in LEADS:
-        texts = alert_texts(slack, email)
-        assert len(texts) == 1
-        assert texts[0].startswith("Breach #1 · lost device · safeguarding/SEND/medical data: no")
-        assert "LT-0042" not in texts[0] and "train" not in texts[0]
-    assert alert_texts(slack, "dsl@example.org") == []
-    assert alert_texts(slack, "deputy@example.org") == []
-    with factory() as session:
-        assert session.scalars(select(Incident)).one().location == "transport"
-
-
-def test_safeguarding_paper_with_a_child_at_risk_shows_999_and_alerts_dsl_and_deputy(slack):
-    second, final = report(slack, LOST_SAFEGUARDING_PAPER)
-    notice = next(b for b in second["blocks"] if b.get("block_id") == "notice")
-    assert "call 999" in json.dumps(notice) and "social care" in json.dumps(notice)
-    assert "call 999" in view_text(final)
-    slack.deliver()
-    for email in (*LEADS, "dsl@example.org", "deputy@example.org"):
-        texts = alert_texts(slack, email)
-        assert len(texts) == 1 and "child at risk: yes" in texts[0], email
-
-
 def test_the_shortcut_opens_the_report(slack):
     slack.shortcut("report_breach")
     assert slack.open_view()["callback_id"] == "breach.report"
-
-
-def test_escalation_after_the_set_time_and_acknowledgement_from_the_dm(slack, factory, clock):
-    report(slack, LOST_LAPTOP)
-    slack.deliver()
-    clock.advance(minutes=61)
-    sweeps.run_all(factory, clock, only="breach_clock")
-    slack.deliver()
-    escalated = [d["text"] for d in slack.dms_to("deputy@example.org")]
-    assert len(escalated) == 1 and escalated[0].startswith("Escalation: nobody has acknowledged")
-    with factory() as session:
-        incident_id = session.scalars(select(Incident.id)).one()
-    slack.press("breach.acknowledge", str(incident_id), as_="deputy@example.org")
-    assert "acknowledged Breach #1" in view_text(slack.open_view(as_="deputy@example.org"))
-    with factory() as session:
-        assert session.get_one(Incident, incident_id).acknowledged_at is not None
-    clock.advance(hours=3)
-    assert sweeps.run_all(factory, clock, only="breach_clock") == 0
 
 
 def test_a_report_while_slack_refuses_every_send_is_kept_and_delivered_once_later(

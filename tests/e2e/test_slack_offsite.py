@@ -1,4 +1,5 @@
-"""Off-site journeys through signed Slack requests against the real web app and a fake Web API."""
+"""Off-site records in Slack beyond the shared journey (tests/journeys/): low tiers, declining,
+lapsing, refusals, errors next to fields, the reminder button and App Home; signed requests."""
 
 from __future__ import annotations
 
@@ -73,23 +74,16 @@ def test_a_low_tier_declaration_in_slack_is_recorded_at_once(slack, factory):
     assert "Off-site #1 · Lesson planning, Marking · due back Wed 25 Nov" in listed.json["text"]
 
 
-def test_a_sensitive_declaration_in_slack_is_approved_from_the_dm(slack, factory):
-    asked = declare(slack, SEND_ON_PAPER)
-    assert "needs permission" in text_of(asked.json["view"])
+def test_an_approval_request_in_slack_loses_its_buttons_once_answered(slack, factory):
+    declare(slack, SEND_ON_PAPER)
     assert slack.deliver() == 1
-    (request,) = dm_texts(slack, HEAD)
-    assert request.startswith("Approval needed: Off-site #1 · SEND records")
     (decl,) = declarations(factory)
-    approval = str(decl.approvals[0].id)
-
-    slack.press("offsite.approve", approval, as_=HEAD)
+    slack.press("offsite.approve", str(decl.approvals[0].id), as_=HEAD)
     assert "Approved. They've been told" in text_of(slack.open_view(as_=HEAD))
-    assert slack.calls("chat.update"), "the request DM loses its buttons once answered"
-    assert slack.deliver() == 1
-    (outcome,) = dm_texts(slack, TEACHER)
-    assert outcome.startswith("Approved: Off-site #1 · SEND records · due back Wed 25 Nov")
-    (decl,) = declarations(factory)
-    assert decl.status == "out" and decl.approvals[0].decision == "approved"
+    (update,) = slack.calls("chat.update")
+    assert all(block["type"] != "actions" for block in update["blocks"])
+    (request,) = slack.fake.dm_history(slack.user_id(HEAD))
+    assert all(block["type"] != "actions" for block in request["blocks"])
 
 
 def test_a_sensitive_declaration_in_slack_is_declined_with_a_reason(slack, factory):

@@ -14,7 +14,7 @@ from handlers.replies import Ask, Invalid, Say
 from storage import audit
 from storage.database import transaction
 from storage.models import AuditEvent, School
-from tests.concurrency import second_waits_for_first
+from tests.drivers.concurrency import second_waits_for_first
 from tests.handlers.breach_steps import NOT_REPORTABLE, act, incident, report, text_of
 
 

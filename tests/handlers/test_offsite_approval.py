@@ -15,8 +15,8 @@ from schedules import offsite_chasers
 from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import OutboxMessage, School
-from tests.concurrency import second_waits_for_first
 from tests.conftest import london
+from tests.drivers.concurrency import second_waits_for_first
 from tests.handlers.test_offsite_steps import (
     SEND_ON_PAPER,
     act,

@@ -18,6 +18,7 @@ from storage import crypto
 from storage.database import transaction
 from storage.models import School
 from tests.conftest import TEST_KEYS, london
+from tests.drivers.program import strip_own_settings
 from tests.handlers.test_offsite_steps import (
     MARKING_ON_PAPER,
     SEND_ON_PAPER,
@@ -27,7 +28,6 @@ from tests.handlers.test_offsite_steps import (
     declare,
     outbox,
 )
-from tests.program import strip_own_settings
 
 TEACHER = "teacher@example.org"
 TOMORROW = date(2026, 11, 25)

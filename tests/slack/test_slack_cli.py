@@ -13,9 +13,9 @@ from handlers import routes
 from storage import crypto
 from storage.models import Person, RoleAssignment, School
 from tests.conftest import TEST_KEYS
-from tests.fake_slack import FakeSlack
-from tests.program import strip_own_settings
-from tests.slackbot import BOT_TOKEN, ServerThread, demo_workspace
+from tests.drivers.fake_slack_api import FakeSlack
+from tests.drivers.program import strip_own_settings
+from tests.drivers.slack import BOT_TOKEN, ServerThread, demo_workspace
 
 TEST_KEY_SPEC = f"test:{base64.b64encode(TEST_KEYS.keys[0].secret).decode()}"
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.demo import demo_config
 from storage.models import Person, School
-from tests.fake_slack import FakeSlack
-from tests.slackbot import BOT_TOKEN, TEAM_ID, demo_workspace, start
+from tests.drivers.fake_slack_api import FakeSlack
+from tests.drivers.slack import BOT_TOKEN, TEAM_ID, demo_workspace, start
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
 from storage.models import School, slack_bots, slack_installations
-from tests.fake_slack import FakeSlack, FakeUser
-from tests.slackbot import APP_ID, start
+from tests.drivers.fake_slack_api import FakeSlack, FakeUser
+from tests.drivers.slack import APP_ID, start
 
 WORKSPACES = {
     "T0ONE": ("One Primary School", "xoxb-one-secret"),

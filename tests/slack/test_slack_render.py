@@ -10,8 +10,8 @@ from bot.slack import parse, render
 from handlers import forms
 from handlers.forms import Form
 from handlers.replies import Button, Notice, Say
+from tests.drivers.slack import SlackBot
 from tests.slack.blockkit import check_blocks, check_everything_sent, check_view
-from tests.slackbot import SlackBot
 
 
 def long_form() -> Form:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Settings a developer's shell may carry that would change what the program does.
 OWN_SETTINGS = ("SLACK_", "SAFEKEEP_", "CONNECTIONS__", "DATABASE_URL", "TZ_SCHOOL", "PORT")
 

@@ -1,5 +1,6 @@
-"""Slack journeys over real HTTP: commands, buttons in DMs, App Home, shortcuts, bad input,
-bad signatures, slow answers, Slack's own retries and rate-limited DMs."""
+"""What only the Slack adapter does, over real HTTP: signatures, ephemeral replies, buttons in DMs,
+App Home, shortcuts, slow answers, Slack's own retries and rate-limited DMs. The journeys every
+adapter shares are in tests/journeys/."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from storage import outbox
 from storage.database import transaction
 from storage.models import AuditEvent, AupAcknowledgement, OutboxMessage, PlatformIdentity
 from storage.outbox import LedgerKey
-from tests.slackbot import sign
+from tests.drivers.signing import sign
 
 
 def queue_notice(factory, school, person, notice, clock, key="test") -> None:

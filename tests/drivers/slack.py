@@ -9,8 +9,6 @@ test can assert at once, without sleeping.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import threading
@@ -27,11 +25,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
-from tests.fake_slack import FakeSlack, FakeUser
+from tests.drivers.fake_slack_api import FakeSlack, FakeUser
+from tests.drivers.signing import SIGNING_SECRET, sign
 from tests.slack.blockkit import check_everything_sent
 
 T = TypeVar("T")
-SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T0DEMO"
 BOT_TOKEN = "xoxb-demo-token"
 APP_ID = "A0SAFEKEEP"
@@ -49,13 +47,6 @@ class SlackResponse:
     @property
     def json(self) -> Any:
         return json.loads(self.text) if self.text.strip().startswith("{") else None
-
-
-def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The two headers Slack adds: ``v0=HMAC-SHA256(secret, "v0:{ts}:{body}")``."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
 class ServerThread:
@@ -119,7 +110,7 @@ class ServerThread:
 
 
 class SlackBot:
-    """Drive Safekeep as Slack would; see INTERFACES.md for the API tests rely on."""
+    """Drive Safekeep as Slack would: signed requests in, what reached the fake Web API out."""
 
     def __init__(self, fake: FakeSlack, server: ServerThread, app_url: str, adapter: Any) -> None:
         self.fake = fake

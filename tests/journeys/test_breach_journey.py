@@ -1,0 +1,89 @@
+"""Breach journeys, once for every adapter: who is alerted (never with personal data), the
+escalation when nobody acknowledges, and the acknowledgement from the DM."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from schedules import sweeps
+from storage.models import Incident
+from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER
+from tests.journeys.chat import Chat, Dm
+
+DPO, HEAD, IT_LEAD = "dpo@example.org", "head@example.org", "it@example.org"
+DSL, DEPUTY = "dsl@example.org", "deputy@example.org"
+DETAILS = {
+    "occurred_at": None,
+    "discovered_at": "2026-11-24 09:45",
+    "location": "transport",
+    "description": "Left the bag with the Y4 file on the train home.",
+    "actions_taken": "Asked the train company's lost property to look for it.",
+    "police_ref": None,
+}
+# Words from the report that must never be in a DM: who reported it and what they wrote.
+PERSONAL = ("Alex", "teacher@", "train", "Y4", "lost property")
+
+
+def alerts(chat: Chat, email: str) -> list[Dm]:
+    return [dm for dm in chat.dms(email) if dm.text.startswith("Breach #1 · ")]
+
+
+def test_a_lost_safeguarding_file_alerts_the_leads_escalates_and_the_dpo_acknowledges(
+    chat: Chat, factory, clock, dpo
+):
+    chat.command("/breach")
+    step_two = chat.fill(LOST_SAFEGUARDING_PAPER)
+    assert "call 999" in step_two and "social care" in step_two
+    thanks = chat.fill(DETAILS)
+    assert "Breach #1 is recorded" in thanks and "call 999" in thanks
+
+    chat.deliver()
+    for email in (DPO, HEAD, IT_LEAD, DSL, DEPUTY):
+        (alert,) = alerts(chat, email)
+        assert alert.text.startswith(
+            "Breach #1 · lost paper · safeguarding/SEND/medical data: yes · child at risk: yes"
+        ), email
+        assert "Acknowledge" in alert.buttons
+        assert not [word for word in PERSONAL if word in alert.text], alert.text
+
+    clock.advance(minutes=61)
+    sweeps.run_all(factory, clock, only="breach_clock")
+    chat.deliver()
+    for email in (DEPUTY, HEAD):
+        (escalation,) = [dm for dm in chat.dms(email) if dm.text.startswith("Escalation")]
+        assert "nobody has acknowledged Breach #1 for 60 minutes · lost paper" in escalation.text
+        assert "Acknowledge" in escalation.buttons
+    assert not [dm for dm in chat.dms(DSL) if dm.text.startswith("Escalation")]
+
+    chat.as_person(DPO)
+    acknowledged = chat.press("Acknowledge")
+    assert "you acknowledged Breach #1 at Tue 24 Nov 11:01. Escalation has stopped." in acknowledged
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert (incident.acknowledged_at, incident.acknowledged_by_id) == (clock(), dpo.id)
+    clock.advance(hours=2)
+    assert sweeps.run_all(factory, clock, only="breach_clock") == 0
+
+
+def test_a_lost_encrypted_laptop_alerts_the_leads_but_not_the_safeguarding_team(
+    chat: Chat, factory, clock
+):
+    chat.command("/breach")
+    step_two = chat.fill(LOST_LAPTOP)
+    thanks = chat.fill(DETAILS)
+    assert "999" not in step_two and "999" not in thanks
+    assert "Breach #1 is recorded (reported Tue 24 Nov 10:00)" in thanks
+    assert "The DPO decides by Fri 27 Nov 10:00" in thanks
+
+    chat.deliver()
+    for email in (DPO, HEAD, IT_LEAD):
+        (alert,) = alerts(chat, email)
+        assert alert.text.startswith(
+            "Breach #1 · lost device · safeguarding/SEND/medical data: no"
+        ), email
+        assert not [word for word in (*PERSONAL, "LT-0042") if word in alert.text], alert.text
+    assert alerts(chat, DSL) == [] and alerts(chat, DEPUTY) == []
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert incident.reported_at == clock()
+    assert (incident.location, incident.asset_tag) == ("transport", "LT-0042")
