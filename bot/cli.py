@@ -12,7 +12,7 @@ from sqlalchemy import make_url, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from bot import runtime
-from bot.config import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 from handlers import admin, people
 from handlers.access import ROLE_LABELS
 from handlers.clock import Clock, system_clock

@@ -17,7 +17,7 @@ from storage.models import Person, RoleAssignment, School
 from storage.models.school import ROLES
 
 if TYPE_CHECKING:
-    from bot.config import SchoolConfig
+    from handlers.school_config import SchoolConfig
 
 HELP = """*Safekeep* keeps the school's data-protection and online-safety promises in a few clicks.
 • `/offsite` tell us about records you're taking off site · `/offsite list` · `/offsite return`

@@ -26,8 +26,8 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
-from bot.config import Settings
 from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
+from bot.settings import Settings
 from bot.slack import render
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import runtime
-from bot.config import SchoolConfig
 from handlers import admin, people
 from handlers.routes import Locate
+from handlers.school_config import SchoolConfig
 from storage import audit
 from storage.database import transaction
 from storage.models import Person, School
