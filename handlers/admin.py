@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -12,8 +11,9 @@ from handlers import aup, governors_report, people
 from handlers.access import ROLE_LABELS, allowed, require
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.people import create_school as create_school
 from handlers.replies import Reply, Say
-from storage.models import Person, RoleAssignment, School
+from storage.models import Person, RoleAssignment
 from storage.models.school import ROLES
 
 if TYPE_CHECKING:
@@ -32,13 +32,6 @@ For leads:
 • `/aup status` who has and hasn't signed · `/offsite register` records off site now
 • `/safekeep report` counts for governors · `/safekeep export` the registers
 • `/safekeep settings` the school's policy settings"""
-
-
-def create_school(session: Session, name: str, platform: str, now: datetime, **ids: str) -> School:
-    school = School(name=name, platform=platform, created_at=now, settings={}, **ids)
-    session.add(school)
-    session.flush()
-    return school
 
 
 def apply_school_config(ctx: Context, config: SchoolConfig) -> None:
