@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import render
 from bot.delivery import Delivery, Dispatcher
+from bot.turn import take_turn_sync
 from handlers import people, routes
 from handlers.clock import Clock
 from handlers.context import Context
@@ -164,9 +165,9 @@ class Console:
         return school, person
 
     def call(self, handler: Callable[[Context], Reply]) -> Reply:
-        reply = routes.run(self.factory, self.clock, "console", self.locate, handler)
-        self.deliver()
-        return reply
+        return take_turn_sync(
+            self.factory, self.clock, "console", self.locate, handler, self.deliver
+        )
 
     def converse(self, handler: Callable[[Context], Reply]) -> None:
         """Run a command or button, then walk through any forms it asks for."""

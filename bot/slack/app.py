@@ -33,25 +33,20 @@ from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.slack import parse, render
 from bot.slack.identity import Directory
+from bot.turn import Work, take_turn
 from handlers import home, routes
-from handlers.context import Context
+from handlers.errors import SORRY
 from handlers.replies import Ask, Invalid, Reply, Say
 
 log = logging.getLogger(__name__)
 
 SHORTCUT_BREACH = "report_breach"
 SHORTCUT_ACTION = "breach.start"
-SORRY = (
-    "Sorry, Safekeep could not do that just now, and nothing was saved. Please try again in a "
-    "minute. If you were reporting a lost device or a breach, tell your DSL or DPO in person too."
-)
 # A button's action_id is a flow action ("aup.start"), perhaps with a ":N" uniqueness suffix.
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+(:\d+)?$")
 SEEN_EVENTS = 2000
 # Retry reasons meaning Slack gave up waiting for an answer, not that the event never arrived.
 TIMEOUT_RETRIES = frozenset({"http_timeout", "timeout"})
-
-Work = Callable[[Context], Reply]
 
 
 @dataclass
@@ -82,25 +77,18 @@ class SlackAdapter:
     # --- running handlers -------------------------------------------------------------------
 
     async def run(self, who: Who, work: Work) -> Reply:
-        """Identify the school and person, run the handler in a thread, wake the dispatcher."""
-        try:
+        """One turn (bot/turn.py) for the person behind ``who``."""
+
+        async def identify() -> routes.Locate:
             school_id = await self.directory.school_id(who.team_id, who.client)
             person_id = await self.directory.person_id(
                 school_id, who.team_id, who.user_id, who.client
             )
-            reply = await asyncio.to_thread(
-                routes.run,
-                self.rt.factory,
-                self.rt.clock,
-                "slack",
-                self.directory.locate(school_id, person_id),
-                work,
-            )
-        except Exception:
-            log.exception("a Slack request failed")
-            return Say(SORRY)
-        self.dispatcher.wake()
-        return reply
+            return self.directory.locate(school_id, person_id)
+
+        return await take_turn(
+            self.rt.factory, self.rt.clock, "slack", identify, work, self.dispatcher.wake
+        )
 
     @staticmethod
     async def within(work: Awaitable[Reply], budget: float) -> tuple[asyncio.Future[Reply], bool]:

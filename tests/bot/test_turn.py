@@ -1,0 +1,26 @@
+"""One turn for every adapter: an unexpected error is answered with the apology, and the
+adapter goes on serving."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import routes
+from handlers.context import Context
+from handlers.errors import SORRY
+
+
+def broken_aup(ctx: Context, text: str) -> None:
+    raise RuntimeError("the database fell over")
+
+
+def test_an_unexpected_error_in_a_handler_shows_the_apology_and_the_console_keeps_running(
+    console, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(routes.COMMANDS, "aup", broken_aup)
+    console.lines.extend(["/aup", "/whoami", "/quit"])
+    console.app.run()
+    shown = "\n".join(console.output)
+    assert SORRY in shown
+    assert shown.index(SORRY) < shown.index("You are Alex Teacher <teacher@example.org>.")
+    assert not console.lines  # it read every line, through /quit
