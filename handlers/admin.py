@@ -11,6 +11,7 @@ from handlers import aup, governors_report, people
 from handlers.access import ROLE_LABELS, allowed, require
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.flow import Command
 from handlers.people import create_school as create_school
 from handlers.replies import Reply, Say
 from storage.models import Person, RoleAssignment
@@ -212,4 +213,8 @@ def _roles_command(ctx: Context, words: list[str]) -> Reply:
     )
 
 
-COMMANDS = {"safekeep": command}
+COMMANDS = (
+    Command(
+        "safekeep", "Safekeep help; for leads: roles, report, export, settings", "[roles]", command
+    ),
+)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from handlers import forms
 from handlers.access import require
 from handlers.context import Context
-from handlers.flow import FlowForm
+from handlers.flow import Command, FlowForm
 from handlers.forms import Form
 from handlers.replies import Ask, Reply, Say
 from storage.models import AupAcknowledgement, AupVersion, Person
@@ -216,6 +216,6 @@ def agree_form_for(ctx: Context, state: dict[str, object]) -> Form:
     return agree_form(version)
 
 
-COMMANDS = {"aup": command}
+COMMANDS = (Command("aup", "Read and agree to the Acceptable Use Policy", "[status]", command),)
 ACTIONS = {"aup.start": lambda ctx, value: command(ctx, "")}
 FORMS = {FORM_ID: FlowForm(build=agree_form_for, submit=agree)}

@@ -16,7 +16,7 @@ from handlers import breach_log, breach_report, breach_triage
 from handlers.breach_log import breach_register, governors_summary
 from handlers.breach_report import start_report
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.replies import Reply, Say
 
 __all__ = ["breach_register", "governors_summary", "start_report"]
@@ -44,7 +44,9 @@ def command(ctx: Context, text: str) -> Reply:
     return Say(USAGE)
 
 
-COMMANDS: dict[str, CommandHandler] = {"breach": command}
+COMMANDS = (
+    Command("breach", "Report a lost or stolen device or a suspected data breach", "", command),
+)
 ACTIONS: dict[str, ActionHandler] = {
     "breach.start": lambda ctx, value: start_report(ctx),
     "breach.acknowledge": breach_triage.acknowledge,

@@ -15,7 +15,7 @@ from handlers import offsite_messages as msg
 from handlers import offsite_rules as rules
 from handlers.access import require
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.replies import Reply, Say
 from schedules.calendar import SchoolCalendar
 from storage.models import OffsiteDeclaration, Person
@@ -138,7 +138,14 @@ def offsite_register(ctx: Context) -> Register:
     return register
 
 
-COMMANDS: dict[str, CommandHandler] = {"offsite": command}
+COMMANDS = (
+    Command(
+        "offsite",
+        "Declare records you're taking off site, or mark them returned",
+        "[return|list]",
+        command,
+    ),
+)
 ACTIONS: dict[str, ActionHandler] = {
     "offsite.start": lambda ctx, value: offsite_declare.start(ctx),
     **offsite_return.ACTIONS,

@@ -3,6 +3,8 @@ adapter goes on serving."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from handlers import routes
@@ -17,7 +19,7 @@ def broken_aup(ctx: Context, text: str) -> None:
 def test_an_unexpected_error_in_a_handler_shows_the_apology_and_the_console_keeps_running(
     console, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setitem(routes.COMMANDS, "aup", broken_aup)
+    monkeypatch.setitem(routes.COMMANDS, "aup", replace(routes.COMMANDS["aup"], handler=broken_aup))
     console.lines.extend(["/aup", "/whoami", "/quit"])
     console.app.run()
     shown = "\n".join(console.output)
