@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import delivery
+from bot.delivery import dispatcher as delivery
 from bot.delivery import Delivery, Dispatcher, InDoubt, MaybeDelivered, RetryLater, Undeliverable
 from handlers.replies import Notice
 from storage import outbox
