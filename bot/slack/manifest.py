@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.app import SHORTCUT_BREACH
+from bot.slack.listeners import SHORTCUT_BREACH
 from handlers import routes
 
 APP_NAME = "Safekeep"
