@@ -28,7 +28,7 @@ from bot.slack.identity import Directory
 from bot.turn import Work, take_turn
 from handlers import home, routes
 from handlers.errors import SORRY
-from handlers.replies import Ask, Invalid, Reply, Say
+from handlers.replies import Ask, Invalid, Reply, Say, done_note
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,8 @@ class SlackAdapter:
         """Take the buttons off the DM whose action is now done, saying what was done."""
         if not origin or not origin.get("c") or not origin.get("ts"):
             return
-        when = self.rt.clock().astimezone(self.tz).strftime("%a %-d %b %H:%M")
-        outcome = f":white_check_mark: {origin.get('l') or 'Done'} · {when}"
+        done = done_note(str(origin.get("l") or ""), self.rt.clock().astimezone(self.tz))
+        outcome = f":white_check_mark: {done}"
         await who.client.chat_update(
             channel=origin["c"],
             ts=origin["ts"],
