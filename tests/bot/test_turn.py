@@ -26,3 +26,14 @@ def test_an_unexpected_error_in_a_handler_shows_the_apology_and_the_console_keep
     assert SORRY in shown
     assert shown.index(SORRY) < shown.index("You are Alex Teacher <teacher@example.org>.")
     assert not console.lines  # it read every line, through /quit
+
+
+def test_on_slack_the_same_apology_answers_an_unexpected_error_and_the_app_goes_on(
+    slack, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(routes.COMMANDS, "aup", replace(routes.COMMANDS["aup"], handler=broken_aup))
+    reply = slack.command("/aup")
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert SORRY in reply.json["text"]
+    assert "/breach" in slack.command("/safekeep").json["text"]  # the app goes on serving
