@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.config import AupDocument, SchoolConfig, StaffEntry
+from handlers.school_config import AupDocument, SchoolConfig, StaffEntry
 from handlers.settings import SchoolSettings, Term
 
 DEMO_AUP = """1. I use school devices, accounts and networks for school purposes and keep my passwords private.

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import SchoolConfig, Settings
+from bot.settings import Settings
 from handlers import admin
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.school_config import SchoolConfig
 from storage import crypto
 from storage.database import check_schema, make_engine, session_factory, transaction
 from storage.models import School

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
-from bot.slack.app import SlackAdapter
+from bot.slack.adapter import SlackAdapter
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)

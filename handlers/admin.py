@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -13,13 +12,15 @@ from handlers.access import ROLE_LABELS, allowed, require
 from handlers.aup import versions as aup
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.flow import Command
+from handlers.people import create_school as create_school
 from handlers.registers import REGISTERS
 from handlers.replies import Reply, Say
-from storage.models import Person, RoleAssignment, School
+from storage.models import Person, RoleAssignment
 from storage.models.school import ROLES
 
 if TYPE_CHECKING:
-    from bot.config import SchoolConfig
+    from handlers.school_config import SchoolConfig
 
 HELP = """*Safekeep* keeps the school's data-protection and online-safety promises in a few clicks.
 • `/offsite` tell us about records you're taking off site · `/offsite list` · `/offsite return`
@@ -34,13 +35,6 @@ For leads:
 • `/aup status` who has and hasn't signed · `/offsite register` records off site now
 • `/safekeep report` counts for governors · `/safekeep export` the registers
 • `/safekeep settings` the school's policy settings"""
-
-
-def create_school(session: Session, name: str, platform: str, now: datetime, **ids: str) -> School:
-    school = School(name=name, platform=platform, created_at=now, settings={}, **ids)
-    session.add(school)
-    session.flush()
-    return school
 
 
 def apply_school_config(ctx: Context, config: SchoolConfig) -> None:
@@ -219,4 +213,8 @@ def _roles_command(ctx: Context, words: list[str]) -> Reply:
     )
 
 
-COMMANDS = {"safekeep": command}
+COMMANDS = (
+    Command(
+        "safekeep", "Safekeep help; for leads: roles, report, export, settings", "[roles]", command
+    ),
+)

@@ -15,3 +15,10 @@ class Refused(UserError):
 
 class NotOnStaffList(UserError):
     """The person is not (yet) on the school's staff list in Safekeep."""
+
+
+# What a person reads when something unexpected failed: every adapter shows these same words.
+SORRY = (
+    "Sorry, Safekeep could not do that just now, and nothing was saved. Please try again in a "
+    "minute. If you were reporting a lost device or a breach, tell your DSL or DPO in person too."
+)

@@ -17,6 +17,22 @@ ActionHandler = Callable[[Context, str], Reply]
 
 
 @dataclass(frozen=True)
+class Command:
+    """A chat command, declared once beside its flow: the Slack manifest, the console's /help
+    (and later the Teams app package) are generated from it."""
+
+    name: str  # without the slash: "offsite"
+    description: str  # the one line a person reads in the command list
+    usage_hint: str  # what may follow the command, e.g. "[status]"; "" for nothing
+    handler: CommandHandler
+
+    @property
+    def usage(self) -> str:
+        """The command as typed, with its hint: "/aup [status]"."""
+        return f"/{self.name} {self.usage_hint}".rstrip()
+
+
+@dataclass(frozen=True)
 class FlowForm:
     """How to rebuild a form from its state (to parse a submission) and what submitting does."""
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from handlers.forms import Form
@@ -68,3 +69,9 @@ class Notice:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Notice:
         return cls(data["text"], tuple(Button.from_json(b) for b in data.get("buttons", [])))
+
+
+def done_note(label: str, at: datetime) -> str:
+    """What a DM says once its button's action is done: the button's label (or "Done") and the
+    local time it was done."""
+    return f"{label or 'Done'} · {at.strftime('%a %-d %b %H:%M')}"

@@ -18,21 +18,22 @@ from handlers import admin, aup, breach, offsite
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import Refused, UserError
-from handlers.flow import ActionHandler, CommandHandler, FlowForm, State
+from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
 from storage.models import Person, School
 
 log = logging.getLogger(__name__)
 
-COMMANDS: dict[str, CommandHandler] = {}
+COMMANDS: dict[str, Command] = {}
 FORMS: dict[str, FlowForm] = {}
 ACTIONS: dict[str, ActionHandler] = {}
 
-# Each flow module exposes COMMANDS, FORMS and ACTIONS; adding a flow is one entry here.
-FLOWS = (admin, aup, breach, offsite)
+# Each flow module exposes COMMANDS (a tuple of Command), FORMS and ACTIONS; adding a flow is
+# one entry here. The order is the order commands are listed in the console's /help.
+FLOWS = (offsite, breach, aup, admin)
 for _flow in FLOWS:
-    COMMANDS.update(getattr(_flow, "COMMANDS", {}))
+    COMMANDS.update((c.name, c) for c in getattr(_flow, "COMMANDS", ()))
     FORMS.update(getattr(_flow, "FORMS", {}))
     ACTIONS.update(getattr(_flow, "ACTIONS", {}))
 
@@ -41,10 +42,10 @@ UNKNOWN = "Sorry, that button or form is no longer available. Try the command ag
 
 def command(name: str, text: str = "") -> Callable[[Context], Reply]:
     def call(ctx: Context) -> Reply:
-        handler = COMMANDS.get(name.lstrip("/"))
-        if handler is None:
+        declared = COMMANDS.get(name.lstrip("/"))
+        if declared is None:
             return admin.command(ctx, "")
-        return handler(ctx, text.strip())
+        return declared.handler(ctx, text.strip())
 
     return call
 

@@ -19,11 +19,8 @@ FORBIDDEN = {
     "storage": {"bot", "schedules", "handlers"},
     "schedules": {"bot"},
 }
-CYCLE_LAYERS = {"handlers", "schedules", "storage"}
-# Temporary: handlers/admin.py types its school.toml argument with bot.config's SchoolConfig
-# (under TYPE_CHECKING) until the school.toml schema moves into handlers/ (issue 9, another
-# branch of the same change). Remove this allowance when that lands.
-ALLOWED_UPWARD = {("handlers.admin", "bot.config")}
+CYCLE_LAYERS = set(LAYERS)
+ALLOWED_UPWARD: set[tuple[str, str]] = set()
 
 
 def module_files(root: Path = ROOT) -> dict[str, Path]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import render
 from bot.delivery import Delivery, Dispatcher
+from bot.turn import take_turn_sync
 from handlers import people, routes
 from handlers.clock import Clock
 from handlers.context import Context
@@ -23,17 +24,19 @@ from handlers.settings import SchoolSettings
 from storage.database import transaction
 from storage.models import Person, School
 
-HELP = """Commands:
-  /offsite [list|return]   records taken off site
-  /breach                  report a lost device or suspected breach
-  /aup [status]            the Acceptable Use Policy
-  /safekeep [roles]        help, and tools for leads
-  /as EMAIL                act as another member of staff
+# The console's own commands; the flows' commands are listed from their declarations.
+CONSOLE_ONLY = """  /as EMAIL                act as another member of staff
   /whoami                  who you are acting as
   /people                  the staff list, with roles
   /press N                 press button N from a message above
   /help                    this list
   /quit                    leave"""
+
+
+def help_text() -> str:
+    """/help: every flow's command with its declared description, then the console's own."""
+    flows = [f"  {c.usage:<24} {c.description}" for c in routes.COMMANDS.values()]
+    return "\n".join(["Commands:", *flows, CONSOLE_ONLY])
 
 
 class Cancelled(Exception):
@@ -116,7 +119,7 @@ class Console:
             return
         name, _, rest = line[1:].partition(" ")
         local = {
-            "help": lambda: self.write(HELP),
+            "help": lambda: self.write(help_text()),
             "as": lambda: self.switch_to(rest),
             "whoami": lambda: self.write(f"You are {self.name} <{self.email}>."),
             "people": self.list_people,
@@ -164,9 +167,9 @@ class Console:
         return school, person
 
     def call(self, handler: Callable[[Context], Reply]) -> Reply:
-        reply = routes.run(self.factory, self.clock, "console", self.locate, handler)
-        self.deliver()
-        return reply
+        return take_turn_sync(
+            self.factory, self.clock, "console", self.locate, handler, self.deliver
+        )
 
     def converse(self, handler: Callable[[Context], Reply]) -> None:
         """Run a command or button, then walk through any forms it asks for."""

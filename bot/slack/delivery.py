@@ -16,6 +16,7 @@ posted again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +25,14 @@ from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from bot.config import Settings
 from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
+from bot.settings import Settings
 from bot.slack import render
+from storage.models import School
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +81,14 @@ class SlackSender:
         token: str | None = None,
         installation_store: AsyncInstallationStore | None = None,
         timeout: float = TIMEOUT,
+        engine: Engine | None = None,
     ) -> None:
         self.api_url = api_url
         self.token = token
         self.installation_store = installation_store
         self.timeout = timeout
+        self.engine = engine  # where a school's Slack team id is read, for its installation
+        self._teams: dict[int, str | None] = {}
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient = delivery.recipient
@@ -169,17 +176,33 @@ class SlackSender:
                 raise Undeliverable("SLACK_BOT_TOKEN is not set")
             return self.token
         bot = await self.installation_store.async_find_bot(
-            enterprise_id=None, team_id=recipient.school_external_id
+            enterprise_id=None, team_id=await self._team_of(recipient.school_id)
         )
         if bot is None or not bot.bot_token:
             raise Undeliverable(NOT_INSTALLED)
         return bot.bot_token
+
+    async def _team_of(self, school_id: int) -> str | None:
+        """The Slack team id of a school (a school's workspace never changes, so it is kept)."""
+        if school_id not in self._teams:
+            if self.engine is None:
+                raise Undeliverable("no database to find the school's Slack workspace in")
+            try:
+                self._teams[school_id] = await asyncio.to_thread(_team_id, self.engine, school_id)
+            except SQLAlchemyError as exc:  # nothing was posted: try again later
+                raise RetryLater(f"database: {type(exc).__name__}") from exc
+        return self._teams[school_id]
 
     @staticmethod
     async def _user_by_email(client: AsyncWebClient, recipient: Recipient) -> str:
         """Someone who has never used Safekeep in Slack is found by their school email."""
         found = await client.users_lookupByEmail(email=recipient.email)
         return str((found.get("user") or {})["id"])
+
+
+def _team_id(engine: Engine, school_id: int) -> str | None:
+    with Session(engine) as session:
+        return session.scalar(select(School.slack_team_id).where(School.id == school_id))
 
 
 def _outbox_id(message: dict[str, Any]) -> int | None:
@@ -229,5 +252,5 @@ def make_sender(settings: Settings, engine: Engine) -> SlackSender:
         from bot.slack.oauth import installation_store
 
         store = installation_store(settings, engine)
-        return SlackSender(settings.slack_api_url, installation_store=store)
+        return SlackSender(settings.slack_api_url, installation_store=store, engine=engine)
     return SlackSender(settings.slack_api_url, token=settings.slack_bot_token)

@@ -1,9 +1,8 @@
-"""Slack workspace -> school, Slack user -> person on the school's staff list.
+"""Slack workspace -> school, Slack user -> person: the Slack calls behind handlers/people.py.
 
-A workspace is one school, created on first use from ``auth.test``. A Slack user is linked to
-a person once, by the email ``users.info`` gives (scope ``users:read.email``); after that the
-stored PlatformIdentity answers without asking Slack. Someone whose email is not on the staff
-list gets the NotOnStaffList message and nothing is recorded.
+The rules (first-use school, linking by email, who counts as staff) are handlers/people.py;
+this module asks Slack: ``auth.test`` for the workspace's name and ``users.info`` for a user's
+email (scope ``users:read.email``), and caches the answers.
 """
 
 from __future__ import annotations
@@ -20,10 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import runtime
-from bot.config import SchoolConfig
-from handlers import admin, people
+from handlers import people
 from handlers.routes import Locate
-from storage import audit
+from handlers.school_config import SchoolConfig
 from storage.database import transaction
 from storage.models import Person, School
 
@@ -54,7 +52,7 @@ class Directory:
         found = await asyncio.to_thread(self._find_school, team_id)
         if found is None:
             auth = auth or await client.auth_test()
-            name = str(auth.get("team") or "Slack workspace")
+            name = str(auth.get("team") or "") or None
             found = await asyncio.to_thread(self._create_school, team_id, name)
         self._schools[team_id] = found
         return found
@@ -84,11 +82,7 @@ class Directory:
         """The ``locate`` for handlers.routes.run: refuses people not on the staff list."""
 
         def locate(session: Session) -> tuple[School, Person | None]:
-            school = session.get_one(School, school_id)
-            person = session.get(Person, person_id) if person_id is not None else None
-            if person is not None and person.school_id != school.id:
-                person = None
-            return school, people.require_staff(school, person)
+            return people.staff_member(session, school_id, person_id)
 
         return locate
 
@@ -98,11 +92,11 @@ class Directory:
         with self.rt.factory() as session:
             return session.scalar(select(School.id).where(School.slack_team_id == team_id))
 
-    def _create_school(self, team_id: str, name: str) -> int:
+    def _create_school(self, team_id: str, name: str | None) -> int:
         try:
             with transaction(self.rt.factory) as session:
-                school = admin.create_school(
-                    session, name, PLATFORM, self.rt.clock(), slack_team_id=team_id
+                school = people.first_use_school(
+                    session, PLATFORM, name, self.rt.clock(), slack_team_id=team_id
                 )
                 school_id = school.id
         except IntegrityError:  # another request created it at the same moment
@@ -122,20 +116,10 @@ class Directory:
 
     def _link_person(self, school_id: int, user_id: str, email: str) -> int | None:
         with transaction(self.rt.factory) as session:
-            person = people.find_by_email(session, school_id, email)
-            if person is None:
-                return None
-            people.link_identity(session, person, PLATFORM, user_id)
-            audit.record(
-                session,
-                school_id,
-                "identity.linked",
-                at=self.rt.clock(),
-                actor_id=person.id,
-                subject=f"person:{person.id}",
-                details={"platform": PLATFORM},
+            person = people.link_by_email(
+                session, school_id, PLATFORM, user_id, email, self.rt.clock()
             )
-            return person.id
+            return person.id if person else None
 
     async def _email_of(self, user_id: str, client: AsyncWebClient) -> str | None:
         try:
@@ -143,12 +127,17 @@ class Directory:
         except SlackApiError as exc:
             log.warning("users.info failed for a Slack user: %s", exc.response.get("error"))
             return None
-        return staff_email(info.get("user") or {})
+        return people.staff_email(member(info.get("user") or {}))
 
 
-def staff_email(user: dict[str, Any]) -> str | None:
-    """The email of a Slack member who can be staff: not a bot, not deleted, with an email."""
-    if user.get("is_bot") or user.get("deleted") or user.get("id") == "USLACKBOT":
-        return None
-    email = (user.get("profile") or {}).get("email")
-    return str(email).strip().lower() if email else None
+def member(user: dict[str, Any]) -> people.Member:
+    """A Slack user object (users.info, users.list) as plain data for handlers/people.py."""
+    profile = user.get("profile") or {}
+    email = profile.get("email")
+    return people.Member(
+        external_id=str(user.get("id") or ""),
+        email=str(email) if email else None,
+        name=str(user.get("real_name") or profile.get("real_name") or ""),
+        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        deactivated=bool(user.get("deleted")),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.app import SHORTCUT_BREACH
+from bot.slack.listeners import SHORTCUT_BREACH
 from handlers import routes
 
 APP_NAME = "Safekeep"
@@ -33,12 +33,6 @@ BOT_SCOPES: dict[str, str] = {
 }
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 
-COMMAND_HELP: dict[str, tuple[str, str]] = {
-    "offsite": ("Declare records you're taking off site, or mark them returned", "[return|list]"),
-    "breach": ("Report a lost or stolen device or a suspected data breach", ""),
-    "aup": ("Read and agree to the Acceptable Use Policy", "[status]"),
-    "safekeep": ("Safekeep help; for leads: roles, report, export, settings", "[roles]"),
-}
 SHORTCUT_NAME = "Report a lost device or breach"
 SHORTCUT_DESCRIPTION = "Tell the DSL and DPO at once; it takes two minutes"
 
@@ -50,14 +44,14 @@ def slack_manifest(base_url: str | None, *, socket_mode: bool = False) -> dict[s
     events_url = f"{(base_url or '').rstrip('/')}/slack/events"
     commands = []
     for name in sorted(routes.COMMANDS):
-        description, hint = COMMAND_HELP.get(name, (f"Safekeep: /{name}", ""))
+        declared = routes.COMMANDS[name]
         command: dict[str, Any] = {
             "command": f"/{name}",
-            "description": description,
+            "description": declared.description,
             "should_escape": False,
         }
-        if hint:
-            command["usage_hint"] = hint
+        if declared.usage_hint:
+            command["usage_hint"] = declared.usage_hint
         if not socket_mode:
             command["url"] = events_url
         commands.append(command)

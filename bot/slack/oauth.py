@@ -22,7 +22,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, MetaData, Table
 
-from bot.config import Settings
+from bot.settings import Settings
 from bot.slack.manifest import BOT_SCOPES
 from storage.models import slack_bots, slack_installations, slack_oauth_states
 

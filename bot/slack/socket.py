@@ -14,7 +14,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
-from bot.slack.app import SlackAdapter, build
+from bot.slack.adapter import SlackAdapter
+from bot.slack.app import build
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from handlers.aup import agree, register
 from handlers.aup import messages as msg
 from handlers.aup.versions import acknowledgement, current_version
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.replies import Ask, Reply, Say
 
 
@@ -34,6 +34,6 @@ def command(ctx: Context, text: str) -> Reply:
     return Ask(agree.agree_form(version))
 
 
-COMMANDS: dict[str, CommandHandler] = {"aup": command}
+COMMANDS = (Command("aup", "Read and agree to the Acceptable Use Policy", "[status]", command),)
 ACTIONS: dict[str, ActionHandler] = {"aup.start": lambda ctx, value: command(ctx, "")}
 FORMS: dict[str, FlowForm] = {**agree.FORMS}

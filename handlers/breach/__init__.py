@@ -16,7 +16,7 @@ from handlers.breach import acknowledge, details, incidents, log, report, triage
 from handlers.breach import messages as msg
 from handlers.breach.report import start_report
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.replies import Reply, Say
 
 
@@ -36,7 +36,9 @@ def command(ctx: Context, text: str) -> Reply:
     return Say(msg.USAGE)
 
 
-COMMANDS: dict[str, CommandHandler] = {"breach": command}
+COMMANDS = (
+    Command("breach", "Report a lost or stolen device or a suspected data breach", "", command),
+)
 ACTIONS: dict[str, ActionHandler] = {
     "breach.start": lambda ctx, value: start_report(ctx),
     "breach.acknowledge": acknowledge.acknowledge,

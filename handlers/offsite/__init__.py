@@ -10,7 +10,7 @@ schedules/offsite_chasers.py.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.flow import ActionHandler, CommandHandler, FlowForm
+from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.offsite import approval, declare, register, returns
 from handlers.offsite import messages as msg
 from handlers.replies import Reply, Say
@@ -30,7 +30,14 @@ def command(ctx: Context, text: str) -> Reply:
     return Say(msg.USAGE)
 
 
-COMMANDS: dict[str, CommandHandler] = {"offsite": command}
+COMMANDS = (
+    Command(
+        "offsite",
+        "Declare records you're taking off site, or mark them returned",
+        "[return|list]",
+        command,
+    ),
+)
 ACTIONS: dict[str, ActionHandler] = {
     "offsite.start": lambda ctx, value: declare.start(ctx),
     **returns.ACTIONS,

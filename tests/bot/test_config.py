@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
-    DEFAULT_DATABASE_URL,
-    ConfigError,
-    StaffEntry,
-    load_school_config,
-    load_settings,
-)
+from bot.settings import DEFAULT_DATABASE_URL, load_settings
+from handlers.school_config import ConfigError, StaffEntry, load_school_config
 from handlers.settings import DEFAULT_TIERS, SchoolSettings, Term
 from storage import crypto
 

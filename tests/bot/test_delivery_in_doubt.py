@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import delivery
 from bot.delivery import Delivery, Dispatcher, InDoubt, MaybeDelivered, RetryLater, Undeliverable
+from bot.delivery import dispatcher as delivery
 from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from bot import worker
-from bot.config import Settings
 from bot.delivery import Delivery, Dispatcher
 from bot.runtime import Runtime
+from bot.settings import Settings
 from handlers import people
 from handlers.replies import Notice
 from schedules import sweeps

@@ -471,9 +471,9 @@ def start(
     **settings_overrides: Any,
 ) -> SlackBot:
     """Start the fake Web API and the real Safekeep web app (as ``python -m bot web`` builds it)."""
-    from bot.config import Settings
     from bot.delivery import Dispatcher
     from bot.runtime import Runtime
+    from bot.settings import Settings
     from bot.slack.app import build
     from bot.slack.delivery import make_sender
     from bot.web import create_app

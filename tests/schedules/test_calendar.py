@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.config import ConfigError, parse_school_config
 from bot.demo import DEMO_TERMS
 from handlers.school_calendar import SchoolCalendar, is_bank_holiday
+from handlers.school_config import ConfigError, parse_school_config
 from handlers.settings import SchoolSettings, Term
 from tests.conftest import london
 

@@ -156,8 +156,8 @@ def test_the_oauth_sender_reads_installations_through_the_processs_own_engine(
     engine, factory, clock, database_url
 ):
     """One connection pool per process: the outbox's sender shares the runtime's engine."""
-    from bot.config import Settings
     from bot.runtime import Runtime
+    from bot.settings import Settings
     from bot.worker import platform_senders
 
     settings = Settings(

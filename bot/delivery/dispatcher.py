@@ -9,11 +9,15 @@ tagged with its outbox id) and posts only if it is not there. A failure the plat
 nothing (429, a refused connection) is simply retried.
 
 A routine message still undelivered after a day is marked failed and the school's admins are
-alerted; an urgent one (a breach or child-risk alert) is never given up, and the admins are
-alerted once it has failed a few times. Claims are leases, so a crashed process's rows are picked
-up again, in doubt (the crash may have come after the platform posted); an attempt is cut short well inside its lease, so a slow platform never lets a second
-dispatcher send the same row at the same time. On PostgreSQL, ``SKIP LOCKED`` keeps two
-dispatchers off one row.
+alerted (who is told, and in what words, is handlers/delivery_alerts.py); an urgent one (a breach
+or child-risk alert) is never given up, and the admins are alerted once it has failed a few
+times. Claims are leases, so a crashed process's rows are picked up again, in doubt (the crash
+may have come after the platform posted); an attempt is cut short well inside its lease, so a
+slow platform never lets a second dispatcher send the same row at the same time. On PostgreSQL,
+``SKIP LOCKED`` keeps two dispatchers off one row.
+
+Each message goes through the sender registered for its school's platform; the dispatcher
+itself knows no platform.
 """
 
 from __future__ import annotations
@@ -21,19 +25,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery.sender import (
+    Delivery,
+    InDoubt,
+    MaybeDelivered,
+    Recipient,
+    RetryLater,
+    Sender,
+    Undeliverable,
+)
+from handlers import delivery_alerts
 from handlers.clock import Clock
 from handlers.replies import Notice
-from storage import outbox
 from storage.database import transaction
-from storage.models import OutboxMessage, Person, RoleAssignment, School
-from storage.outbox import LedgerKey
+from storage.models import OutboxMessage, Person, School
 
 log = logging.getLogger(__name__)
 
@@ -48,79 +59,11 @@ GIVE_UP_ROUTINE_AFTER = timedelta(hours=24)
 WARN_AFTER_ATTEMPTS = 5
 
 
-class RetryLater(Exception):
-    """The platform did not post the message (HTTP 429, a refused connection, a fault before the
-    request was sent): trying again cannot post it twice."""
-
-    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.after_seconds = after_seconds
-
-
-class MaybeDelivered(Exception):
-    """The attempt ended without knowing whether the platform posted the message (a timeout, a
-    connection dropped after the request was sent, a 5xx): the next attempt checks first."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Undeliverable(Exception):
-    """The message can never be delivered as addressed (e.g. no platform identity)."""
-
-
-@dataclass(frozen=True)
-class Recipient:
-    person_id: int
-    display_name: str
-    email: str
-    platform: str
-    external_id: str | None
-    school_id: int
-    school_external_id: str | None  # Slack team id or Teams tenant id
-
-
-@dataclass(frozen=True)
-class InDoubt:
-    """Earlier attempts that may have posted the message ran between these two times (UTC)."""
-
-    since: datetime
-    until: datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One attempt at one outbox message: everything a ``Sender`` needs to deliver it once."""
-
-    outbox_id: int  # the same on every attempt: the tag that finds an earlier post again
-    recipient: Recipient
-    notice: Notice
-    urgent: bool
-    attempts: int  # attempts before this one
-    created_at: datetime
-    in_doubt: InDoubt | None  # set when an earlier attempt may have posted it
-
-
-class Sender(Protocol):
-    """One platform's way of delivering a DM; returns the platform's message reference.
-
-    A sender tags what it posts with ``delivery.outbox_id``. When ``delivery.in_doubt`` is set it
-    first looks for a message with that tag posted in that window, and returns its reference
-    instead of posting again. It raises ``RetryLater`` when nothing was posted, ``MaybeDelivered``
-    when the message may have been posted, and ``Undeliverable`` when it never can be. A platform
-    where an attempt cannot end in doubt (the console prints in place) may ignore ``in_doubt``.
-    """
-
-    async def send(self, delivery: Delivery) -> str | None: ...
-
-
 class Dispatcher:
     def __init__(
         self,
         factory: sessionmaker[Session],
-        senders: dict[str, Sender],
+        senders: Mapping[str, Sender],
         clock: Clock,
         batch: int = 50,
         school_id: int | None = None,
@@ -282,7 +225,7 @@ class Dispatcher:
                 log.error(
                     "urgent outbox #%s still undelivered after %s attempts", row.id, row.attempts
                 )
-                _alert_admins(session, row, now, "delivery_delayed")
+                delivery_alerts.delivery_delayed(session, row, now)
 
     def _fail(self, delivery: Delivery, reason: str) -> None:
         now = self.clock()
@@ -297,7 +240,7 @@ class Dispatcher:
     def _give_up(session: Session, row: OutboxMessage, now: datetime) -> None:
         row.status = "failed"
         log.error("outbox #%s given up after %s attempts: %s", row.id, row.attempts, row.last_error)
-        _alert_admins(session, row, now, "delivery_failed")
+        delivery_alerts.delivery_failed(session, row, now)
 
 
 def _abandoned(row: OutboxMessage, claimed_until: datetime) -> None:
@@ -314,7 +257,6 @@ def _abandoned(row: OutboxMessage, claimed_until: datetime) -> None:
 def _recipient(session: Session, row: OutboxMessage) -> Recipient:
     person = session.get_one(Person, row.recipient_id)
     school = session.get_one(School, row.school_id)
-    school_ref = school.slack_team_id if school.platform == "slack" else school.teams_tenant_id
     return Recipient(
         person_id=person.id,
         display_name=person.display_name,
@@ -322,33 +264,4 @@ def _recipient(session: Session, row: OutboxMessage) -> Recipient:
         platform=school.platform,
         external_id=person.identity(school.platform),
         school_id=school.id,
-        school_external_id=school_ref,
-    )
-
-
-def _alert_admins(session: Session, row: OutboxMessage, now: datetime, kind: str) -> None:
-    """Tell the school's admins and IT lead (once per message) that a DM is not getting through."""
-    admins = session.scalars(
-        select(RoleAssignment.person_id).where(
-            RoleAssignment.school_id == row.school_id,
-            RoleAssignment.role.in_(["admin", "it_lead"]),
-            RoleAssignment.person_id != row.recipient_id,
-        )
-    ).all()
-    if not admins or row.payload.get("kind") == "delivery_alert":
-        return
-    verb = "could not be delivered" if kind == "delivery_failed" else "is still not delivered"
-    notice = Notice(
-        f"Safekeep alert: a direct message (outbox #{row.id}) {verb} after {row.attempts} "
-        "attempts. Check Safekeep's connection to your chat platform and its logs."
-    )
-    payload = {**notice.to_json(), "kind": "delivery_alert"}
-    outbox.enqueue(
-        session,
-        row.school_id,
-        admins,
-        payload,
-        now=now,
-        key=LedgerKey(f"outbox:{row.id}", kind),
-        urgent=True,
     )

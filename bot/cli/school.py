@@ -1,0 +1,160 @@
+"""The commands that look after a school from the shell: staff, audit, roles and export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy import select
+
+from bot import runtime
+from bot.cli.command import fail
+from bot.cli.register_files import format_register
+from bot.settings import Settings
+from handlers import admin, people
+from handlers.access import ROLE_LABELS
+from handlers.clock import Clock
+from handlers.context import Context
+from handlers.errors import UserError
+from storage import audit
+from storage.database import transaction
+from storage.models import School
+from storage.models.school import ROLES
+
+
+def staff_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["sync"], help="sync: refresh the staff list from Slack")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+
+
+def staff_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """refresh the staff list from Slack (members with an email; bots and deactivated skipped)"""
+    import asyncio
+
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.staff import sync_staff, workspace_school
+
+    if not settings.has_slack:
+        return fail("staff sync needs Slack credentials (SLACK_BOT_TOKEN, or an OAuth install)")
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
+    try:
+        if settings.slack_client_id and settings.slack_client_secret:
+            with rt.factory() as session:  # each installed workspace already has its school
+                school_id = pick_school(session, args.school).id
+        else:
+            school_id = asyncio.run(workspace_school(rt))
+            if args.school not in (None, school_id):
+                return fail(f"SLACK_BOT_TOKEN is school {school_id}'s workspace, not {args.school}")
+        result = asyncio.run(sync_staff(rt, school_id))
+    except SlackApiError as exc:
+        return fail(f"Slack refused the staff sync: {exc.response.get('error')}")
+    print(result.summary())
+    return 0
+
+
+def audit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["verify"], help="verify: check the audit chain")
+
+
+def audit_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """check the audit chain; non-zero exit and the first broken link if tampered"""
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with rt.factory() as session:
+        breaks = audit.verify(session)
+        schools = session.scalars(select(School)).all()
+    if breaks:
+        for found in breaks:
+            print(f"Audit chain broken at {found}", file=sys.stderr)
+        return 1
+    total = sum(s.audit_seq for s in schools)
+    print(f"Audit chain intact: {total} events across {len(schools)} school(s).")
+    return 0
+
+
+def roles_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "grant", "revoke"])
+    p.add_argument("role", nargs="?", help=f"one of: {', '.join(ROLES)}")
+    p.add_argument("email", nargs="?", help="the person's school email address")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+
+
+def roles_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """list, grant or revoke roles from the shell"""
+    if args.action != "list" and (not args.role or not args.email):
+        return fail(f"usage: python -m bot roles {args.action} ROLE EMAIL")
+    if args.role and args.role not in ROLES:
+        return fail(f"'{args.role}' is not a role; roles are: {', '.join(ROLES)}")
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with transaction(rt.factory) as session:
+        school = pick_school(session, args.school)
+        ctx = Context(session, school, None, rt.clock, platform="cli")
+        if args.action == "list":
+            for role, holders in admin.role_holders(session, school.id).items():
+                names = ", ".join(f"{p.display_name} <{p.email}>" for p in holders) or "-"
+                print(f"{role:<20} {ROLE_LABELS[role]:<32} {names}")
+            return 0
+        person = people.find_by_email(session, school.id, args.email)
+        if person is None:
+            raise UserError(f"nobody with the email {args.email} is on {school.name}'s staff list")
+        if args.action == "grant":
+            done = admin.grant_role(ctx, person, args.role)
+            print(
+                f"Granted {args.role} to {person.email}."
+                if done
+                else f"{person.email} already has {args.role}."
+            )
+        else:
+            done = admin.revoke_role(ctx, person, args.role)
+            print(
+                f"Revoked {args.role} from {person.email}."
+                if done
+                else f"{person.email} did not have {args.role}."
+            )
+    return 0
+
+
+def pick_school(session, school_id: int | None) -> School:  # type: ignore[no-untyped-def]
+    if school_id is not None:
+        school = session.get(School, school_id)
+        if school is None:
+            raise UserError(f"there is no school with id {school_id}")
+        return school
+    school = people.only_school(session)
+    if school is None:
+        ids = ", ".join(str(s.id) for s in session.scalars(select(School).order_by(School.id)))
+        raise UserError(
+            "there is no school yet"
+            if not ids
+            else f"there are several schools ({ids}): add --school ID"
+        )
+    return school
+
+
+def export_options(p: argparse.ArgumentParser) -> None:
+    from handlers.registers import REGISTERS
+
+    p.add_argument("register", choices=sorted(REGISTERS), help="which register to export")
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+def export_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """registers for governors, the DPO and the ICO (CSV or JSON)"""
+    from handlers import registers
+
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with transaction(rt.factory) as session:
+        school = pick_school(session, args.school)
+        register = registers.export(
+            Context(session, school, None, rt.clock, platform="cli"), args.register
+        )
+    body = format_register(register, args.format)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(body)
+        print(f"Wrote {len(register.rows)} row(s) to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(body)
+    return 0

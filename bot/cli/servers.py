@@ -1,0 +1,118 @@
+"""The commands that run Safekeep: console, worker, web, socket, migrate, and the manifest."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+
+from bot import runtime
+from bot.cli.command import fail
+from bot.settings import Settings
+from handlers import people
+from handlers.clock import Clock
+from storage.database import make_engine, upgrade
+from storage.models import School
+
+BANNER = """Safekeep console: {school}
+You are {name} <{email}>. Type /help for commands, /as EMAIL to act as someone else.
+Messages Safekeep sends to other people appear in place as [DM to NAME].
+This is the local console on {db}. To connect Slack, set SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see the README."""
+
+
+def migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """upgrade the database to the newest schema"""
+    upgrade(make_engine(settings.database_url))
+    print("The database is up to date.")
+    return 0
+
+
+def console_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="email", metavar="EMAIL", help="act as this member of staff")
+
+
+def console(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """the terminal adapter; /as EMAIL switches person inside it"""
+    from bot.console.app import Console
+    from bot.demo import demo_config
+
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    school_id = runtime.ensure_console_school(rt, settings.school_config or demo_config())
+    with rt.factory() as session:
+        school = session.get_one(School, school_id)
+        email = args.email or _first_person_email(session, school)
+        name = school.name
+    app = Console(rt.factory, rt.clock, school_id, email)
+    if not app.email:
+        return fail(f"nobody with the email '{email}' is on the staff list")
+    db = "an embedded SQLite database" if settings.is_sqlite else "the configured database"
+    app.run(BANNER.format(school=name, name=app.name, email=app.email, db=db))
+    return 0
+
+
+def _first_person_email(session, school: School) -> str:  # type: ignore[no-untyped-def]
+    from bot.demo import DEMO_STAFF
+
+    demo = people.find_by_email(session, school.id, DEMO_STAFF[0].email)
+    if demo is not None:
+        return demo.email
+    from storage.models import Person
+
+    first = session.scalar(select(Person).where(Person.school_id == school.id).order_by(Person.id))
+    return first.email if first else ""
+
+
+def worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """scheduler and outbox dispatcher only (one per deployment, or a standby on PostgreSQL)"""
+    from bot import worker as scheduling
+
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
+    senders = scheduling.platform_senders(rt)
+    scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
+    return 0
+
+
+def web_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """HTTP server on $PORT: Slack events, OAuth installs and /healthz; delivers the outbox"""
+    from bot import web
+    from bot import worker as scheduling
+
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
+    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(rt)))
+    return 0
+
+
+def socket_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """Slack Socket Mode, with the scheduler and outbox in one process (no public URL needed)"""
+    if not settings.slack_app_token or not settings.slack_bot_token:
+        return fail(
+            "Socket Mode needs SLACK_APP_TOKEN (xapp-..., an app-level token with "
+            "connections:write) and SLACK_BOT_TOKEN (xoxb-...). See the README, Connecting Slack."
+        )
+    from bot import worker as scheduling
+    from bot.slack.socket import run_socket_mode
+
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
+    scheduling.run_until_stopped(run_socket_mode(rt, scheduling.platform_senders(rt)))
+    return 0
+
+
+def manifest_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("platform", choices=["slack"], help="which platform's manifest")
+    p.add_argument("--url", metavar="BASE", help="where Safekeep is reachable, e.g. https://...")
+    p.add_argument("--socket", action="store_true", help="for Socket Mode (no URLs)")
+
+
+def manifest_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """print the Slack app manifest (paste it into api.slack.com/apps)"""
+    import json
+
+    from bot.slack.manifest import slack_manifest
+
+    if not args.socket and not args.url:
+        return fail("add --url https://your.safekeep.address, or --socket for Socket Mode")
+    if args.url and not args.url.startswith("https://"):
+        return fail("Slack only calls https:// addresses: --url must start with https://")
+    print(json.dumps(slack_manifest(args.url, socket_mode=args.socket), indent=2))
+    return 0

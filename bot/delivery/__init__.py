@@ -1,0 +1,24 @@
+"""The outbox dispatcher (dispatcher.py) and the Sender protocol each platform implements
+(sender.py)."""
+
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sender import (
+    Delivery,
+    InDoubt,
+    MaybeDelivered,
+    Recipient,
+    RetryLater,
+    Sender,
+    Undeliverable,
+)
+
+__all__ = [
+    "Delivery",
+    "Dispatcher",
+    "InDoubt",
+    "MaybeDelivered",
+    "Recipient",
+    "RetryLater",
+    "Sender",
+    "Undeliverable",
+]

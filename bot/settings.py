@@ -1,0 +1,119 @@
+"""Process settings from environment variables, validated at start-up.
+
+Every problem is reported as a ConfigError whose message names the variable, so a school's IT
+technician can fix it without reading code. The school.toml schema is handlers/school_config.py.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.school_config import ConfigError, SchoolConfig, check_timezone, load_school_config
+from storage.crypto import KeyConfigError, KeyRing, new_key_spec
+
+DEFAULT_DATABASE_URL = "sqlite:///safekeep.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings from the environment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_keys: str | None = None
+    school_config: SchoolConfig | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    teams_client_id: str | None = None
+    teams_client_secret: str | None = None
+    teams_tenant_id: str | None = None
+    graph_staff_group: str | None = None
+    port: int = 3000
+    timezone: str = "Europe/London"
+
+    @property
+    def has_slack(self) -> bool:
+        single = bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+        return single or bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def has_teams(self) -> bool:
+        return bool(self.teams_client_id and self.teams_client_secret)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def key_ring(self, *, allow_local_key: bool) -> KeyRing:
+        """The data keys; a demo on SQLite may use (and create) a local key file instead."""
+        if self.data_keys:
+            try:
+                return KeyRing.parse(self.data_keys)
+            except KeyConfigError as exc:
+                raise ConfigError(str(exc)) from exc
+        if allow_local_key and self.is_sqlite:
+            return KeyRing.parse(_local_key(self.database_url))
+        raise ConfigError(
+            "SAFEKEEP_DATA_KEYS is not set. Safekeep encrypts every free-text field and token "
+            "at rest and will not run in production without a key. Make one with "
+            "'python -m bot keys new' and set SAFEKEEP_DATA_KEYS to it."
+        )
+
+
+def _local_key(database_url: str) -> str:
+    """The console demo's key, kept in a file beside the SQLite database (created once)."""
+    db_path = database_url.split("///", 1)[-1] if "///" in database_url else "safekeep.db"
+    if db_path in ("", ":memory:"):
+        db_path = "safekeep.db"
+    key_file = Path(db_path).with_suffix(".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_key_spec("local") + "\n")
+    return key_file.read_text().strip()
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT must be a port number (1-65535), not '{port_text}'.")
+    tz = get("TZ_SCHOOL") or "Europe/London"
+    check_timezone(tz, "TZ_SCHOOL")
+    config_path = get("SAFEKEEP_SCHOOL_CONFIG")
+    school_config = load_school_config(Path(config_path), default_tz=tz) if config_path else None
+    api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL must start with https:// (got '{api_url}').")
+    return Settings(
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        data_keys=get("SAFEKEEP_DATA_KEYS"),
+        school_config=school_config,
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        teams_client_id=get(TEAMS_PREFIX + "CLIENTID"),
+        teams_client_secret=get(TEAMS_PREFIX + "CLIENTSECRET"),
+        teams_tenant_id=get(TEAMS_PREFIX + "TENANTID"),
+        graph_staff_group=get("SAFEKEEP_GRAPH_STAFF_GROUP"),
+        port=int(port_text),
+        timezone=tz,
+    )

@@ -1,0 +1,62 @@
+"""One request, for every adapter: identify the school and the person, run the handler in its
+transaction, wake the dispatcher, and answer an unexpected error with the apology.
+
+Slack awaits ``take_turn`` (the handler runs in a thread, off the event loop); the console,
+which has no event loop of its own, calls ``take_turn_sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import routes
+from handlers.clock import Clock
+from handlers.context import Context
+from handlers.errors import SORRY
+from handlers.replies import Reply, Say
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[Context], Reply]
+
+
+async def take_turn(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    platform: str,
+    identify: Callable[[], Awaitable[routes.Locate]],
+    work: Work,
+    wake: Callable[[], None],
+) -> Reply:
+    """``identify`` finds the school and person (it may ask the platform); the handler runs in
+    a thread. Any unexpected failure, in either, is logged and answered with the apology."""
+    try:
+        locate = await identify()
+        reply = await asyncio.to_thread(routes.run, factory, clock, platform, locate, work)
+    except Exception:
+        log.exception("a %s request failed", platform)
+        return Say(SORRY)
+    wake()
+    return reply
+
+
+def take_turn_sync(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    platform: str,
+    locate: routes.Locate,
+    work: Work,
+    wake: Callable[[], None],
+) -> Reply:
+    """The same turn for an adapter without an event loop (the console)."""
+    try:
+        reply = routes.run(factory, clock, platform, locate, work)
+    except Exception:
+        log.exception("a %s request failed", platform)
+        return Say(SORRY)
+    wake()
+    return reply
