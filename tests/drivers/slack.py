@@ -231,11 +231,14 @@ class SlackBot:
         """Fill the view's inputs with simple answers and post a signed view_submission."""
         payload = self.submission(view, answers, as_)
         submitted = payload["view"]
+        before = len(self.fake.shown)
         response = self.post_payload(payload)
         body = response.json or {}
         if body.get("response_action") in ("update", "push"):
+            # The answer to the request came first; anything the listener showed after acking
+            # (a slow answer replacing "working on it") came later, so it stays on top.
             shown = dict(body["view"], id=submitted["id"])
-            self.fake.shown.append((self.user_id(as_), shown))
+            self.fake.shown.insert(before, (self.user_id(as_), shown))
         return response
 
     def state_values(self, view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,9 @@ def initial_answer(element: dict[str, Any]) -> Any:
     return None
 
 
+WAITING = "safekeep.waiting"  # the view shown while a slow answer is on its way
+
+
 class SlackChat:
     platform = "slack"
 
@@ -85,11 +88,16 @@ class SlackChat:
         assert not unknown, f"{view['callback_id']} has no fields {unknown}"
         filled = {name: initial_answer(element) for name, element in inputs.items()}
         filled.update({k: None if v == "" else v for k, v in answers.items()})
+        shown = len(self.slack.fake.shown)
         reply = self.slack.submit(view, filled, as_=self.email)
         assert reply.status == 200, reply.text
         body = reply.json or {}
         if body.get("response_action") == "errors":
             return seen("\n".join(body["errors"].values()))
+        if body.get("view", {}).get("callback_id") == WAITING:
+            # Slower than Slack's window (a busy machine): the answer replaced the "working on
+            # it" view once the handler was done, as a person would see it.
+            return self._shown_since(shown)
         return view_text(body["view"]) if "view" in body else ""
 
     def press(self, button: str) -> str:
