@@ -86,7 +86,7 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         forms.long_text("ico_rationale", "Reason for the ICO decision", required=False),
         forms.datetime_field("ico_notified_at", "When was the ICO told?", required=False),
         forms.text(
-            "ico_case_ref", "ICO case reference", required=False, screen=False, max_length=64
+            "ico_case_ref", "ICO case reference", required=False, screen="reference", max_length=64
         ),
         forms.long_text(
             "delay_reason",
