@@ -188,9 +188,10 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
         incidents.record_event(ctx, incident, "closed", classification=incident.classification)
     if not changed:
         return Say(msg.NOTHING_CHANGED.format(number=incident.number))
-    labels = [n.replace("_", " ") for n in changed]
+    form = triage_form(ctx, incident)
+    labels = [form.field(name).label for name in changed if name != "status"]
     return Say(
-        msg.TRIAGED.format(number=incident.number, changes=", ".join(labels)),
+        msg.triaged(incident.number, labels, closed="status" in changed),
         (Button("Open details", "breach.details", str(incident.id)),),
     )
 
