@@ -158,6 +158,7 @@ def not_names() -> frozenset[str]:
 @dataclass(frozen=True)
 class _Word:
     text: str  # without a possessive "'s"
+    possessive: bool
     capitalised: bool
     sentence_start: bool  # first word, or after . ! ? : ; a new line or a bullet
     gap: str  # what comes between it and the word before
@@ -178,6 +179,7 @@ def _words(text: str) -> list[_Word]:
         words.append(
             _Word(
                 text=word,
+                possessive=word != match.group(),
                 capitalised=bool(_CAPITALISED.fullmatch(word)) or _shouted_name(word),
                 sentence_start=not words or bool(re.search(r"[.!?:;\n•*(\"“]|^\s*[-–]", gap)),
                 gap=gap,
@@ -238,7 +240,7 @@ def _name_at(words: list[_Word], i: int) -> int:
     if (
         run == 2
         and surname is not None
-        and not word.sentence_start
+        and (not word.sentence_start or surname.possessive)  # "Kacper Nowak's EHCP"
         and before not in ARTICLES
         and not _ordinary(word.text)
     ):

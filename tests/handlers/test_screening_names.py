@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from benchmarks.name_check import ORDINARY_DESCRIPTIONS, false_positives, handler_strings
+from benchmarks.name_check import (
+    NAMED_DESCRIPTIONS,
+    ORDINARY_DESCRIPTIONS,
+    false_positives,
+    handler_strings,
+)
 from handlers import forms
 from handlers.screening import initials, personal_data_problem, probable_names, screened
 
@@ -32,6 +37,7 @@ LONDON = ZoneInfo("Europe/London")
         ("Will Turner took the laptop home", "Will Turner"),
         ("THE FOLDER SAID EMILY ON IT", "EMILY"),
         ("Notes about Mohammed in the Year 6 file", "Mohammed"),
+        ("Kacper Nowak's EHCP was on the USB stick", "Kacper Nowak"),
     ],
 )
 def test_a_probable_name_is_caught(text, name):
@@ -58,6 +64,11 @@ def test_a_probable_name_is_caught(text, name):
 def test_ordinary_capitalised_school_words_are_not_names(text):
     assert probable_names(text) == []
     assert personal_data_problem(text, TODAY) is None
+
+
+def test_most_made_up_descriptions_with_a_name_are_caught():
+    caught = [text for text in NAMED_DESCRIPTIONS if probable_names(text)]
+    assert len(caught) >= len(NAMED_DESCRIPTIONS) - 1  # a name in lower case is not caught
 
 
 def test_no_word_safekeep_shows_staff_is_taken_for_a_name():
