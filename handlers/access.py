@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from handlers.context import Context
 from handlers.errors import Refused
+from handlers.replies import listed
 from storage.models import Person, RoleAssignment
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -50,7 +51,7 @@ def require(ctx: Context, permission: str, subject: str = "") -> None:
     ctx.audit("access.refused", subject, permission=permission)
     roles = sorted(ROLE_LABELS[r] for r in PERMISSIONS[permission])
     raise Refused(
-        "Sorry, only the " + ", ".join(roles) + " can do that. "
+        f"Sorry, only the {listed(roles, 'or')} can do that. "
         "The attempt has been recorded. If you need access, ask your Headteacher."
     )
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 HELP = """*Safekeep* keeps the school's data-protection and online-safety promises in a few clicks.
 • `/offsite` tell us about records you're taking off site · `/offsite list` · `/offsite return`
-• `/breach` report a lost or stolen device or a suspected data breach, at any hour
+• `/breach` report a lost device or a suspected data breach, at any hour · `/breach list`
 • `/aup` read and agree to the Acceptable Use Policy
 • `/safekeep` this help"""
 
@@ -33,6 +33,7 @@ For leads:
 • `/safekeep roles` who holds each role
 • `/safekeep roles grant ROLE EMAIL` · `/safekeep roles revoke ROLE EMAIL`
 • `/aup status` who has and hasn't signed · `/offsite register` records off site now
+• `/breach open` open breach reports · `/breach details N` · `/breach triage N`
 • `/safekeep report` counts for governors · `/safekeep export` the registers
 • `/safekeep settings` the school's policy settings"""
 
@@ -112,8 +113,7 @@ def command(ctx: Context, text: str) -> Reply:
     """`/safekeep [roles ...]`."""
     words = text.split()
     if not words or words[0] in ("help", "?"):
-        lead = allowed(ctx.actor, "roles.manage") or allowed(ctx.actor, "aup.status")
-        return Say(HELP + (LEAD_HELP if lead else ""))
+        return Say(_help(ctx))
     if words[0] == "roles":
         return _roles_command(ctx, words[1:])
     if words[0] == "report":
@@ -122,7 +122,16 @@ def command(ctx: Context, text: str) -> Reply:
         return _export_help(ctx)
     if words[0] == "settings":
         return _settings_view(ctx)
-    return Say(f"I don't know `/safekeep {words[0]}`.\n\n" + HELP)
+    return Say(f"I don't know `/safekeep {words[0]}`.\n\n" + _help(ctx))
+
+
+def _help(ctx: Context) -> str:
+    """The help, with the leads' commands for anyone who holds a lead's role."""
+    lead = any(
+        allowed(ctx.actor, permission)
+        for permission in ("roles.manage", "aup.status", "breach.triage", "offsite.register")
+    )
+    return HELP + (LEAD_HELP if lead else "")
 
 
 EXPORT_HELP = """*Registers* ({school})
@@ -215,6 +224,9 @@ def _roles_command(ctx: Context, words: list[str]) -> Reply:
 
 COMMANDS = (
     Command(
-        "safekeep", "Safekeep help; for leads: roles, report, export, settings", "[roles]", command
+        "safekeep",
+        "Safekeep help; for leads: roles, report, export, settings",
+        "[roles|report|export|settings]",
+        command,
     ),
 )

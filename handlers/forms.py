@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from handlers.screening import personal_data_problem
+from handlers.screening import screened
 
 FieldKind = Literal["text", "long_text", "single", "multi", "date", "datetime", "yes_no", "person"]
 Validator = Callable[[Any], str | None]
@@ -46,7 +46,9 @@ class Field:
     initial: Any = None
     max_length: int = 500
     validators: tuple[Validator, ...] = ()
-    screen: bool = False  # free text checked for personal data before the validators
+    # Free text checked for personal data before the validators; "reference": checked as a
+    # reference (a crime reference, an asset tag), where "CR/0123456789/26" is no phone number.
+    screen: bool | Literal["reference"] = False
 
     @property
     def is_free_text(self) -> bool:
@@ -119,9 +121,13 @@ class Field:
         if value in (None, []):
             return value
         if self.screen:
-            problem = personal_data_problem(value, today)
+            value, problem = screened(
+                value, today, "reference" if self.screen == "reference" else "text"
+            )
             if problem:
                 raise ValueError(problem)
+            if not value:  # nothing but the "keep as written" mark
+                return self._missing(None)
         for check in self.validators:
             problem = check(value)
             if problem:
@@ -136,8 +142,8 @@ class Field:
         return empty
 
 
-def text(name: str, label: str, *, screen: bool = True, **kw: Any) -> Field:
-    """A one-line answer; screened for personal data unless ``screen=False`` (references)."""
+def text(name: str, label: str, *, screen: bool | Literal["reference"] = True, **kw: Any) -> Field:
+    """A one-line answer; screened for personal data (``screen="reference"`` for references)."""
     return Field(name, label, "text", screen=screen, **kw)
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,14 @@ class Invalid:
 
 
 Reply = Say | Ask | Invalid
+
+
+def listed(items: Iterable[str], last: str = "and") -> str:
+    """Items as a sentence lists them: "A", "A and B", "A, B or C" (``last`` joins the end)."""
+    words = list(items)
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
 @dataclass(frozen=True)

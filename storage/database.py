@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,27 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to date (the only way the schema changes)."""
+@dataclass(frozen=True)
+class Upgraded:
+    """What an upgrade did: the schema revision before (None: an empty database) and after."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def created(self) -> bool:
+        return self.before is None and self.after is not None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
+    """Bring the schema up to date (the only way the schema changes); says what it did."""
+    before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
+    return Upgraded(before, current_revision(engine))
 
 
 def head_revision() -> str | None:

@@ -23,8 +23,13 @@ SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see the README."""
 
 def migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """upgrade the database to the newest schema"""
-    upgrade(make_engine(settings.database_url))
-    print("The database is up to date.")
+    done = upgrade(make_engine(settings.database_url))
+    if done.created:
+        print(f"Created the database at the newest schema ({done.after}).")
+    elif done.changed:
+        print(f"Upgraded the database from {done.before} to {done.after}.")
+    else:
+        print(f"The database was already up to date ({done.after}).")
     return 0
 
 

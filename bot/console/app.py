@@ -35,7 +35,7 @@ CONSOLE_ONLY = """  /as EMAIL                act as another member of staff
 
 def help_text() -> str:
     """/help: every flow's command with its declared description, then the console's own."""
-    flows = [f"  {c.usage:<24} {c.description}" for c in routes.COMMANDS.values()]
+    flows = [f"  {c.usage:<23}  {c.description}" for c in routes.COMMANDS.values()]
     return "\n".join(["Commands:", *flows, CONSOLE_ONLY])
 
 

@@ -37,7 +37,12 @@ def command(ctx: Context, text: str) -> Reply:
 
 
 COMMANDS = (
-    Command("breach", "Report a lost or stolen device or a suspected data breach", "", command),
+    Command(
+        "breach",
+        "Report a lost or stolen device or a suspected data breach",
+        "[list|open|details N|triage N]",
+        command,
+    ),
 )
 ACTIONS: dict[str, ActionHandler] = {
     "breach.start": lambda ctx, value: start_report(ctx),

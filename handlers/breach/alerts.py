@@ -11,7 +11,7 @@ from handlers.access import ROLE_LABELS, people_with_roles
 from handlers.breach import incidents
 from handlers.breach import messages as msg
 from handlers.context import Context
-from handlers.replies import Button, Notice
+from handlers.replies import Button, Notice, listed
 from storage.models import Incident, Person
 from storage.outbox import LedgerKey
 
@@ -53,7 +53,7 @@ def send_alerts(ctx: Context, incident: Incident) -> str:
     admins: list[Person] = []
     if missing:
         admins = people_with_roles(ctx, [incidents.FALLBACK_ROLE])
-        gap = msg.ALERT_ROLE_GAP.format(roles=_and([ROLE_LABELS[r] for r in missing]))
+        gap = msg.ALERT_ROLE_GAP.format(roles=listed([ROLE_LABELS[r] for r in missing]))
         ctx.notify(
             admins,
             Notice(alert_text(ctx, incident, needs_ack=False) + gap),
@@ -90,10 +90,10 @@ def alerted_words(told: list[str], missing: list[str], admins: int) -> str:
     if not labels:
         return msg.NOBODY_ALERTED
     plural = len(labels) > 1 or labels[0] in msg.PLURAL_LABELS
-    words = f"{_and(labels)} {'have' if plural else 'has'} been alerted"
+    words = f"{listed(labels)} {'have' if plural else 'has'} been alerted"
     if missing:
         gap = msg.NOBODY_HOLDS if admins else msg.NOBODY_HOLDS_NO_ADMINS
-        words += gap.format(roles=_and([ROLE_LABELS[r] for r in missing]))
+        words += gap.format(roles=listed([ROLE_LABELS[r] for r in missing]))
     return words
 
 
@@ -106,7 +106,3 @@ def alerted_for(incident: Incident) -> str:
     return alerted_words(
         list(details.get("roles", [])), list(details.get("missing", [])), details.get("admins", 0)
     )
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -170,7 +170,18 @@ ACKNOWLEDGED = (
 )
 ALREADY_ACKNOWLEDGED = "Breach #{number} was already acknowledged by {who} at {at}."
 NOT_FOUND = "There is no breach report with that reference at your school."
-TRIAGED = "Breach #{number} updated: {changes}."
+TRIAGED = "Breach #{number} updated:"
+TRIAGE_CLOSED = "Breach #{number} is closed."
+
+
+def triaged(number: int, changed: list[str], closed: bool) -> str:
+    """What the triage changed, by the questions' own words (never the stored names)."""
+    lines = [TRIAGED.format(number=number), *(f"• {label}" for label in changed)] if changed else []
+    if closed:
+        lines.append(TRIAGE_CLOSED.format(number=number))
+    return "\n".join(lines)
+
+
 NOTHING_CHANGED = "Nothing changed on Breach #{number}."
 CLOSED_ALREADY = (
     "Breach #{number} is closed, so its triage can no longer be changed. You can still read it "

@@ -58,7 +58,7 @@ def what_form(ctx: Context, state: State) -> Form:
             "asset_tag",
             "Device asset tag, if it was a school device (or 'personal')",
             required=False,
-            screen=False,
+            screen="reference",
             max_length=64,
         ),
     ]
@@ -194,7 +194,7 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
                 "police_ref",
                 "Police crime reference, if reported to the police",
                 required=False,
-                screen=False,
+                screen="reference",
                 max_length=64,
             ),
         ),

@@ -86,7 +86,7 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         forms.long_text("ico_rationale", "Reason for the ICO decision", required=False),
         forms.datetime_field("ico_notified_at", "When was the ICO told?", required=False),
         forms.text(
-            "ico_case_ref", "ICO case reference", required=False, screen=False, max_length=64
+            "ico_case_ref", "ICO case reference", required=False, screen="reference", max_length=64
         ),
         forms.long_text(
             "delay_reason",
@@ -188,9 +188,10 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
         incidents.record_event(ctx, incident, "closed", classification=incident.classification)
     if not changed:
         return Say(msg.NOTHING_CHANGED.format(number=incident.number))
-    labels = [n.replace("_", " ") for n in changed]
+    form = triage_form(ctx, incident)
+    labels = [form.field(name).label for name in changed if name != "status"]
     return Say(
-        msg.TRIAGED.format(number=incident.number, changes=", ".join(labels)),
+        msg.triaged(incident.number, labels, closed="status" in changed),
         (Button("Open details", "breach.details", str(incident.id)),),
     )
 

@@ -34,7 +34,7 @@ COMMANDS = (
     Command(
         "offsite",
         "Declare records you're taking off site, or mark them returned",
-        "[return|list]",
+        "[list|return|register]",
         command,
     ),
 )

@@ -39,7 +39,8 @@ DESTINATIONS: dict[str, str] = {
 }
 
 ATTESTATIONS: dict[str, str] = {
-    "secure_at_home": "I'll keep them secure at home, out of sight and not shared",
+    # The same promise fits every destination: records go to venues and trips, not only home.
+    "kept_secure": "I'll keep them with me or locked away, out of sight and not shared",
     "never_in_car": "I'll never leave them in a car, not even for a minute",
     "report_loss": "If anything is lost or stolen, I'll report it at once with /breach",
 }
@@ -241,6 +242,10 @@ def due_state(status: DueStatus, today: date | None = None) -> str:
     if status.due == today:
         return "due back today"
     return f"due back {day_label(status.due)}"
+
+
+def declined_heading(days: int) -> str:
+    return f"Not approved in the last {days} days:"
 
 
 def declined_line(decl: OffsiteDeclaration, reason: str | None) -> str:

@@ -80,6 +80,9 @@ def list_records(ctx: Context) -> Reply:
         lines.append(msg.list_heading(len(declared)))
         for decl in declared:
             lines.append(msg.list_line(decl, rules.due_status(calendar, decl, today)))
+    if declined:
+        # Not open, so not counted above: a heading of their own.
+        lines.append(msg.declined_heading(SHOW_DECLINED_FOR.days))
     for decl in declined:
         reason = next((a.reason for a in decl.approvals if a.decision == "declined"), None)
         lines.append(msg.declined_line(decl, reason))

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from bot.cli import COMMANDS, main
 from handlers import admin
 from storage import crypto
-from storage.database import check_schema, make_engine, transaction
+from storage.database import check_schema, head_revision, make_engine, transaction, upgrade
 from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
@@ -82,12 +82,25 @@ def test_the_program_lists_its_commands_and_rejects_unknown_ones(cli):
 # --- migrate and the schema check --------------------------------------------------------------
 
 
-def test_migrate_brings_an_empty_database_up_to_date_and_can_run_again(cli, monkeypatch, tmp_path):
+def test_migrate_says_it_created_the_database_then_that_it_is_already_up_to_date(
+    cli, monkeypatch, tmp_path
+):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
+    head = head_revision()
     first = cli("migrate")
-    assert (first.code, first.out) == (0, "The database is up to date.\n")
-    assert cli("migrate").code == 0
+    assert (first.code, first.out) == (0, f"Created the database at the newest schema ({head}).\n")
+    again = cli("migrate")
+    assert (again.code, again.out) == (0, f"The database was already up to date ({head}).\n")
+    check_schema(make_engine(url))
+
+
+def test_migrate_says_which_revisions_it_upgraded_between(cli, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(make_engine(url), "0001")
+    monkeypatch.setenv("DATABASE_URL", url)
+    ran = cli("migrate")
+    assert (ran.code, ran.out) == (0, f"Upgraded the database from 0001 to {head_revision()}.\n")
     check_schema(make_engine(url))
 
 
@@ -103,8 +116,6 @@ def test_commands_refuse_an_out_of_date_database_and_say_to_migrate(cli, monkeyp
 def test_a_database_at_an_old_revision_is_refused(cli, monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
-    from storage.database import upgrade
-
     upgrade(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))

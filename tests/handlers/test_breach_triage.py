@@ -80,8 +80,9 @@ def test_details_are_refused_to_staff_and_the_attempt_is_audited(factory, clock,
     reply = act(
         factory, clock, school, "teacher@example.org", routes.press("breach.details", str(found.id))
     )
-    assert "only the Data Protection Officer, Designated Safeguarding Lead, Headteacher (SIRO)" in (
-        text_of(reply)
+    assert (
+        "Sorry, only the Data Protection Officer, Designated Safeguarding Lead or Headteacher "
+        "(SIRO) can do that." in text_of(reply)
     )
     assert ("access.refused", staff.id, {"permission": "breach.details"}) in actions(factory)
     assert "breach.details_viewed" not in [a[0] for a in actions(factory)]
@@ -145,7 +146,9 @@ def test_a_decision_within_72_hours_is_stored_on_the_timeline_and_in_the_audit_c
     report(factory, clock, school)
     clock.advance(hours=20)
     reply = triage(factory, clock, school, "dpo@example.org", NOT_REPORTABLE)
-    assert "Breach #1 updated" in text_of(reply)
+    assert "Breach #1 updated:\n• Is it a personal data breach?\n" in text_of(reply)
+    assert "• Reason for the ICO decision" in text_of(reply)
+    assert "ico_rationale" not in text_of(reply) and "ico rationale" not in text_of(reply)
     found = incident(factory)
     assert found.classification == "confirmed"
     assert found.ico_decision == "not_notify" and found.ico_decided_at == clock()
@@ -240,7 +243,8 @@ def test_closing_needs_a_classification_and_an_ico_decision(factory, clock, scho
     reply = triage(factory, clock, school, "head@example.org", early)
     assert isinstance(reply, Invalid) and set(reply.errors) == {"close"}
     reply = triage(factory, clock, school, "head@example.org", {**NOT_REPORTABLE, "close": "yes"})
-    assert isinstance(reply, Say)
+    assert isinstance(reply, Say) and reply.text.endswith("\nBreach #1 is closed.")
+    assert "status" not in reply.text
     found = incident(factory)
     assert found.status == "closed" and found.closed_by_id == head.id
     assert found.events[-1].kind == "closed"
@@ -296,7 +300,7 @@ def test_setting_the_ico_decision_back_to_undecided_withdraws_it_and_its_time(
     clock.advance(hours=10)
     undecided = {**NOT_REPORTABLE, "ico_decision": "undecided", "ico_rationale": ""}
     reply = triage(factory, clock, school, "dpo@example.org", undecided)
-    assert "ico decision" in text_of(reply)
+    assert "• Report to the ICO?" in text_of(reply) and "ico decision" not in text_of(reply)
     found = incident(factory)
     assert found.ico_decision is None and found.ico_decided_at is None
     withdrawn = next(e for e in found.events if e.kind == "ico_undecided")

@@ -65,6 +65,16 @@ def test_the_default_return_date_skips_a_weekend_and_half_term(factory, clock, s
     assert step.form.field("expected_return").initial == date(2026, 11, 2)
 
 
+def test_the_promises_fit_every_destination(factory, clock, school):
+    step = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
+    assert isinstance(step, Ask)
+    destinations = step.form.field("destination").choices
+    assert {d.value for d in destinations} >= {"home", "venue", "trip", "another_school"}
+    places = ("home", "venue", "school", "trip", "setting", "house")
+    for promise in step.form.field("attestations").choices:
+        assert not [p for p in places if p in promise.label.lower()], promise.label
+
+
 def test_free_text_boxes_warn_against_names(factory, clock, school):
     first = act(factory, clock, TEACHER, routes.command("offsite"))
     second = act(factory, clock, TEACHER, routes.submit("offsite.what", MARKING_ON_PAPER, {}))
@@ -295,7 +305,7 @@ def test_bad_first_steps_are_explained_next_to_the_field(
         ({"expected_return": "2026-11-23"}, "expected_return", "That date has passed"),
         ({"expected_return": "2026-12-09"}, "expected_return", "the latest is Tue 8 Dec"),
         ({"expected_return": "next week"}, "expected_return", "Enter a date"),
-        ({"attestations": ["secure_at_home"]}, "attestations", "tick all three"),
+        ({"attestations": ["kept_secure"]}, "attestations", "tick all three"),
         ({"attestations": []}, "attestations", "Choose at least one"),
         ({"people_band": ""}, "people_band", "Please answer"),
         ({"class_code": "DOB 3/4/2018"}, "class_code", "date of birth"),

@@ -15,7 +15,7 @@ from handlers.context import Context
 from handlers.replies import Reply
 from storage.models import AuditEvent, OffsiteDeclaration, OutboxMessage, Person, School
 
-PROMISES = ["secure_at_home", "never_in_car", "report_loss"]
+PROMISES = ["kept_secure", "never_in_car", "report_loss"]
 # Planning and marking on paper: the lowest tier, recorded at once.
 MARKING_ON_PAPER: dict[str, Any] = {
     "categories": ["planning", "marking"],

@@ -3,7 +3,13 @@ permission; the Headteacher approves from the DM; the teacher later marks them r
 
 from __future__ import annotations
 
-from tests.handlers.test_offsite_steps import SEND_ON_PAPER, audit_actions, declarations, details
+from tests.handlers.test_offsite_steps import (
+    MARKING_ON_PAPER,
+    SEND_ON_PAPER,
+    audit_actions,
+    declarations,
+    details,
+)
 from tests.journeys.chat import Chat
 
 TEACHER, HEAD = "teacher@example.org", "head@example.org"
@@ -42,3 +48,25 @@ def test_send_records_taken_home_are_approved_by_the_head_and_marked_returned(ch
         {"all_back": "yes", "copies_destroyed": "yes"}
     )
     assert status(factory) == "returned"
+
+
+def test_the_list_counts_what_is_open_and_shows_a_refusal_under_its_own_heading(
+    chat: Chat, factory
+):
+    chat.command("/offsite")
+    chat.fill(SEND_ON_PAPER)
+    chat.fill(details("2026-11-25"))
+    chat.deliver()
+    chat.as_person(HEAD)
+    chat.press("Decline")
+    chat.fill({"reason": "use_remote"})
+    chat.as_person(TEACHER)
+    chat.command("/offsite")
+    chat.fill(MARKING_ON_PAPER)
+    chat.fill(details("2026-11-25"))
+
+    listed = chat.command("/offsite list")
+    opened, _, refused = listed.partition("Not approved in the last 7 days:")
+    assert "You have 1 declaration open:" in opened
+    assert opened.count("• Off-site #") == 1 and "Off-site #2 · Lesson planning" in opened
+    assert refused.count("• Off-site #") == 1 and "Off-site #1 · SEND records" in refused
