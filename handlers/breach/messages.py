@@ -95,6 +95,27 @@ LOCATIONS: dict[str, str] = {
     "unknown": "Not known",
 }
 
+SPECIAL_DATA_HELP = (
+    "Leave it blank if you ticked safeguarding, SEND or medical records above: that already "
+    "means yes."
+)
+SPECIAL_DATA_NEEDED = (
+    "Please answer this: the records you ticked may hold safeguarding, SEND or medical "
+    "information, and only you can say. 'Not sure' is fine."
+)
+
+
+def special_data_contradicts(ticked: list[str]) -> str:
+    """The words at the question when the records ticked say yes and the answer says no."""
+    names = ticked[0] if len(ticked) == 1 else ", ".join(ticked[:-1]) + " and " + ticked[-1]
+    verb = "is" if len(ticked) == 1 else "are"
+    return (
+        f"You ticked {names}, which {verb} safeguarding, SEND or medical information, so the "
+        "answer can't be No. Choose Yes or leave it blank; if a record type was ticked by "
+        "mistake, untick it instead."
+    )
+
+
 NO_NAMES = "Don't include pupil, parent or staff names or the personal data itself."
 
 REPORT_INTRO = (
@@ -178,7 +199,8 @@ CLOSED_ALREADY = (
     "`/breach` and mention Breach #{number} in the description."
 )
 TRIAGE_INTRO = (
-    "*Breach #{number}* · {what} · reported {reported} · ICO deadline *{deadline}* "
+    "*Breach #{number}* · {what} · safeguarding/SEND/medical data: {special} · "
+    "reported {reported} · ICO deadline *{deadline}* "
     "({deadline_state}).\nEvery change is kept on the incident's timeline. " + NO_NAMES
 )
 

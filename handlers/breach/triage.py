@@ -115,6 +115,7 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         intro=msg.TRIAGE_INTRO.format(
             number=incident.number,
             what=incidents.what(incident),
+            special=incidents.yes_no(incidents.special_data(incident)),
             reported=ctx.when(incident.reported_at),
             deadline=ctx.when(deadline),
             deadline_state=state,
