@@ -269,7 +269,7 @@ def thanks(ctx: Context, incident: Incident) -> Say:
     )
     if incidents.child_may_be_at_risk(incident):
         text = msg.CHILD_RISK_GUIDANCE + "\n\n" + text
-    return Say(text, title=f"Breach #{incident.number}")
+    return Say(text, title=f"Breach #{incident.number}", done=True)
 
 
 def _own_incident(ctx: Context, state: State, *, for_update: bool = False) -> Incident:

@@ -193,6 +193,7 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
     return Say(
         msg.TRIAGED.format(number=incident.number, changes=", ".join(labels)),
         (Button("Open details", "breach.details", str(incident.id)),),
+        done=True,
     )
 
 

@@ -45,6 +45,7 @@ def test_acknowledging_records_who_and_when_and_a_second_press_says_so(factory, 
         factory, clock, school, "dpo@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "you acknowledged Breach #1 at Tue 24 Nov 10:12" in text_of(reply)
+    assert isinstance(reply, Say) and reply.done
     assert [b.action for b in reply.buttons] == ["breach.triage"]
     found = incident(factory)
     assert found.acknowledged_by_id == dpo.id and found.acknowledged_at == clock()
@@ -57,6 +58,7 @@ def test_acknowledging_records_who_and_when_and_a_second_press_says_so(factory, 
         factory, clock, school, "it@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "already acknowledged by Morgan Privacy at Tue 24 Nov 10:12" in text_of(again)
+    assert isinstance(again, Say) and not again.done  # the IT lead's press did nothing
     assert incident(factory).acknowledged_by_id == dpo.id
 
 
@@ -69,6 +71,7 @@ def test_staff_without_a_role_cannot_acknowledge_and_the_attempt_is_audited(
         factory, clock, school, "ta@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "only the" in text_of(reply) and "recorded" in text_of(reply)
+    assert isinstance(reply, Say) and not reply.done
     assert incident(factory).acknowledged_at is None
     refused = [a for a in actions(factory) if a[0] == "access.refused"]
     assert refused and refused[0][2] == {"permission": "breach.acknowledge"}
