@@ -263,6 +263,27 @@ DELAY_REASON_NEEDED = (
     "The {hours}-hour deadline passed at {deadline}: give the reason for the delay (Art 33(1))."
 )
 RATIONALE_NEEDED = "Give the reason for this decision: it goes in the breach log."
+# Not reporting a breach assessed as a risk goes against the ICO's guidance (Art 33(1): only a
+# breach unlikely to result in a risk to people may go unreported), so it takes a second look.
+RISK_WORDS: dict[str, str] = {"risk": "a risk to people", "high": "a high risk to people"}
+NOT_NOTIFY_CONFIRM_LABEL = "Not reporting a breach assessed as a risk to people?"
+NOT_NOTIFY_CONFIRM_HELP = (
+    "Only needed when the risk is a risk or a high risk and the decision is not to report: the "
+    "ICO expects a breach likely to put people at risk to be reported within 72 hours."
+)
+# Slack shows at most 75 characters of a choice.
+NOT_NOTIFY_CONFIRM_CHOICE = {
+    "confirmed": "I confirm not reporting it to the ICO, for the reason given above"
+}
+NOT_NOTIFY_CONFIRM_NEEDED = (
+    "The risk is assessed as {risk}, and the ICO's guidance is that such a breach must be "
+    "reported. Tick this to confirm not reporting it, or choose 'Report to the ICO'."
+)
+NOT_NOTIFY_REASON_NEEDED = (
+    "The risk is assessed as {risk}, so not reporting it to the ICO needs a fuller reason: at "
+    "least {words} words ({count} now), saying why people are not in fact likely to be harmed. "
+    "It goes in the breach log."
+)
 RISK_REASONING_NEEDED = "Say briefly why you chose this level of risk."
 EXCEPTION_NEEDED = "The risk is high: choose the Article 34 exception that applies."
 METHOD_NEEDED = "Choose how the people affected are (or will be) told."

@@ -10,7 +10,7 @@ from handlers.context import Context
 from schedules import sweeps
 from storage.database import transaction
 from storage.models import Incident, School
-from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER
+from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER, NOT_REPORTABLE
 from tests.journeys.chat import Chat, Dm
 
 DPO, HEAD, IT_LEAD = "dpo@example.org", "head@example.org", "it@example.org"
@@ -117,3 +117,29 @@ def test_medical_and_safeguarding_records_are_safeguarding_data_in_the_dsl_alert
         (row,) = registers.export(ctx, "breaches").as_dicts()
     assert row["special_category_or_safeguarding"] == "yes"
     assert row["data_categories"] == "Safeguarding information, Medical or health information"
+
+
+def test_the_dpo_not_reporting_a_high_risk_breach_confirms_it_with_a_fuller_reason(
+    chat: Chat, factory
+):
+    chat.command("/breach")
+    chat.fill(LOST_LAPTOP)
+    chat.fill(DETAILS)
+    chat.deliver()
+    chat.as_person(DPO)
+    opened = chat.press("Open triage")
+    assert "Triage Breach #1" in opened and "safeguarding/SEND/medical data: no" in opened
+
+    decision = {**NOT_REPORTABLE, "risk": "high", "ico_rationale": "Encrypted, so no risk."}
+    refused = chat.fill(decision)
+    assert "at least 8 words (4 now)" in refused
+    assert "Tick this to confirm not reporting it" in refused
+    with factory() as session:
+        assert session.scalars(select(Incident)).one().ico_decision is None
+
+    reason = "The laptop was encrypted and the key is safe."
+    saved = chat.fill({**decision, "ico_rationale": reason, "confirm_not_notify": ["confirmed"]})
+    assert "Breach #1 updated" in saved
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert (incident.ico_decision, incident.risk) == ("not_notify", "high")
