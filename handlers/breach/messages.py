@@ -269,7 +269,7 @@ RISK_WORDS: dict[str, str] = {"risk": "a risk to people", "high": "a high risk t
 NOT_NOTIFY_CONFIRM_LABEL = "Not reporting a breach assessed as a risk to people?"
 NOT_NOTIFY_CONFIRM_HELP = (
     "Only needed when the risk is a risk or a high risk and the decision is not to report: the "
-    "ICO expects a breach likely to put people at risk to be reported within 72 hours."
+    "ICO expects a breach likely to put people at risk to be reported."
 )
 # Slack shows at most 75 characters of a choice.
 NOT_NOTIFY_CONFIRM_CHOICE = {
@@ -277,7 +277,7 @@ NOT_NOTIFY_CONFIRM_CHOICE = {
 }
 NOT_NOTIFY_CONFIRM_NEEDED = (
     "The risk is assessed as {risk}, and the ICO's guidance is that such a breach must be "
-    "reported. Tick this to confirm not reporting it, or choose 'Report to the ICO'."
+    "reported. Confirm here that you are not reporting it, or choose 'Report to the ICO'."
 )
 NOT_NOTIFY_REASON_NEEDED = (
     "The risk is assessed as {risk}, so not reporting it to the ICO needs a fuller reason: at "

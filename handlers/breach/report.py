@@ -75,8 +75,9 @@ def what_form(ctx: Context, state: State) -> Form:
     fields += [
         forms.single("encrypted", "Was the device encrypted or password-locked?", msg.ENCRYPTED),
         forms.multi("categories", "What kinds of records were involved?", msg.CATEGORIES),
-        # Asked of every report for now, but needed only when the categories don't answer it;
-        # ``check_special_data`` holds the answer to the categories, at this field.
+        # Optional: ``check_special_data`` asks for it at this field only when the categories
+        # can't answer it, and refuses a No they contradict. Showing it only then waits for the
+        # form language's conditions.
         forms.single(
             "special_data",
             "Any safeguarding, SEND, medical or child-protection information?",

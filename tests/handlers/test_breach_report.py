@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import admin, breach, people, registers, routes
+from handlers import admin, breach, home, people, registers, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
+from schedules import sweeps
 from storage.database import transaction
 from storage.models import (
     AuditEvent,
@@ -401,6 +402,11 @@ def test_a_report_stored_before_the_rule_reads_as_safeguarding_data_everywhere(
         assert "safeguarding/SEND/medical data: yes" in (triage_form.intro or "")
         (row,) = registers.export(ctx, "breaches").as_dicts()
         assert row["special_category_or_safeguarding"] == "yes"
+        assert "(safeguarding/SEND/medical data: yes)" in home.outstanding(ctx).text
+    clock.advance(minutes=61)
+    sweeps.run_all(factory, clock, only="breach_clock")
+    escalations = [p["text"] for _, p, _ in outbox(factory) if p["text"].startswith("Escalation")]
+    assert escalations and all("safeguarding/SEND/medical data: yes" in t for t in escalations)
 
 
 def test_planning_and_marking_with_no_special_data_leave_the_dsl_out(factory, clock, school):

@@ -250,7 +250,7 @@ def test_not_reporting_a_breach_assessed_as_a_risk_needs_a_confirmation_and_a_fu
     )
     assert reply.errors["confirm_not_notify"] == (
         f"The risk is assessed as {words}, and the ICO's guidance is that such a breach must "
-        "be reported. Tick this to confirm not reporting it, or choose 'Report to the ICO'."
+        "be reported. Confirm here that you are not reporting it, or choose 'Report to the ICO'."
     )
     assert incident(factory).ico_decision is None
 

@@ -133,7 +133,7 @@ def test_the_dpo_not_reporting_a_high_risk_breach_confirms_it_with_a_fuller_reas
     decision = {**NOT_REPORTABLE, "risk": "high", "ico_rationale": "Encrypted, so no risk."}
     refused = chat.fill(decision)
     assert "at least 8 words (4 now)" in refused
-    assert "Tick this to confirm not reporting it" in refused
+    assert "Confirm here that you are not reporting it" in refused
     with factory() as session:
         assert session.scalars(select(Incident)).one().ico_decision is None
 
