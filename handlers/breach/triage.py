@@ -154,7 +154,19 @@ def _current_values(ctx: Context, incident: Incident) -> dict[str, Any]:
         elif isinstance(value, datetime):
             value = ctx.local(value).replace(tzinfo=None)
         values[name] = value
+    if _confirmed_not_notifying_a_risk(incident):
+        values["confirm_not_notify"] = ["confirmed"]
     return values
+
+
+def _confirmed_not_notifying_a_risk(incident: Incident) -> bool:
+    """The standing decision is not to report a risk, and it was confirmed when it was made:
+    saving other changes later needs no second confirmation."""
+    return (
+        incident.ico_decision == "not_notify"
+        and incident.risk in RISKY
+        and any(e.kind == "ico_decided" and e.details.get("against_risk") for e in incident.events)
+    )
 
 
 def triage_form_for(ctx: Context, state: State) -> Form:

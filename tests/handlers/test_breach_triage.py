@@ -10,6 +10,7 @@ from sqlalchemy import select
 from handlers import access, home, people, routes
 from handlers.breach import acknowledge as breach_triage
 from handlers.breach import incidents
+from handlers.breach.triage import triage_form
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage import audit
@@ -268,12 +269,21 @@ def test_not_reporting_a_breach_assessed_as_a_risk_needs_a_confirmation_and_a_fu
     assert found.ico_decision == "not_notify"
     decided = next(e for e in found.events if e.kind == "ico_decided")
     assert decided.details["against_risk"] is True
+    with factory() as session:
+        ctx = Context(session, session.get_one(School, school.id), session.merge(dpo), clock)
+        reopened = triage_form(ctx, session.merge(found))
+    assert reopened.field("confirm_not_notify").initial == ["confirmed"]  # confirmed once
 
 
-def test_an_unlikely_risk_or_a_report_to_the_ico_needs_no_second_look(factory, clock, school):
+def test_an_unlikely_risk_or_a_report_to_the_ico_needs_no_second_look(factory, clock, school, dpo):
     report(factory, clock, school)
     short = {**NOT_REPORTABLE, "ico_rationale": "Encrypted."}
     assert "Breach #1 updated" in text_of(triage(factory, clock, school, "dpo@example.org", short))
+    found = incident(factory)
+    with factory() as session:
+        ctx = Context(session, session.get_one(School, school.id), session.merge(dpo), clock)
+        reopened = triage_form(ctx, session.merge(found))
+    assert reopened.field("confirm_not_notify").initial is None
     notify = {**short, "risk": "high", "ico_decision": "notify", "ico_rationale": "High risk."}
     assert "Breach #1 updated" in text_of(triage(factory, clock, school, "dpo@example.org", notify))
 
