@@ -74,9 +74,10 @@ def outstanding(ctx: Context) -> Say:
         )
 
     for incident in _alerts_waiting(ctx, person):
+        special = breach_incidents.yes_no(breach_incidents.special_data(incident))
         lines.append(
             f"• Breach #{incident.number} reported {ctx.when(incident.reported_at)} "
-            "is not acknowledged yet"
+            f"(safeguarding/SEND/medical data: {special}) is not acknowledged yet"
         )
         buttons.append(
             Button(

@@ -1,6 +1,9 @@
 """What a handler answers; each adapter renders these in its own way.
 
 - ``Say``: a message to the person (Slack ephemeral or a closing modal, a card, console text).
+  ``done`` says the action a button asked for took effect, so the adapter may show the message
+  the button came from as done; a refusal, a lapsed request or someone else's earlier answer
+  is never done.
 - ``Ask``: show a form (the first step, or the next step of a multi-step dialog).
 - ``Invalid``: the submitted answers have problems, shown next to each field.
 """
@@ -42,6 +45,7 @@ class Say:
     text: str
     buttons: tuple[Button, ...] = ()
     title: str = "Safekeep"
+    done: bool = False  # the pressed button's action (or the dialog it opened) took effect
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:
         number=incident.number,
         minutes=minutes,
         what=incidents.what(incident),
-        special=incidents.yes_no(incident.special_data),
+        special=incidents.yes_no(incidents.special_data(incident)),
         child=incidents.yes_no(incident.child_at_risk),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )

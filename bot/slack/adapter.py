@@ -184,8 +184,13 @@ class SlackAdapter:
                 raise
             return render.form_view(ask.form)  # the dialog matters more than tidying the DM
 
-    async def mark_done(self, who: Who, origin: dict[str, Any] | None) -> None:
-        """Take the buttons off the DM whose action is now done, saying what was done."""
+    async def mark_done(self, who: Who, origin: dict[str, Any] | None, reply: Reply) -> None:
+        """Take the buttons off the DM whose action is now done, saying what was done.
+
+        Only a reply the handler marked done does this: a refused press, a lapsed request or
+        one somebody else already answered leaves the DM and its buttons as they were."""
+        if not (isinstance(reply, Say) and reply.done):
+            return
         if not origin or not origin.get("c") or not origin.get("ts"):
             return
         done = done_note(str(origin.get("l") or ""), self.rt.clock().astimezone(self.tz))

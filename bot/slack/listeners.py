@@ -105,16 +105,14 @@ async def on_submit(ack: Any, body: dict[str, Any], who: Who) -> None:
             )
         else:
             await adapter.update_reply(who, view["id"], reply, origin)
-        if isinstance(reply, Say):
-            await adapter.mark_done(who, origin)
+        await adapter.mark_done(who, origin, reply)
         return
     reply = task.result()
     if isinstance(reply, Invalid):
         await ack(**errors_response(view, reply))
         return
     await ack(response_action="update", view=adapter.reply_view(reply, origin))
-    if isinstance(reply, Say):
-        await adapter.mark_done(who, origin)
+    await adapter.mark_done(who, origin, reply)
 
 
 async def on_home(event: dict[str, Any], who: Who) -> None:
@@ -149,9 +147,7 @@ async def show_press(
     else:
         opened = await who.client.views_open(trigger_id=trigger_id, view=render.waiting_view())
         await adapter.update_reply(who, opened["view"]["id"], await task, origin)
-    reply = task.result()
-    if isinstance(reply, Say):
-        await adapter.mark_done(who, origin)
+    await adapter.mark_done(who, origin, task.result())
     if (body.get("view") or {}).get("type") == "home":
         await adapter.publish_home(who)
 

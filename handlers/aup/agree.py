@@ -73,7 +73,8 @@ def agree(ctx: Context, answers: dict[str, object], state: dict[str, object]) ->
         existing = row
     return Say(
         f"Thank you. Your agreement to *{version.title}* (version {version.version}) was "
-        f"recorded on {ctx.when(existing.acknowledged_at)}."
+        f"recorded on {ctx.when(existing.acknowledged_at)}.",
+        done=True,
     )
 
 

@@ -35,6 +35,7 @@ def acknowledge(ctx: Context, value: str) -> Reply:
             deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
         ),
         buttons,
+        done=True,
     )
 
 

@@ -76,7 +76,7 @@ def alert_text(ctx: Context, incident: Incident, *, needs_ack: bool = True) -> s
     return msg.ALERT.format(
         number=incident.number,
         what=incidents.what(incident),
-        special=incidents.yes_no(incident.special_data),
+        special=incidents.yes_no(incidents.special_data(incident)),
         child=incidents.yes_no(incident.child_at_risk),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     ) + (msg.ALERT_NEEDS_ACK if needs_ack and incident.acknowledged_at is None else "")

@@ -42,7 +42,7 @@ def details_text(ctx: Context, incident: Incident) -> str:
         + (f" (asset {incident.asset_tag})" if incident.asset_tag else "")
         + f" · encrypted: {msg.label(msg.ENCRYPTED, incident.encrypted)}",
         "Records: " + ", ".join(msg.label(msg.CATEGORIES, c) for c in incident.categories),
-        f"Safeguarding/SEND/medical data: {incidents.yes_no(incident.special_data)} · "
+        f"Safeguarding/SEND/medical data: {incidents.yes_no(incidents.special_data(incident))} · "
         f"child at immediate risk: {incidents.yes_no(incident.child_at_risk)}",
         f"People: {msg.label(msg.PEOPLE_BANDS, incident.people_band)} · "
         + ", ".join(msg.label(msg.SUBJECT_TYPES, s) for s in incident.subject_types),

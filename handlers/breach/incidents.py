@@ -9,6 +9,7 @@ after the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,9 +33,15 @@ ALERTED_ROLES = frozenset(ALERT_ROLES + SAFEGUARDING_ROLES)
 FALLBACK_ROLE = "admin"
 OPTIONAL_ALERT_ROLES = frozenset({"deputy_dsl"})
 ESCALATION_ROLES = ("deputy_dsl", "headteacher")
-# Record categories that mean safeguarding, SEND or medical data is involved, whatever the
-# reporter answered to the yes/no question (shared/DOMAIN.md §5).
+# Record categories that are safeguarding, SEND or medical information themselves: ticking one
+# answers "Any safeguarding, SEND, medical or child-protection information?" with yes
+# (shared/DOMAIN.md §1 and §5).
 SAFEGUARDING_CATEGORIES = frozenset({"safeguarding", "send", "medical"})
+# Records that hold no such information about anyone: with only these the answer is no, unless
+# the reporter says otherwise. Every other category (attendance with its illness codes, tracking
+# with SEND flags, letters about a pupil's needs, parent contacts with a court order, appraisal
+# with health details, "other", a code from an older list) may hold it, so the reporter is asked.
+ROUTINE_CATEGORIES = frozenset({"planning", "marking", "staff_contacts", "accounting", "finance"})
 # The roles whose alert carries the "Open triage" button (access.PERMISSIONS["breach.triage"]).
 TRIAGE_ROLES = frozenset({"dpo", "headteacher", "dsl"})
 
@@ -49,17 +56,41 @@ def ico_deadline(incident: Incident, settings: SchoolSettings) -> datetime:
     return incident.reported_at + timedelta(hours=settings.ico_deadline_hours)
 
 
-def needs_safeguarding_leads(incident: Incident) -> bool:
-    """The DSL and deputies are told when sensitive data or a child may be involved.
+def special_data_from_categories(categories: Iterable[str]) -> str | None:
+    """What the record categories alone say about safeguarding, SEND or medical data: "yes",
+    "no", or None when only the reporter can say (and so is asked)."""
+    ticked = set(categories)
+    if ticked & SAFEGUARDING_CATEGORIES:
+        return "yes"
+    if ticked and ticked <= ROUTINE_CATEGORIES:
+        return "no"
+    return None
 
-    The record categories count as much as the reporter's answer: "SEND records" with "special
-    data: no" still means SEND data is involved.
+
+def derive_special_data(categories: Iterable[str], answer: str | None) -> str:
+    """The one truth about safeguarding, SEND or medical data ("yes", "no" or "unsure").
+
+    Safeguarding, SEND or medical records mean yes whatever was answered; otherwise the
+    reporter's answer counts (a "yes" about lesson plans with a pupil's needs in them too), and
+    with no answer the categories decide, or "unsure" when they can't.
     """
-    return (
-        incident.special_data in ("yes", "unsure")
-        or child_may_be_at_risk(incident)
-        or bool(SAFEGUARDING_CATEGORIES & set(incident.categories))
-    )
+    settled = special_data_from_categories(categories)
+    if settled == "yes":
+        return "yes"
+    if answer in ("yes", "no", "unsure"):
+        return answer
+    return settled or "unsure"
+
+
+def special_data(incident: Incident) -> str:
+    """Whether safeguarding, SEND or medical data is involved: what every alert, view, export
+    and the routing read. Derived on read, so reports stored before the rule agree too."""
+    return derive_special_data(incident.categories, incident.special_data)
+
+
+def needs_safeguarding_leads(incident: Incident) -> bool:
+    """The DSL and deputies are told when sensitive data or a child may be involved."""
+    return special_data(incident) in ("yes", "unsure") or child_may_be_at_risk(incident)
 
 
 def alert_roles(incident: Incident) -> tuple[str, ...]:

@@ -161,7 +161,7 @@ def _row(ctx: Context, incident: Incident, reporter: Person) -> list[object]:
         "asset_tag": incident.asset_tag or "",
         "linked_declaration": incident.declaration_id or "",
         "data_categories": ", ".join(msg.label(msg.CATEGORIES, c) for c in incident.categories),
-        "special_category_or_safeguarding": incidents.yes_no(incident.special_data),
+        "special_category_or_safeguarding": incidents.yes_no(incidents.special_data(incident)),
         "child_at_immediate_risk": incidents.yes_no(incident.child_at_risk),
         "subject_categories": ", ".join(ICO_SUBJECTS.get(s, s) for s in incident.subject_types),
         "people_band": msg.label(msg.PEOPLE_BANDS, incident.people_band),

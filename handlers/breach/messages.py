@@ -95,6 +95,27 @@ LOCATIONS: dict[str, str] = {
     "unknown": "Not known",
 }
 
+SPECIAL_DATA_HELP = (
+    "Leave it blank if you ticked safeguarding, SEND or medical records above: that already "
+    "means yes."
+)
+SPECIAL_DATA_NEEDED = (
+    "Please answer this: the records you ticked may hold safeguarding, SEND or medical "
+    "information, and only you can say. 'Not sure' is fine."
+)
+
+
+def special_data_contradicts(ticked: list[str]) -> str:
+    """The words at the question when the records ticked say yes and the answer says no."""
+    names = ticked[0] if len(ticked) == 1 else ", ".join(ticked[:-1]) + " and " + ticked[-1]
+    verb = "is" if len(ticked) == 1 else "are"
+    return (
+        f"You ticked {names}, which {verb} safeguarding, SEND or medical information, so the "
+        "answer can't be No. Choose Yes or leave it blank; if a record type was ticked by "
+        "mistake, untick it instead."
+    )
+
+
 NO_NAMES = "Don't include pupil, parent or staff names or the personal data itself."
 
 REPORT_INTRO = (
@@ -189,7 +210,8 @@ CLOSED_ALREADY = (
     "`/breach` and mention Breach #{number} in the description."
 )
 TRIAGE_INTRO = (
-    "*Breach #{number}* · {what} · reported {reported} · ICO deadline *{deadline}* "
+    "*Breach #{number}* · {what} · safeguarding/SEND/medical data: {special} · "
+    "reported {reported} · ICO deadline *{deadline}* "
     "({deadline_state}).\nEvery change is kept on the incident's timeline. " + NO_NAMES
 )
 
@@ -252,6 +274,27 @@ DELAY_REASON_NEEDED = (
     "The {hours}-hour deadline passed at {deadline}: give the reason for the delay (Art 33(1))."
 )
 RATIONALE_NEEDED = "Give the reason for this decision: it goes in the breach log."
+# Not reporting a breach assessed as a risk goes against the ICO's guidance (Art 33(1): only a
+# breach unlikely to result in a risk to people may go unreported), so it takes a second look.
+RISK_WORDS: dict[str, str] = {"risk": "a risk to people", "high": "a high risk to people"}
+NOT_NOTIFY_CONFIRM_LABEL = "Not reporting a breach assessed as a risk to people?"
+NOT_NOTIFY_CONFIRM_HELP = (
+    "Only needed when the risk is a risk or a high risk and the decision is not to report: the "
+    "ICO expects a breach likely to put people at risk to be reported."
+)
+# Slack shows at most 75 characters of a choice.
+NOT_NOTIFY_CONFIRM_CHOICE = {
+    "confirmed": "I confirm not reporting it to the ICO, for the reason given above"
+}
+NOT_NOTIFY_CONFIRM_NEEDED = (
+    "The risk is assessed as {risk}, and the ICO's guidance is that such a breach must be "
+    "reported. Confirm here that you are not reporting it, or choose 'Report to the ICO'."
+)
+NOT_NOTIFY_REASON_NEEDED = (
+    "The risk is assessed as {risk}, so not reporting it to the ICO needs a fuller reason: at "
+    "least {words} words ({count} now), saying why people are not in fact likely to be harmed. "
+    "It goes in the breach log."
+)
 RISK_REASONING_NEEDED = "Say briefly why you chose this level of risk."
 EXCEPTION_NEEDED = "The risk is high: choose the Article 34 exception that applies."
 METHOD_NEEDED = "Choose how the people affected are (or will be) told."

@@ -75,10 +75,15 @@ def what_form(ctx: Context, state: State) -> Form:
     fields += [
         forms.single("encrypted", "Was the device encrypted or password-locked?", msg.ENCRYPTED),
         forms.multi("categories", "What kinds of records were involved?", msg.CATEGORIES),
+        # Optional: ``check_special_data`` asks for it at this field only when the categories
+        # can't answer it, and refuses a No they contradict. Showing it only then waits for the
+        # form language's conditions.
         forms.single(
             "special_data",
             "Any safeguarding, SEND, medical or child-protection information?",
             msg.YES_NO_UNSURE,
+            required=False,
+            help=msg.SPECIAL_DATA_HELP,
         ),
         forms.single("people_band", "How many people's information?", msg.PEOPLE_BANDS),
         forms.multi("subject_types", "Whose information?", msg.SUBJECT_TYPES),
@@ -114,6 +119,7 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
         )
         if earlier is not None and earlier.reporter_id == ctx.person.id:
             return Ask(details_form(ctx, earlier))
+    check_special_data(answers["categories"], answers.get("special_data"))
     declaration_id = _chosen_declaration(ctx, answers, state)
     incident = Incident(
         school_id=ctx.school.id,
@@ -128,7 +134,9 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
         declaration_id=declaration_id,
         encrypted=answers["encrypted"],
         categories=answers["categories"],
-        special_data=answers["special_data"],
+        special_data=incidents.derive_special_data(
+            answers["categories"], answers.get("special_data")
+        ),
         people_band=answers["people_band"],
         subject_types=answers["subject_types"],
         child_at_risk=answers["child_at_risk"],
@@ -149,6 +157,21 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
     )
     alerted = alerts.send_alerts(ctx, incident)
     return Ask(details_form(ctx, incident, alerted))
+
+
+def check_special_data(categories: list[str], answer: str | None) -> None:
+    """The answer about safeguarding, SEND or medical data must agree with the categories, and
+    is needed when they can't say; the problem is shown at the question."""
+    settled = incidents.special_data_from_categories(categories)
+    if settled == "yes" and answer == "no":
+        ticked = [
+            msg.label(msg.CATEGORIES, c)
+            for c in categories
+            if c in incidents.SAFEGUARDING_CATEGORIES
+        ]
+        raise FormErrors({"special_data": msg.special_data_contradicts(ticked)})
+    if settled is None and answer is None:
+        raise FormErrors({"special_data": msg.SPECIAL_DATA_NEEDED})
 
 
 def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | None:
@@ -247,7 +270,7 @@ def thanks(ctx: Context, incident: Incident) -> Say:
     )
     if incidents.child_may_be_at_risk(incident):
         text = msg.CHILD_RISK_GUIDANCE + "\n\n" + text
-    return Say(text, title=f"Breach #{incident.number}")
+    return Say(text, title=f"Breach #{incident.number}", done=True)
 
 
 def _own_incident(ctx: Context, state: State, *, for_update: bool = False) -> Incident:
@@ -303,8 +326,6 @@ def prefill_from(declaration: OffsiteDeclaration) -> dict[str, Any]:
     band = _band(declaration.people_band)
     if band:
         values["people_band"] = band
-    if {"safeguarding", "send"} & set(values["categories"]):
-        values["special_data"] = "yes"
     return values
 
 

@@ -7,6 +7,7 @@ seen the alert, so escalation must stop.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import Any
 
@@ -22,6 +23,10 @@ from handlers.replies import Ask, Button, Reply, Say
 from storage.models import Incident
 
 FORM_ID = "breach.triage"
+# The fewest words a reason for not reporting a breach assessed as a risk may have.
+MIN_NOT_NOTIFY_WORDS = 8
+RISKY = frozenset(msg.RISK_WORDS)
+WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 # Triage answers stored as they are (the form's field name is the incident's column name).
 PLAIN_FIELDS = (
@@ -84,6 +89,13 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         ),
         forms.single("ico_decision", "Report to the ICO?", msg.ICO_DECISIONS),
         forms.long_text("ico_rationale", "Reason for the ICO decision", required=False),
+        forms.multi(
+            "confirm_not_notify",
+            msg.NOT_NOTIFY_CONFIRM_LABEL,
+            msg.NOT_NOTIFY_CONFIRM_CHOICE,
+            required=False,
+            help=msg.NOT_NOTIFY_CONFIRM_HELP,
+        ),
         forms.datetime_field("ico_notified_at", "When was the ICO told?", required=False),
         forms.text(
             "ico_case_ref", "ICO case reference", required=False, screen="reference", max_length=64
@@ -115,6 +127,7 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
         intro=msg.TRIAGE_INTRO.format(
             number=incident.number,
             what=incidents.what(incident),
+            special=incidents.yes_no(incidents.special_data(incident)),
             reported=ctx.when(incident.reported_at),
             deadline=ctx.when(deadline),
             deadline_state=state,
@@ -141,7 +154,19 @@ def _current_values(ctx: Context, incident: Incident) -> dict[str, Any]:
         elif isinstance(value, datetime):
             value = ctx.local(value).replace(tzinfo=None)
         values[name] = value
+    if _confirmed_not_notifying_a_risk(incident):
+        values["confirm_not_notify"] = ["confirmed"]
     return values
+
+
+def _confirmed_not_notifying_a_risk(incident: Incident) -> bool:
+    """The standing decision is not to report a risk, and it was confirmed when it was made:
+    saving other changes later needs no second confirmation."""
+    return (
+        incident.ico_decision == "not_notify"
+        and incident.risk in RISKY
+        and any(e.kind == "ico_decided" and e.details.get("against_risk") for e in incident.events)
+    )
 
 
 def triage_form_for(ctx: Context, state: State) -> Form:
@@ -193,6 +218,7 @@ def save_triage(ctx: Context, answers: Answers, state: State) -> Reply:
     return Say(
         msg.triaged(incident.number, labels, closed="status" in changed),
         (Button("Open details", "breach.details", str(incident.id)),),
+        done=True,
     )
 
 
@@ -221,6 +247,7 @@ def _decide(ctx: Context, incident: Incident, answers: Answers, changed: list[st
                 incident,
                 "ico_decided",
                 decision=stored,
+                against_risk=_not_notifying_a_risk(answers),
                 first=first,
                 late=ctx.now > deadline,
                 hours_after_report=round(
@@ -250,6 +277,8 @@ def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
         errors["risk_reasoning"] = msg.RISK_REASONING_NEEDED
     if deciding and not answers.get("ico_rationale"):
         errors["ico_rationale"] = msg.RATIONALE_NEEDED
+    if _not_notifying_a_risk(answers):
+        errors.update(_second_look(answers))
     decided_at = (incident.ico_decided_at or ctx.now) if deciding else None
     notified = answers.get("ico_notified_at")
     late = (decided_at is not None and decided_at > deadline) or (
@@ -278,6 +307,25 @@ def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
         errors["close"] = msg.CLOSE_NEEDS
     if errors:
         raise FormErrors(errors)
+
+
+def _not_notifying_a_risk(answers: Answers) -> bool:
+    return answers["ico_decision"] == "not_notify" and answers.get("risk") in RISKY
+
+
+def _second_look(answers: Answers) -> dict[str, str]:
+    """Not reporting a breach assessed as a risk: an explicit confirmation and a reason of more
+    than a few words, each asked for at its own field."""
+    errors: dict[str, str] = {}
+    risk = msg.RISK_WORDS[answers["risk"]]
+    count = len(WORD.findall(answers.get("ico_rationale") or ""))
+    if count < MIN_NOT_NOTIFY_WORDS:
+        errors["ico_rationale"] = msg.NOT_NOTIFY_REASON_NEEDED.format(
+            risk=risk, words=MIN_NOT_NOTIFY_WORDS, count=count
+        )
+    if "confirmed" not in (answers.get("confirm_not_notify") or []):
+        errors["confirm_not_notify"] = msg.NOT_NOTIFY_CONFIRM_NEEDED.format(risk=risk)
+    return errors
 
 
 def _hours(delta: Any) -> str:

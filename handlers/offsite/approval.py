@@ -89,7 +89,7 @@ def approve(ctx: Context, value: str) -> Reply:
         ),
         key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
     )
-    return Say(msg.APPROVED_REPLY)
+    return Say(msg.APPROVED_REPLY, done=True)
 
 
 def decline(ctx: Context, value: str) -> Reply:
@@ -147,7 +147,7 @@ def submit_decline(ctx: Context, answers: Answers, state: State) -> Reply:
         Notice(msg.declined_notice(decl, reason_label)),
         key=LedgerKey(f"offsite:{decl.id}", "approval_outcome"),
     )
-    return Say(msg.DECLINED_REPLY)
+    return Say(msg.DECLINED_REPLY, done=True)
 
 
 def expire(ctx: Context, decl: OffsiteDeclaration) -> int:

@@ -172,8 +172,8 @@ def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
     check_return_date(ctx, answers)
     decl = declare(ctx, what, answers)
     if decl.status == "pending":
-        return Say(msg.requested(decl, answer_by(ctx, SchoolCalendar(ctx.settings))))
-    return Say(msg.recorded(decl, due_day(ctx, decl)))
+        return Say(msg.requested(decl, answer_by(ctx, SchoolCalendar(ctx.settings))), done=True)
+    return Say(msg.recorded(decl, due_day(ctx, decl)), done=True)
 
 
 def answer_by(ctx: Context, calendar: SchoolCalendar) -> str:

@@ -171,7 +171,7 @@ def submit_return(ctx: Context, answers: Answers, state: State) -> Reply:
             copies_destroyed=decl.copies_destroyed,
         )
         text = msg.returned(decl)
-        return Say(text if decl.copies_destroyed else text + "\n" + msg.DESTROY_COPIES)
+        return Say(text if decl.copies_destroyed else text + "\n" + msg.DESTROY_COPIES, done=True)
     return _items_missing(ctx, decl, missing)
 
 

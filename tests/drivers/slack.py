@@ -285,14 +285,21 @@ class SlackBot:
         raise AssertionError(f"the test bot cannot fill a {kind}")
 
     def press(
-        self, action: str, value: str = "", as_: str = "teacher@example.org", where: str = "auto"
+        self,
+        action: str,
+        value: str = "",
+        as_: str = "teacher@example.org",
+        where: str = "auto",
+        dm_of: str | None = None,
     ) -> SlackResponse:
-        """A signed block_actions payload for a button (from the DM that has it, else App Home)."""
+        """A signed block_actions payload for a button (from the DM that has it, else App Home).
+
+        ``dm_of`` presses a button in somebody else's DM, as a payload copied from theirs would.
+        """
         user = self._user(as_)
         label, container, extra = action, {}, {}
-        message = (
-            self._dm_with_button(user["id"], action, value) if where in ("auto", "dm") else None
-        )
+        owner = self._user(dm_of)["id"] if dm_of else user["id"]
+        message = self._dm_with_button(owner, action, value) if where in ("auto", "dm") else None
         if message is not None:
             call, button = message
             label = button["text"]["text"]

@@ -55,6 +55,7 @@ TRIAGE_NOT_REPORTABLE = (
     "2",  # 11 to 100 people
     "3",  # don't report to the ICO
     "Unintelligible to anyone who finds it.",
+    "",  # no second look: the risk is unlikely
     "",  # not notified
     "",  # no case reference
     "",  # no delay reason

@@ -109,3 +109,33 @@ def test_a_late_decision_in_slack_is_refused_without_a_delay_reason(slack, facto
     with factory() as session:
         found = session.get_one(Incident, incident_id)
         assert found.ico_decision == "not_notify" and found.delay_reason
+
+
+def test_a_no_beside_safeguarding_records_is_shown_at_the_question_in_slack(slack, factory):
+    slack.command("/breach")
+    form = slack.open_view()
+    what = {**LOST_LAPTOP, "categories": ["send"], "special_data": "no"}
+    refused = slack.submit(form, what)
+    assert refused.json["response_action"] == "errors"
+    assert set(refused.json["errors"]) == {"special_data"}
+    assert refused.json["errors"]["special_data"].startswith("You ticked SEND records, which is")
+    with factory() as session:
+        assert session.scalars(select(Incident)).all() == []
+
+
+def test_not_reporting_a_high_risk_in_slack_is_questioned_at_the_reason_and_the_confirmation(
+    slack, factory
+):
+    report(slack, LOST_LAPTOP)
+    slack.deliver()
+    with factory() as session:
+        incident_id = session.scalars(select(Incident.id)).one()
+    slack.press("breach.triage", str(incident_id), as_="dpo@example.org")
+    form = slack.open_view(as_="dpo@example.org")
+    answers = {k: v for k, v in NOT_REPORTABLE.items() if v not in ("", [])}
+    answers.update(risk="high", ico_rationale="Encrypted.")
+    refused = slack.submit(form, answers, as_="dpo@example.org")
+    assert refused.json["response_action"] == "errors"
+    assert set(refused.json["errors"]) == {"ico_rationale", "confirm_not_notify"}
+    with factory() as session:
+        assert session.get_one(Incident, incident_id).ico_decision is None

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import admin, breach, people, routes
+from handlers import admin, breach, home, people, registers, routes
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
+from schedules import sweeps
 from storage.database import transaction
 from storage.models import (
     AuditEvent,
@@ -287,7 +288,7 @@ def test_start_report_is_prefilled_from_an_offsite_declaration(factory, clock, s
     assert initial["encrypted"] == "yes"
     assert initial["categories"] == ["send", "marking"]
     assert initial["people_band"] == "class"
-    assert initial["special_data"] == "yes"
+    assert initial["special_data"] is None  # the SEND records already answer it
     assert reply.form.state["declaration_id"] == declaration_id
 
     answers = {**LOST_LAPTOP, "declaration_id": str(declaration_id)}
@@ -323,15 +324,89 @@ def revoke(factory, clock, school, email: str, role: str) -> None:
 
 
 @pytest.mark.parametrize("category", ["safeguarding", "send", "medical"])
-def test_safeguarding_send_or_medical_records_alert_the_dsl_even_when_the_reporter_says_no(
+def test_safeguarding_send_or_medical_records_answer_the_question_and_alert_the_dsl(
     factory, clock, school, category
 ):
-    step, done = report(
-        factory, clock, school, what={**LOST_LAPTOP, "categories": ["marking", category]}
-    )
+    what = {**LOST_LAPTOP, "categories": ["marking", category], "special_data": ""}
+    step, done = report(factory, clock, school, what=what)
     assert recipients(factory, "Breach #1") == LEADS | {"dsl@example.org", "deputy@example.org"}
+    assert recipients(factory, "safeguarding/SEND/medical data: yes") == recipients(
+        factory, "Breach #1"
+    )
     assert "the DSL and the deputy DSLs have been alerted" in step.form.intro
     assert "the DSL and the deputy DSLs have been alerted" in text_of(done)
+    assert incident(factory).special_data == "yes"
+
+
+def test_no_to_safeguarding_data_beside_safeguarding_and_medical_records_is_refused_at_the_field(
+    factory, clock, school
+):
+    what = {**LOST_LAPTOP, "categories": ["safeguarding", "medical"], "special_data": "no"}
+    reply = act(
+        factory, clock, school, "teacher@example.org", routes.submit("breach.report", what, {})
+    )
+    assert isinstance(reply, Invalid)
+    assert list(reply.errors) == ["special_data"]
+    assert reply.errors["special_data"] == (
+        "You ticked Safeguarding information and Medical or health information, which are "
+        "safeguarding, SEND or medical information, so the answer can't be No. Choose Yes or "
+        "leave it blank; if a record type was ticked by mistake, untick it instead."
+    )
+    with factory() as session:
+        assert session.scalars(select(Incident)).all() == []
+    assert outbox(factory) == []
+
+
+@pytest.mark.parametrize("categories", [["other"], ["planning", "letters"], ["tracking"]])
+def test_records_that_may_hold_safeguarding_data_need_the_reporters_answer(
+    factory, clock, school, categories
+):
+    what = {**LOST_LAPTOP, "categories": categories, "special_data": ""}
+    reply = act(
+        factory, clock, school, "teacher@example.org", routes.submit("breach.report", what, {})
+    )
+    assert isinstance(reply, Invalid)
+    assert "only you can say" in reply.errors["special_data"]
+
+
+def test_routine_records_need_no_answer_and_a_yes_still_counts(factory, clock, school):
+    report(factory, clock, school, what={**LOST_LAPTOP, "special_data": ""})
+    assert incident(factory).special_data == "no"
+    assert recipients(factory, "Breach #1") == LEADS
+    report(factory, clock, school, what={**LOST_LAPTOP, "special_data": "yes"})
+    assert incident(factory, 2).special_data == "yes"
+    assert "dsl@example.org" in recipients(factory, "Breach #2")
+
+
+def test_a_report_stored_before_the_rule_reads_as_safeguarding_data_everywhere(
+    factory, clock, school
+):
+    """An old row with medical records and "no" is read as yes by alerts, views and the log."""
+    report(factory, clock, school)
+    with transaction(factory) as session:
+        row = session.scalars(select(Incident)).one()
+        row.categories, row.special_data = ["medical"], "no"
+    with transaction(factory) as session:
+        ctx = Context(
+            session,
+            session.get_one(School, school.id),
+            people.find_by_email(session, school.id, "dpo@example.org"),
+            clock,
+        )
+        stored = session.scalars(select(Incident)).one()
+        assert breach.incidents.special_data(stored) == "yes"
+        assert "dsl" in breach.incidents.alert_roles(stored)
+        assert "safeguarding/SEND/medical data: yes" in breach.alerts.alert_text(ctx, stored)
+        assert "Safeguarding/SEND/medical data: yes" in breach.details.details_text(ctx, stored)
+        triage_form = breach.triage.triage_form(ctx, stored)
+        assert "safeguarding/SEND/medical data: yes" in (triage_form.intro or "")
+        (row,) = registers.export(ctx, "breaches").as_dicts()
+        assert row["special_category_or_safeguarding"] == "yes"
+        assert "(safeguarding/SEND/medical data: yes)" in home.outstanding(ctx).text
+    clock.advance(minutes=61)
+    sweeps.run_all(factory, clock, only="breach_clock")
+    escalations = [p["text"] for _, p, _ in outbox(factory) if p["text"].startswith("Escalation")]
+    assert escalations and all("safeguarding/SEND/medical data: yes" in t for t in escalations)
 
 
 def test_planning_and_marking_with_no_special_data_leave_the_dsl_out(factory, clock, school):

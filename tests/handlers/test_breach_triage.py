@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handlers import access, home, people, routes
 from handlers.breach import acknowledge as breach_triage
 from handlers.breach import incidents
+from handlers.breach.triage import triage_form
 from handlers.context import Context
 from handlers.replies import Ask, Invalid, Say
 from storage import audit
@@ -45,6 +47,7 @@ def test_acknowledging_records_who_and_when_and_a_second_press_says_so(factory, 
         factory, clock, school, "dpo@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "you acknowledged Breach #1 at Tue 24 Nov 10:12" in text_of(reply)
+    assert isinstance(reply, Say) and reply.done
     assert [b.action for b in reply.buttons] == ["breach.triage"]
     found = incident(factory)
     assert found.acknowledged_by_id == dpo.id and found.acknowledged_at == clock()
@@ -57,6 +60,7 @@ def test_acknowledging_records_who_and_when_and_a_second_press_says_so(factory, 
         factory, clock, school, "it@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "already acknowledged by Morgan Privacy at Tue 24 Nov 10:12" in text_of(again)
+    assert isinstance(again, Say) and not again.done  # the IT lead's press did nothing
     assert incident(factory).acknowledged_by_id == dpo.id
 
 
@@ -69,6 +73,7 @@ def test_staff_without_a_role_cannot_acknowledge_and_the_attempt_is_audited(
         factory, clock, school, "ta@example.org", routes.press("breach.acknowledge", str(found.id))
     )
     assert "only the" in text_of(reply) and "recorded" in text_of(reply)
+    assert isinstance(reply, Say) and not reply.done
     assert incident(factory).acknowledged_at is None
     refused = [a for a in actions(factory) if a[0] == "access.refused"]
     assert refused and refused[0][2] == {"permission": "breach.acknowledge"}
@@ -159,6 +164,7 @@ def test_a_decision_within_72_hours_is_stored_on_the_timeline_and_in_the_audit_c
     decided = next(e for e in found.events if e.kind == "ico_decided")
     assert decided.details == {
         "decision": "not_notify",
+        "against_risk": False,
         "first": True,
         "late": False,
         "hours_after_report": 20.0,
@@ -222,6 +228,7 @@ def test_decisions_must_hang_together(factory, clock, school):
     assert set(reply.errors) == {
         "risk_reasoning",
         "ico_rationale",
+        "confirm_not_notify",
         "art34_exception",
         "subjects_rationale",
         "ico_notified_at",
@@ -229,6 +236,59 @@ def test_decisions_must_hang_together(factory, clock, school):
     telling = {**NOT_REPORTABLE, "subjects_decision": "tell", "subjects_method": ""}
     reply = triage(factory, clock, school, "dpo@example.org", telling)
     assert isinstance(reply, Invalid) and set(reply.errors) == {"subjects_method"}
+
+
+@pytest.mark.parametrize("risk", ["risk", "high"])
+def test_not_reporting_a_breach_assessed_as_a_risk_needs_a_confirmation_and_a_fuller_reason(
+    factory, clock, school, dpo, risk
+):
+    report(factory, clock, school)
+    risky = {**NOT_REPORTABLE, "risk": risk, "ico_rationale": "Encrypted, so no risk."}
+    reply = triage(factory, clock, school, "dpo@example.org", risky)
+    assert isinstance(reply, Invalid)
+    assert set(reply.errors) == {"ico_rationale", "confirm_not_notify"}
+    words = {"risk": "a risk to people", "high": "a high risk to people"}[risk]
+    assert reply.errors["ico_rationale"].startswith(
+        f"The risk is assessed as {words}, so not reporting it to the ICO needs a fuller "
+        "reason: at least 8 words (4 now)"
+    )
+    assert reply.errors["confirm_not_notify"] == (
+        f"The risk is assessed as {words}, and the ICO's guidance is that such a breach must "
+        "be reported. Confirm here that you are not reporting it, or choose 'Report to the ICO'."
+    )
+    assert incident(factory).ico_decision is None
+
+    eight_words = "The laptop was encrypted and the key is safe."
+    reply = triage(
+        factory, clock, school, "dpo@example.org", {**risky, "ico_rationale": eight_words}
+    )
+    assert isinstance(reply, Invalid) and set(reply.errors) == {"confirm_not_notify"}
+
+    confirmed = {**risky, "ico_rationale": eight_words, "confirm_not_notify": ["confirmed"]}
+    assert "Breach #1 updated" in text_of(
+        triage(factory, clock, school, "dpo@example.org", confirmed)
+    )
+    found = incident(factory)
+    assert found.ico_decision == "not_notify"
+    decided = next(e for e in found.events if e.kind == "ico_decided")
+    assert decided.details["against_risk"] is True
+    with factory() as session:
+        ctx = Context(session, session.get_one(School, school.id), session.merge(dpo), clock)
+        reopened = triage_form(ctx, session.merge(found))
+    assert reopened.field("confirm_not_notify").initial == ["confirmed"]  # confirmed once
+
+
+def test_an_unlikely_risk_or_a_report_to_the_ico_needs_no_second_look(factory, clock, school, dpo):
+    report(factory, clock, school)
+    short = {**NOT_REPORTABLE, "ico_rationale": "Encrypted."}
+    assert "Breach #1 updated" in text_of(triage(factory, clock, school, "dpo@example.org", short))
+    found = incident(factory)
+    with factory() as session:
+        ctx = Context(session, session.get_one(School, school.id), session.merge(dpo), clock)
+        reopened = triage_form(ctx, session.merge(found))
+    assert reopened.field("confirm_not_notify").initial is None
+    notify = {**short, "risk": "high", "ico_decision": "notify", "ico_rationale": "High risk."}
+    assert "Breach #1 updated" in text_of(triage(factory, clock, school, "dpo@example.org", notify))
 
 
 def test_closing_needs_a_classification_and_an_ico_decision(factory, clock, school, head):

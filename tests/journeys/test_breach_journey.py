@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers import registers
+from handlers.context import Context
 from schedules import sweeps
-from storage.models import Incident
-from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER
+from storage.database import transaction
+from storage.models import Incident, School
+from tests.handlers.breach_steps import LOST_LAPTOP, LOST_SAFEGUARDING_PAPER, NOT_REPORTABLE
 from tests.journeys.chat import Chat, Dm
 
 DPO, HEAD, IT_LEAD = "dpo@example.org", "head@example.org", "it@example.org"
@@ -87,3 +90,56 @@ def test_a_lost_encrypted_laptop_alerts_the_leads_but_not_the_safeguarding_team(
         incident = session.scalars(select(Incident)).one()
     assert incident.reported_at == clock()
     assert (incident.location, incident.asset_tag) == ("transport", "LT-0042")
+
+
+def test_medical_and_safeguarding_records_are_safeguarding_data_in_the_dsl_alert_and_the_log(
+    chat: Chat, factory, clock, school
+):
+    """The records ticked answer the safeguarding question: a "No" beside them is pointed out at
+    the question, and the DSL's alert and the breach log say yes, as the routing does."""
+    what = {**LOST_LAPTOP, "categories": ["safeguarding", "medical"], "special_data": "no"}
+    chat.command("/breach")
+    refused = chat.fill(what)
+    assert "You ticked Safeguarding information and Medical or health information" in refused
+    assert "the answer can't be No" in refused
+    with factory() as session:
+        assert session.scalars(select(Incident)).all() == []
+
+    step_two = chat.fill({**what, "special_data": ""})
+    assert "the DSL and the deputy DSLs have been alerted" in step_two
+    chat.deliver()
+    for email in (DSL, DEPUTY, DPO):
+        (alert,) = alerts(chat, email)
+        assert "safeguarding/SEND/medical data: yes" in alert.text, email
+
+    with transaction(factory) as session:
+        ctx = Context(session, session.get_one(School, school.id), None, clock, "cli")
+        (row,) = registers.export(ctx, "breaches").as_dicts()
+    assert row["special_category_or_safeguarding"] == "yes"
+    assert row["data_categories"] == "Safeguarding information, Medical or health information"
+
+
+def test_the_dpo_not_reporting_a_high_risk_breach_confirms_it_with_a_fuller_reason(
+    chat: Chat, factory
+):
+    chat.command("/breach")
+    chat.fill(LOST_LAPTOP)
+    chat.fill(DETAILS)
+    chat.deliver()
+    chat.as_person(DPO)
+    opened = chat.press("Open triage")
+    assert "Triage Breach #1" in opened and "safeguarding/SEND/medical data: no" in opened
+
+    decision = {**NOT_REPORTABLE, "risk": "high", "ico_rationale": "Encrypted, so no risk."}
+    refused = chat.fill(decision)
+    assert "at least 8 words (4 now)" in refused
+    assert "Confirm here that you are not reporting it" in refused
+    with factory() as session:
+        assert session.scalars(select(Incident)).one().ico_decision is None
+
+    reason = "The laptop was encrypted and the key is safe."
+    saved = chat.fill({**decision, "ico_rationale": reason, "confirm_not_notify": ["confirmed"]})
+    assert "Breach #1 updated" in saved
+    with factory() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert (incident.ico_decision, incident.risk) == ("not_notify", "high")
