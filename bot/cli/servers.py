@@ -74,7 +74,8 @@ def worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
 
 def web_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """HTTP server on $PORT: Slack events, OAuth installs and /healthz; delivers the outbox"""
+    """HTTP server on $PORT: Slack events, OAuth installs, Teams (/api/messages) and /healthz;
+    delivers the outbox"""
     from bot import web
     from bot import worker as scheduling
 
