@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Safekeep: data protection and online safety for schools, in chat. "
-        "With no command: Slack if Slack credentials are set, else the local console.",
+        "With no command: Slack if Slack credentials are set, else Teams (the web server) if "
+        "Teams credentials are set, else the local console.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (setup, fn) in COMMANDS.items():
