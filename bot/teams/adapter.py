@@ -96,7 +96,7 @@ class TeamsAgent:
         form = shown.get("form")
         if isinstance(reply, Invalid) and form is not None:
             values = parse.typed_values(form, sent.inputs)
-            content = render.form_card(form, sent.origin, reply.errors, values)
+            content = render.form_card(form, sent.origin, reply.errors, values, self.zone)
         else:
             content = self.card_for(reply, sent.origin)
         await self.update(context, context.activity.reply_to_id, content)
@@ -186,10 +186,9 @@ class TeamsAgent:
 
     # --- showing replies ----------------------------------------------------------------------
 
-    @staticmethod
-    def card_for(reply: Reply, origin: dict[str, Any] | None = None) -> dict[str, Any]:
+    def card_for(self, reply: Reply, origin: dict[str, Any] | None = None) -> dict[str, Any]:
         if isinstance(reply, Ask):
-            return render.form_card(reply.form, origin)
+            return render.form_card(reply.form, origin, tz=self.zone)
         if isinstance(reply, Invalid):
             return render.say_card(Say("\n".join(reply.errors.values())))
         return render.say_card(reply)
@@ -217,13 +216,15 @@ class TeamsAgent:
         """Take the buttons off the DM whose action is now done, saying what was done."""
         if not origin or not origin.get("id"):
             return
-        moment = self.rt.clock().astimezone(self.directory_zone())
+        moment = self.rt.clock().astimezone(self.zone)
         done = done_note(str(origin.get("l") or ""), moment)
         await self.update(
             context, str(origin["id"]), render.done_card(str(origin.get("t") or ""), f"✅ {done}")
         )
 
-    def directory_zone(self) -> ZoneInfo:
+    @property
+    def zone(self) -> ZoneInfo:
+        """The deployment's zone (TZ_SCHOOL), for times shown on cards."""
         return ZoneInfo(self.rt.settings.timezone)
 
 

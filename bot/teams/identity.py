@@ -40,6 +40,7 @@ class Directory:
         self.school_config = school_config
         self._schools: dict[str, int] = {}
         self._people: dict[tuple[int, str], int] = {}
+        self._references: dict[int, str] = {}  # person -> the reference last stored
 
     async def school_id(self, tenant_id: str) -> int:
         """The tenant's school, created on first use."""
@@ -74,8 +75,13 @@ class Directory:
     async def remember_conversation(
         self, school_id: int, person_id: int, reference: dict[str, Any]
     ) -> None:
-        """Keep (or refresh) where this person's personal chat with the bot is."""
-        await asyncio.to_thread(self._store_reference, school_id, person_id, reference)
+        """Keep (or refresh) where this person's personal chat with the bot is; a reference this
+        process stored already is not written again."""
+        text = json.dumps(reference, separators=(",", ":"), sort_keys=True)
+        if self._references.get(person_id) == text:
+            return
+        await asyncio.to_thread(self._store_reference, school_id, person_id, text)
+        self._references[person_id] = text
 
     # --- database steps (run in a thread) ---------------------------------------------------
 
@@ -112,8 +118,7 @@ class Directory:
             )
             return person.id if person else None
 
-    def _store_reference(self, school_id: int, person_id: int, reference: dict[str, Any]) -> None:
-        text = json.dumps(reference, separators=(",", ":"), sort_keys=True)
+    def _store_reference(self, school_id: int, person_id: int, text: str) -> None:
         with transaction(self.rt.factory) as session:
             row = session.scalar(
                 select(TeamsConversation).where(TeamsConversation.person_id == person_id)

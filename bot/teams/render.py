@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.forms import Field, Form
 from handlers.replies import Button, Notice, Say
@@ -113,9 +114,11 @@ def form_card(
     origin: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> dict[str, Any]:
     """One step of a dialog. ``errors`` (field -> message) are shown under their fields and
-    ``values`` (the raw answers just submitted) are kept, when a submission is shown again."""
+    ``values`` (the raw answers just submitted) are kept, when a submission is shown again;
+    times are shown in ``tz``, the school's zone."""
     errors = errors or {}
     body: list[dict[str, Any]] = [heading(form.title)]
     if form.intro:
@@ -124,7 +127,7 @@ def form_card(
     for message in unplaced:
         body.append(error_block("form", message))
     for field in form.fields:
-        body.extend(field_blocks(field, (values or {}).get(field.name, field.initial)))
+        body.extend(field_blocks(field, (values or {}).get(field.name, field.initial), tz))
         if field.name in errors:
             body.append(error_block(field.name, errors[field.name]))
     if form.notice:
@@ -146,11 +149,11 @@ def error_block(name: str, message: str) -> dict[str, Any]:
     }
 
 
-def field_blocks(field: Field, value: Any) -> list[dict[str, Any]]:
+def field_blocks(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if field.help:
         blocks.append({"type": "TextBlock", "text": field.help, "wrap": True, "isSubtle": True})
-    blocks.extend(field_inputs(field, value))
+    blocks.extend(field_inputs(field, value, tz))
     return blocks
 
 
@@ -161,7 +164,7 @@ def _input(kind: str, field: Field, **extra: Any) -> dict[str, Any]:
     return element
 
 
-def field_inputs(field: Field, value: Any) -> list[dict[str, Any]]:
+def field_inputs(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[dict[str, Any]]:
     kind = field.kind
     if kind in ("text", "long_text"):
         text = "" if value is None else str(value)
@@ -202,7 +205,7 @@ def field_inputs(field: Field, value: Any) -> list[dict[str, Any]]:
         day = value.isoformat() if isinstance(value, date) else (value or "")
         return [_input("Input.Date", field, value=str(day))]
     if kind == "datetime":
-        day, time = _date_and_time(value)
+        day, time = _date_and_time(value, tz)
         label = field.label if field.required else f"{field.label} (optional)"
         parts = [
             {"type": "Input.Date", "id": field.name + DATE_PART, "label": label, "value": day},
@@ -223,9 +226,10 @@ def _chosen(field: Field, value: Any) -> str | None:
     return text if any(c.value == text for c in field.choices) else None
 
 
-def _date_and_time(value: Any) -> tuple[str, str]:
+def _date_and_time(value: Any, tz: ZoneInfo | None) -> tuple[str, str]:
     if isinstance(value, datetime):
-        return value.date().isoformat(), value.strftime("%H:%M")
+        local = value.astimezone(tz) if tz is not None and value.tzinfo else value
+        return local.date().isoformat(), local.strftime("%H:%M")
     if isinstance(value, str) and value.strip():
         day, _, time = value.strip().replace("T", " ").partition(" ")
         return day, time[:5]
