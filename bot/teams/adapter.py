@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 INSTALLS = ("conversationUpdate", "installationUpdate")
+WHO = "safekeep.who"  # the turn_state key of the turn's (school id, person id)
 
 
 @dataclass
@@ -147,13 +148,18 @@ class TeamsAgent:
         return Caller(str(tenant), str(sender.aad_object_id or sender.id), str(sender.id))
 
     async def identify(self, context: TurnContext, caller: Caller) -> tuple[int, int | None]:
-        school_id = await self.directory.school_id(caller.tenant_id)
+        """The school and person behind the activity, found once per turn (someone not on the
+        staff list is not asked about twice in one turn)."""
+        found = context.turn_state.get(WHO)
+        if found is None:
+            school_id = await self.directory.school_id(caller.tenant_id)
 
-        async def lookup() -> dict[str, Any] | None:
-            return await self.member(context, caller)
+            async def lookup() -> dict[str, Any] | None:
+                return await self.member(context, caller)
 
-        person_id = await self.directory.person_id(school_id, caller.aad_object_id, lookup)
-        return school_id, person_id
+            person_id = await self.directory.person_id(school_id, caller.aad_object_id, lookup)
+            found = context.turn_state[WHO] = (school_id, person_id)
+        return found
 
     @staticmethod
     async def member(context: TurnContext, caller: Caller) -> dict[str, Any] | None:

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import AuditEvent, Incident, PlatformIdentity, School, TeamsConversation
+from handlers import people
+from storage.database import transaction
+from storage.models import (
+    AuditEvent,
+    Incident,
+    Person,
+    PlatformIdentity,
+    School,
+    TeamsConversation,
+)
 from tests.drivers.teams import APP_ID, TeamsBot, card_of, new_key
 from tests.handlers.breach_steps import LOST_LAPTOP
 from tests.journeys.teams_chat import TeamsChat, card_text
@@ -213,3 +222,32 @@ def test_the_bot_answers_nothing_but_its_own_cards(teams: TeamsBot, factory):
     teams.post(teams.activity("message", TEACHER, value={"something": "else"}, text=""))
     (reply,) = teams.chat(TEACHER)
     assert APP_ID not in card_text(card_of(reply.current))
+
+
+def test_someone_not_on_the_staff_list_is_looked_up_once_a_message(teams: TeamsBot):
+    visitor = teams.add_user("visitor@elsewhere.org", "A Visitor")
+    teams.message("help", as_="visitor@elsewhere.org")
+    lookups = [c for c in teams.fake.calls if c["path"].endswith(f"/members/{visitor.user_id}")]
+    assert len(lookups) == 1
+
+
+def test_a_conversation_update_adding_the_bot_stores_the_persons_reference(
+    teams: TeamsBot, factory
+):
+    newcomer = teams.add_user("newcomer@example.org", "New Starter")
+    with transaction(factory) as session:
+        school = session.scalars(select(School)).one()
+        people.upsert_person(session, school, newcomer.email, newcomer.name, school.created_at)
+    added = {"membersAdded": [{"id": f"28:{APP_ID}"}]}
+    assert teams.post(teams.activity("conversationUpdate", newcomer.email, **added)).status in (
+        200,
+        202,
+    )
+    with factory() as session:
+        stored = session.scalars(
+            select(TeamsConversation)
+            .join(Person, Person.id == TeamsConversation.person_id)
+            .where(Person.email == newcomer.email)
+        ).one()
+    assert newcomer.conversation_id in stored.reference
+    assert teams.chat(newcomer.email) == []  # installing says nothing
