@@ -12,8 +12,10 @@ one turn (bot/turn.py), and its reply is shown as an Adaptive Card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 INSTALLS = ("conversationUpdate", "installationUpdate")
+ANSWERED_KEPT = 5000
 WHO = "safekeep.who"  # the turn_state key of the turn's (school id, person id)
 
 
@@ -59,6 +62,10 @@ class TeamsAgent:
         self.dispatcher = dispatcher
         self.directory = directory
         self.tenant_id = tenant_id  # the configured tenant, for activities that carry none
+        # Cards whose form was answered (newest last), and a lock per card being answered: a
+        # double click, or a client that has not shown the update yet, sends a card again.
+        self._answered: deque[str] = deque(maxlen=ANSWERED_KEPT)
+        self._answering: dict[str, asyncio.Lock] = {}
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -91,7 +98,19 @@ class TeamsAgent:
         await self.send(context, self.card_for(reply))
 
     async def on_submit(self, context: TurnContext, caller: Caller, sent: parse.Submitted) -> None:
-        """A form's submit: the card is updated in place with what comes next."""
+        """A form's submit: the card is updated in place with what comes next. A card already
+        answered in this process is not acted on again."""
+        card_id = context.activity.reply_to_id or ""
+        lock = self._answering.setdefault(card_id, asyncio.Lock())
+        async with lock:
+            if card_id and card_id in self._answered:
+                await self.send(context, self.card_for(Say(routes.UNKNOWN)))
+                return
+            await self.answer(context, caller, sent)
+        if not lock.locked():
+            self._answering.pop(card_id, None)
+
+    async def answer(self, context: TurnContext, caller: Caller, sent: parse.Submitted) -> None:
         shown: dict[str, Form | None] = {}
         reply = await self.run(context, caller, submission(sent, shown))
         form = shown.get("form")
@@ -102,6 +121,8 @@ class TeamsAgent:
             content = self.card_for(reply, sent.origin)
         await self.update(context, context.activity.reply_to_id, content)
         if isinstance(reply, Say) and reply.text != SORRY:
+            if context.activity.reply_to_id:
+                self._answered.append(context.activity.reply_to_id)
             await self.mark_done(context, sent.origin)
 
     async def on_press(self, context: TurnContext, caller: Caller, pressed: parse.Pressed) -> None:

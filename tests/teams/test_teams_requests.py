@@ -251,3 +251,22 @@ def test_a_conversation_update_adding_the_bot_stores_the_persons_reference(
         ).one()
     assert newcomer.conversation_id in stored.reference
     assert teams.chat(newcomer.email) == []  # installing says nothing
+
+
+def test_a_form_card_sent_twice_records_one_report(teams: TeamsBot, factory):
+    chat = TeamsChat(teams)
+    chat.command("breach")
+    chat.fill(LOST_LAPTOP)
+    posted, card = chat._open_form()
+    data = {
+        **card["actions"][0]["data"],
+        "discovered_at__date": "2026-11-24",
+        "discovered_at__time": "09:45",
+        "location": "transport",
+        "description": "Left on the bus.",
+    }
+    teams.submit_card(posted, data)
+    assert counts(factory)[2] == 1
+    teams.submit_card(posted, data)  # a double click, or a client still showing the old card
+    assert counts(factory)[2] == 1
+    assert "no longer available" in card_text(card_of(teams.chat(TEACHER)[-1].current))
