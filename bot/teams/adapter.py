@@ -114,13 +114,18 @@ class TeamsAgent:
         shown: dict[str, Form | None] = {}
         reply = await self.run(context, caller, submission(sent, shown))
         form = shown.get("form")
+        if isinstance(reply, Say) and reply.text == SORRY:
+            # Something broke: the apology comes as a message and the card keeps what was
+            # typed, so the person can send it again.
+            await self.send(context, self.card_for(reply))
+            return
         if isinstance(reply, Invalid) and form is not None:
             values = parse.typed_values(form, sent.inputs)
             content = render.form_card(form, sent.origin, reply.errors, values, self.zone)
         else:
             content = self.card_for(reply, sent.origin)
         await self.update(context, context.activity.reply_to_id, content)
-        if isinstance(reply, Say) and reply.text != SORRY:
+        if isinstance(reply, Say):
             if context.activity.reply_to_id:
                 self._answered.append(context.activity.reply_to_id)
             await self.mark_done(context, sent.origin)

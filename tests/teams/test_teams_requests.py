@@ -270,3 +270,32 @@ def test_a_form_card_sent_twice_records_one_report(teams: TeamsBot, factory):
     teams.submit_card(posted, data)  # a double click, or a client still showing the old card
     assert counts(factory)[2] == 1
     assert "no longer available" in card_text(card_of(teams.chat(TEACHER)[-1].current))
+
+
+def test_when_a_submit_fails_the_card_keeps_what_was_typed_and_the_apology_is_a_message(
+    teams: TeamsBot, factory, monkeypatch
+):
+    from handlers import routes
+    from handlers.errors import SORRY
+
+    chat = TeamsChat(teams)
+    chat.command("breach")
+    posted, card = chat._open_form()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    working = routes.submit
+    monkeypatch.setattr(routes, "submit", broken)
+    teams.submit_card(posted, {**card["actions"][0]["data"], **LOST_LAPTOP_INPUTS})
+    assert posted.updates == []
+    assert card_text(card_of(teams.chat(TEACHER)[-1].current)) == SORRY
+    monkeypatch.setattr(routes, "submit", working)
+    teams.submit_card(posted, {**card["actions"][0]["data"], **LOST_LAPTOP_INPUTS})
+    assert posted.updates, "sent again, it goes through"
+
+
+LOST_LAPTOP_INPUTS = {
+    name: ",".join(value) if isinstance(value, list) else value
+    for name, value in LOST_LAPTOP.items()
+}
