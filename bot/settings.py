@@ -36,6 +36,7 @@ class Settings:
     teams_client_id: str | None = None
     teams_client_secret: str | None = None
     teams_tenant_id: str | None = None
+    teams_anonymous_allowed: bool = False  # local testing only: Teams requests unauthenticated
     graph_staff_group: str | None = None
     port: int = 3000
     timezone: str = "Europe/London"
@@ -47,7 +48,9 @@ class Settings:
 
     @property
     def has_teams(self) -> bool:
-        return bool(self.teams_client_id and self.teams_client_secret)
+        return bool(self.teams_client_id and self.teams_client_secret) or (
+            self.teams_anonymous_allowed
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -113,6 +116,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         teams_client_id=get(TEAMS_PREFIX + "CLIENTID"),
         teams_client_secret=get(TEAMS_PREFIX + "CLIENTSECRET"),
         teams_tenant_id=get(TEAMS_PREFIX + "TENANTID"),
+        teams_anonymous_allowed=(get(TEAMS_PREFIX + "ANONYMOUS_ALLOWED") or "").lower() == "true",
         graph_staff_group=get("SAFEKEEP_GRAPH_STAFF_GROUP"),
         port=int(port_text),
         timezone=tz,

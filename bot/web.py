@@ -1,7 +1,7 @@
-"""The HTTP server (``python -m bot web``): Slack events and OAuth, and /healthz.
+"""The HTTP server (``python -m bot web``): Slack events and OAuth, Teams activities
+(``/api/messages``, bot/teams/app.py) and /healthz.
 
-Routes are added by small functions so each platform plugs in its own (Teams adds
-``/api/messages`` the same way). The server also runs the outbox dispatcher in-process; claims
+Routes are added by small functions so each platform plugs in its own. The server also runs the outbox dispatcher in-process; claims
 are leases (``SKIP LOCKED`` on PostgreSQL), so several web processes can share one database.
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
 from bot.slack.adapter import SlackAdapter
+from bot.teams.app import TeamsApp, add_teams_routes
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -83,21 +84,27 @@ def health_report(rt: Runtime) -> dict[str, Any]:
     return report
 
 
-def create_app(rt: Runtime, slack: SlackAdapter | None = None) -> web.Application:
+def create_app(
+    rt: Runtime, slack: SlackAdapter | None = None, teams: TeamsApp | None = None
+) -> web.Application:
     web_app = web.Application()
     add_health_route(web_app, rt)
     if slack is not None:
         add_slack_routes(web_app, slack)
+    if teams is not None:
+        add_teams_routes(web_app, teams)
     return web_app
 
 
 async def serve(rt: Runtime, senders: dict[str, Sender], host: str = "0.0.0.0") -> None:
     """Serve HTTP on $PORT and deliver the outbox, until cancelled."""
     from bot.slack.app import build
+    from bot.teams import app as teams_app
 
     dispatcher = Dispatcher(rt.factory, senders, rt.clock)
     slack = build(rt, dispatcher) if rt.settings.has_slack else None
-    runner = web.AppRunner(create_app(rt, slack), access_log=None)
+    teams = teams_app.build(rt, dispatcher) if rt.settings.has_teams else None
+    runner = web.AppRunner(create_app(rt, slack, teams), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, rt.settings.port)
     await site.start()

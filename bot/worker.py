@@ -175,10 +175,14 @@ def platform_senders(rt: Runtime) -> dict[str, Sender]:
         from bot.slack.delivery import make_sender
 
         senders["slack"] = make_sender(rt.settings, rt.engine)
+    if rt.settings.has_teams:
+        from bot.teams.delivery import make_sender as make_teams_sender
+
+        senders["teams"] = make_teams_sender(rt.settings, rt.engine)
     if not senders:
         log.warning(
             "no chat platform credentials are set: queued messages will wait (and be retried) "
-            "until Slack is configured"
+            "until Slack or Teams is configured"
         )
     return senders
 

@@ -27,7 +27,7 @@ NOT_ON_LIST = (
 
 
 # A workspace that does not say its name still needs one until a school.toml names it.
-UNNAMED_SCHOOL = {"slack": "Slack workspace"}
+UNNAMED_SCHOOL = {"slack": "Slack workspace", "teams": "Microsoft Teams tenant"}
 
 
 def create_school(session: Session, name: str, platform: str, now: datetime, **ids: str) -> School:

@@ -24,6 +24,7 @@ from storage.database import make_engine, session_factory, transaction, upgrade
 from storage.models import Base, Person, School
 from tests.drivers.console import ConsoleBot
 from tests.drivers.slack import slack  # noqa: F401  (the `slack` fixture)
+from tests.drivers.teams import teams  # noqa: F401  (the `teams` fixture)
 from tests.journeys.chat import chat  # noqa: F401  (the `chat` fixture: every adapter)
 
 LONDON = ZoneInfo("Europe/London")

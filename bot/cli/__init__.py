@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Safekeep: data protection and online safety for schools, in chat. "
-        "With no command: Slack if Slack credentials are set, else the local console.",
+        "With no command: Slack if Slack credentials are set, else Teams (the web server) if "
+        "Teams credentials are set, else the local console.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (setup, fn) in COMMANDS.items():
@@ -67,8 +68,6 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
         name = args.command or default_command(settings)
         servers = ("web", "socket", "worker")
         logging.getLogger().setLevel(logging.INFO if name in servers else logging.WARNING)
-        if name == TEAMS_NOT_HERE:
-            return fail(TEAMS_NOT_IN_THIS_RELEASE)
         if name not in COMMANDS:
             return fail(f"'{name}' is not available in this build")
         if args.command is None:
@@ -103,20 +102,11 @@ def _reason(exc: DBAPIError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-# The Teams adapter is not in this release: with only Teams credentials there is nothing to serve,
-# and starting the console (or a web server with no Teams route) would look as if it worked.
-TEAMS_NOT_HERE = "teams"
-TEAMS_NOT_IN_THIS_RELEASE = (
-    "Microsoft Teams is not in this release, so Safekeep cannot connect to Teams (the "
-    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__* variables are set). Connect Slack instead (see "
-    "the README), or unset those variables to start the local console."
-)
-
-
 def default_command(settings: Settings) -> str:
-    """What `python -m bot` does with no command: Slack, else Teams (refused), else the console."""
+    """What `python -m bot` does with no command: Slack, else Teams (the web server, which
+    serves /api/messages), else the console."""
     if settings.has_slack:
         return "socket" if settings.slack_app_token else "web"
     if settings.has_teams:
-        return TEAMS_NOT_HERE
+        return "web"
     return "console"

@@ -79,7 +79,8 @@ def worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
 
 def web_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """HTTP server on $PORT: Slack events, OAuth installs and /healthz; delivers the outbox"""
+    """HTTP server on $PORT: Slack events, OAuth installs, Teams (/api/messages) and /healthz;
+    delivers the outbox"""
     from bot import web
     from bot import worker as scheduling
 
@@ -104,20 +105,41 @@ def socket_command(args: argparse.Namespace, settings: Settings, clock: Clock) -
 
 
 def manifest_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("platform", choices=["slack"], help="which platform's manifest")
+    p.add_argument("platform", choices=["slack", "teams"], help="which platform's manifest")
     p.add_argument("--url", metavar="BASE", help="where Safekeep is reachable, e.g. https://...")
     p.add_argument("--socket", action="store_true", help="for Socket Mode (no URLs)")
+    p.add_argument("--app-id", metavar="ID", help="Teams: the bot's Microsoft App ID (a GUID)")
+    p.add_argument(
+        "--out", metavar="FILE.zip", default="safekeep-teams.zip", help="Teams: the package"
+    )
 
 
 def manifest_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """print the Slack app manifest (paste it into api.slack.com/apps)"""
+    """print the Slack app manifest, or write the Teams app package"""
     import json
 
     from bot.slack.manifest import slack_manifest
 
+    if args.platform == "teams":
+        return teams_package(args)
     if not args.socket and not args.url:
         return fail("add --url https://your.safekeep.address, or --socket for Socket Mode")
     if args.url and not args.url.startswith("https://"):
         return fail("Slack only calls https:// addresses: --url must start with https://")
     print(json.dumps(slack_manifest(args.url, socket_mode=args.socket), indent=2))
+    return 0
+
+
+def teams_package(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.teams.manifest import ManifestError, write_package
+
+    if not args.url or not args.app_id:
+        return fail("add --url https://your.safekeep.address and --app-id (the bot's App ID)")
+    try:
+        write_package(args.url, args.app_id, Path(args.out))
+    except ManifestError as exc:
+        return fail(str(exc))
+    print(f"Wrote the Teams app package to {args.out}: upload it in the Teams admin centre.")
     return 0

@@ -443,11 +443,19 @@ def test_output_piped_to_a_reader_that_went_away_ends_quietly(tmp_path):
     assert done.returncode == 1
 
 
-def test_teams_credentials_alone_are_refused_while_teams_is_not_in_this_release(cli, monkeypatch):
+def test_teams_credentials_alone_start_the_web_server_with_the_teams_endpoint(cli, monkeypatch):
+    from bot import web
+
     prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
     for name, value in (("CLIENTID", "app"), ("CLIENTSECRET", "s"), ("TENANTID", "t")):
         monkeypatch.setenv(prefix + name, value)
+    served: dict[str, object] = {}
+
+    async def serve(rt, senders, host="0.0.0.0"):
+        served.update(teams=rt.settings.has_teams, senders=sorted(senders))
+
+    monkeypatch.setattr(web, "serve", serve)
     ran = cli()
-    assert ran.code == 2
-    assert ran.err.startswith("safekeep: Microsoft Teams is not in this release")
+    assert ran.code == 0, ran.err
+    assert served == {"teams": True, "senders": ["teams"]}
     assert "Safekeep console" not in ran.out

@@ -26,7 +26,7 @@ class Dm:
 class Chat(Protocol):
     """What a journey can do and see, on any platform."""
 
-    platform: str  # as stored with what people do: "console", "slack"
+    platform: str  # as stored with what people do: "console", "slack", "teams"
 
     def as_person(self, email: str) -> None:
         """Act as this member of staff from now on."""
@@ -66,9 +66,16 @@ def _slack(request: pytest.FixtureRequest) -> Chat:
     return SlackChat(request.getfixturevalue("slack"))
 
 
+def _teams(request: pytest.FixtureRequest) -> Chat:
+    from tests.journeys.teams_chat import TeamsChat
+
+    return TeamsChat(request.getfixturevalue("teams"))
+
+
 ADAPTERS: dict[str, Callable[[pytest.FixtureRequest], Chat]] = {
     "console": _console,
     "slack": _slack,
+    "teams": _teams,
 }
 
 
