@@ -14,7 +14,7 @@ from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.school_config import SchoolConfig
-from storage import crypto
+from storage import crypto, rotation
 from storage.database import check_schema, make_engine, session_factory, transaction
 from storage.models import School
 
@@ -31,8 +31,12 @@ class Runtime:
 
 def start(settings: Settings, *, allow_local_key: bool, clock: Clock) -> Runtime:
     """Load keys, connect, and refuse to run on an out-of-date schema."""
-    crypto.use_keys(settings.key_ring(allow_local_key=allow_local_key))
     engine = make_engine(settings.database_url)
+    crypto.use_keys(
+        settings.key_ring(
+            allow_local_key=allow_local_key, keys_in_use=lambda: rotation.key_ids_in_use(engine)
+        )
+    )
     check_schema(engine)
     return Runtime(settings, engine, session_factory(engine), clock)
 

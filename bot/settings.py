@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.school_config import ConfigError, SchoolConfig, check_timezone, load_school_config
-from storage.crypto import KeyConfigError, KeyRing, new_key_spec
+from storage.crypto import (
+    WHERE_KEYS_COME_FROM,
+    KeyConfigError,
+    KeyRing,
+    new_key_id,
+    new_key_spec,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///safekeep.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -53,15 +59,42 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def key_ring(self, *, allow_local_key: bool) -> KeyRing:
-        """The data keys; a demo on SQLite may use (and create) a local key file instead."""
+    @property
+    def local_key_file(self) -> Path | None:
+        """The key file beside a SQLite database (safekeep.key for safekeep.db); None on
+        PostgreSQL, which never uses one."""
+        if not self.is_sqlite:
+            return None
+        db_path = self.database_url.split("///", 1)[-1] if "///" in self.database_url else ""
+        if db_path in ("", ":memory:"):
+            db_path = "safekeep.db"
+        return Path(db_path).with_suffix(".key")
+
+    def key_ring(
+        self,
+        *,
+        allow_local_key: bool,
+        keys_in_use: Callable[[], Collection[str]] = tuple,
+        create: bool = True,
+    ) -> KeyRing:
+        """The data keys; on SQLite the console and shell tools may use a local key file instead,
+        made (with an id of its own) only while ``keys_in_use()`` finds no encrypted data."""
         if self.data_keys:
             try:
                 return KeyRing.parse(self.data_keys)
             except KeyConfigError as exc:
                 raise ConfigError(str(exc)) from exc
-        if allow_local_key and self.is_sqlite:
-            return KeyRing.parse(_local_key(self.database_url))
+        key_file = self.local_key_file
+        if allow_local_key and key_file is not None:
+            if not key_file.exists():
+                needed = sorted(keys_in_use())
+                if needed or not create:
+                    raise ConfigError(_no_key_file(key_file, needed))
+                _make_key_file(key_file)
+            try:
+                return KeyRing.parse(key_file.read_text().strip(), f"the key file {key_file}")
+            except KeyConfigError as exc:
+                raise ConfigError(str(exc)) from exc
         raise ConfigError(
             "SAFEKEEP_DATA_KEYS is not set. Safekeep encrypts every free-text field and token "
             "at rest and will not run in production without a key. Make one with "
@@ -69,18 +102,28 @@ class Settings:
         )
 
 
-def _local_key(database_url: str) -> str:
-    """The console demo's key, kept in a file beside the SQLite database (created once)."""
-    db_path = database_url.split("///", 1)[-1] if "///" in database_url else "safekeep.db"
-    if db_path in ("", ":memory:"):
-        db_path = "safekeep.db"
-    key_file = Path(db_path).with_suffix(".key")
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w") as out:
-            out.write(new_key_spec("local") + "\n")
-    return key_file.read_text().strip()
+def _no_key_file(key_file: Path, needed: list[str]) -> str:
+    if not needed:
+        return (
+            f"SAFEKEEP_DATA_KEYS is not set and there is no key file {key_file}. "
+            + WHERE_KEYS_COME_FROM
+        )
+    ids = ", ".join(f"'{key_id}'" for key_id in needed)
+    return (
+        f"The database beside {key_file} already holds data encrypted with key {ids}, but "
+        f"SAFEKEEP_DATA_KEYS is not set and the key file {key_file} is missing. Safekeep will not "
+        "make a new key for it (a new key could never open that data). Copy the key file that "
+        f"belongs with this database next to it, or set SAFEKEEP_DATA_KEYS to key {ids}. "
+        + WHERE_KEYS_COME_FROM
+    )
+
+
+def _make_key_file(key_file: Path) -> None:
+    """A new key file, readable by its owner only, whose key has an id of its own."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as out:
+        out.write(new_key_spec(new_key_id("local")) + "\n")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
