@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -314,10 +315,26 @@ def test_export_audit_as_json_to_a_file(cli, school, factory, tmp_path):
     ran = cli("export", "audit", "--format", "json", "--out", str(out))
     assert ran.code == 0
     events = json.loads(out.read_text(encoding="utf-8"))
-    assert ran.err == f"Wrote {len(events)} row(s) to {out}.\n"
+    assert ran.err.startswith(f"Wrote {len(events)} row(s) to {out}, readable only by you")
     assert events[0]["seq"] == 1
     assert {"seq", "at", "actor_id", "action", "subject", "details", "hash"} == set(events[0])
     assert "role.granted" in {e["action"] for e in events}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_export_files_are_readable_only_by_their_owner_and_say_so(cli, school, tmp_path):
+    new = tmp_path / "breaches.csv"
+    ran = cli("export", "breaches", "--out", str(new))
+    assert ran.code == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    assert "readable only by you (mode 600)" in ran.err
+    # An existing file someone made world-readable is tightened, not just overwritten.
+    old = tmp_path / "old.csv"
+    old.write_text("stale\n")
+    old.chmod(0o644)
+    assert cli("export", "aup", "--out", str(old)).code == 0
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert "stale" not in old.read_text()
 
 
 def test_export_audit_as_csv_keeps_details_as_json(cli, school):
