@@ -1,4 +1,4 @@
-"""Process settings from environment variables, validated at start-up.
+"""Process settings from environment variables (and an env file), validated at start-up.
 
 Every problem is reported as a ConfigError whose message names the variable, so a school's IT
 technician can fix it without reading code. The school.toml schema is handlers/school_config.py.
@@ -11,6 +11,8 @@ import stat
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 from handlers.school_config import ConfigError, SchoolConfig, check_timezone, load_school_config
 from storage.crypto import (
@@ -124,6 +126,35 @@ def _make_key_file(key_file: Path) -> None:
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as out:
         out.write(new_key_spec(new_key_id("local")) + "\n")
+
+
+ENV_FILE = "SAFEKEEP_ENV_FILE"
+
+
+def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables Safekeep runs with: the env file's, with the real environment on top (a
+    variable set in the environment always wins over the file).
+
+    The file is the one SAFEKEEP_ENV_FILE names, else ``.env`` in the working folder if there
+    is one; it holds ``NAME=value`` lines as python-dotenv reads them (quotes, comments and
+    ``export`` allowed)."""
+    env = os.environ if env is None else env
+    named = env.get(ENV_FILE, "").strip()
+    if named:
+        path = Path(named)
+        if not path.exists():
+            raise ConfigError(f"{ENV_FILE} points to {path}, which does not exist.")
+    else:
+        path = Path(".env")
+        if not path.is_file():
+            return dict(env)
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the env file {path}: {exc}") from exc
+    merged = {name: value for name, value in values.items() if value is not None}
+    merged.update(env)
+    return merged
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, Operationa
 
 from bot.cli import school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
 from handlers.errors import UserError
 from storage import crypto
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
     args = build_parser().parse_args(argv)
     database_url = ""
     try:
-        settings = load_settings()
+        settings = load_settings(environment())
         database_url = settings.database_url
         name = args.command or default_command(settings)
         servers = ("web", "socket", "worker")
