@@ -26,6 +26,9 @@ from storage.crypto import (
 DEFAULT_DATABASE_URL = "sqlite:///safekeep.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+TEAMS_IDENTITY = ("CLIENTID", "CLIENTSECRET", "TENANTID")
+# SQLAlchemy backend names Safekeep runs on (``postgres://`` is read as postgresql).
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,10 @@ class Settings:
     teams_client_id: str | None = None
     teams_client_secret: str | None = None
     teams_tenant_id: str | None = None
+    teams_anonymous: bool = False
     graph_staff_group: str | None = None
     port: int = 3000
+    host: str = "0.0.0.0"
     timezone: str = "Europe/London"
 
     @property
@@ -55,7 +60,8 @@ class Settings:
 
     @property
     def has_teams(self) -> bool:
-        return bool(self.teams_client_id and self.teams_client_secret)
+        identity = bool(self.teams_client_id and self.teams_client_secret)
+        return identity or bool(self.teams_anonymous and self.teams_tenant_id)
 
     @property
     def is_sqlite(self) -> bool:
@@ -174,8 +180,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"SLACK_API_URL must start with https:// (got '{api_url}').")
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    check_database_url(database_url)
+    anonymous = (get(TEAMS_PREFIX + "ANONYMOUS_ALLOWED") or "").lower() == "true"
+    check_teams_identity({name: get(TEAMS_PREFIX + name) for name in TEAMS_IDENTITY}, anonymous)
     return Settings(
-        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url,
         data_keys=get("SAFEKEEP_DATA_KEYS"),
         school_config=school_config,
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -187,7 +197,51 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         teams_client_id=get(TEAMS_PREFIX + "CLIENTID"),
         teams_client_secret=get(TEAMS_PREFIX + "CLIENTSECRET"),
         teams_tenant_id=get(TEAMS_PREFIX + "TENANTID"),
+        teams_anonymous=anonymous,
         graph_staff_group=get("SAFEKEEP_GRAPH_STAFF_GROUP"),
         port=int(port_text),
+        host=get("HOST") or "0.0.0.0",
         timezone=tz,
     )
+
+
+def check_database_url(url: str) -> None:
+    """One line naming what is supported, for a URL Safekeep cannot use (``mysql://...``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from storage.database import normalise_url
+
+    supported = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DATABASE"
+    try:
+        backend = make_url(normalise_url(url)).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL; Safekeep supports {supported}."
+        ) from None
+    if backend not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"DATABASE_URL names a {backend} database, which Safekeep does not support; it "
+            f"supports SQLite and PostgreSQL: {supported}."
+        )
+
+
+def check_teams_identity(values: Mapping[str, str | None], anonymous: bool) -> None:
+    """The Teams bot identity is all three variables or none (anonymous local testing needs
+    only the tenant id)."""
+    needed = ("TENANTID",) if anonymous else TEAMS_IDENTITY
+    given = [name for name in TEAMS_IDENTITY if values.get(name)]
+    missing = [name for name in needed if not values.get(name)]
+    if (given or anonymous) and missing:
+        names = " and ".join(TEAMS_PREFIX + name for name in missing)
+        why = (
+            "anonymous local testing still needs the tenant id"
+            if anonymous
+            else "the bot's identity is the client id, client secret and tenant id together"
+        )
+        raise ConfigError(
+            f"The Microsoft Teams settings are incomplete: {names} "
+            f"{'is' if len(missing) == 1 else 'are'} not set ({why}). Set "
+            f"{'it' if len(missing) == 1 else 'them'} from the Azure Bot registration, or unset "
+            f"every {TEAMS_PREFIX}* variable to run without Teams."
+        )

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "migrate": (no_options, servers.migrate),
     "console": (servers.console_options, servers.console),
     "worker": (no_options, servers.worker),
-    "web": (no_options, servers.web_command),
+    "web": (servers.web_options, servers.web_command),
     "socket": (no_options, servers.socket_command),
     "manifest": (servers.manifest_options, servers.manifest_command),
     "staff": (school.staff_options, school.staff_command),
