@@ -118,7 +118,7 @@ def _no_key_file(key_file: Path, needed: list[str]) -> str:
         )
     ids = ", ".join(f"'{key_id}'" for key_id in needed)
     return (
-        f"The database beside {key_file} already holds data encrypted with key {ids}, but "
+        f"The database next to {key_file} already holds data encrypted with key {ids}, but "
         f"SAFEKEEP_DATA_KEYS is not set and the key file {key_file} is missing. Safekeep will not "
         "make a new key for it (a new key could never open that data). Copy the key file that "
         f"belongs with this database next to it, or set SAFEKEEP_DATA_KEYS to key {ids}. "
