@@ -61,8 +61,12 @@ def test_sqlite_backup_with_the_key_file_restores_and_passes_doctor(
         f"cp -p {live.parent}/safekeep.key {backups}/safekeep.key\n",
         cwd=tmp_path,
     )
-    # README "Restore": both files back in place; then doctor.
-    _shell(f"cp -p {backups}/safekeep.db {backups}/safekeep.key {restored}/", cwd=tmp_path)
+    # README "Restore": the old -wal and -shm files out of the way, both files back; then doctor.
+    _shell(
+        f"rm -f {restored}/safekeep.db-wal {restored}/safekeep.db-shm\n"
+        f"cp -p {backups}/safekeep.db {backups}/safekeep.key {restored}/\n",
+        cwd=tmp_path,
+    )
     code, out = _doctor(
         monkeypatch, capsys, clock, DATABASE_URL=f"sqlite:///{restored}/safekeep.db"
     )

@@ -127,3 +127,13 @@ def test_the_caddyfile_is_valid():
 def test_nothing_in_deploy_is_left_unchecked():
     checked = {*UNITS, "safekeep.env.example", "Caddyfile", "nginx-safekeep.conf"}
     assert {p.name for p in Path(DEPLOY).iterdir()} == checked
+
+
+def test_every_command_and_file_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"python -m bot ([a-z]+)", readme))
+    assert named and named <= set(COMMANDS), named - set(COMMANDS)
+    for path in re.findall(r"\(deploy/([\w.-]+)\)", readme):
+        assert (DEPLOY / path).is_file(), path
+    for name in UNITS:
+        assert f"deploy/{name}" in readme
