@@ -25,7 +25,7 @@ from handlers.access import ROLE_LABELS
 from handlers.clock import Clock
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings
-from storage import rotation
+from storage import crypto, rotation
 from storage.crypto import WHERE_KEYS_COME_FROM, KeyConfigError, KeyRing, MissingKeyError
 from storage.database import SchemaOutOfDate, check_schema, make_engine, session_factory
 from storage.models import School
@@ -70,7 +70,7 @@ def run_checks(settings: Settings, clock: Clock) -> Iterator[Check]:
         yield engine
         for name in ("schema", "data keys", "encrypted data", "schools"):
             yield Check(name, None, "not checked: the database must be reachable first")
-        yield from platform_checks(settings)
+        yield from platform_checks(settings, None)
         return
     try:
         yield Check("database", True, f"reachable ({_shown(settings.database_url)})")
@@ -84,9 +84,11 @@ def run_checks(settings: Settings, clock: Clock) -> Iterator[Check]:
             else:
                 yield Check("encrypted data", None, "not checked: the data keys must load first")
         else:
+            crypto.use_keys(ring)  # stored Slack tokens are read through the encrypted columns
             yield keys_check(engine, ring, settings)
             yield samples_check(engine, ring)
-        yield from platform_checks(settings)
+        usable = schema.ok and isinstance(ring, KeyRing)
+        yield from platform_checks(settings, engine if usable else None)
         if schema.ok:
             yield from school_checks(engine, settings, clock)
         else:
@@ -196,13 +198,17 @@ def samples_check(engine: Engine, ring: KeyRing) -> Check:
             opened += 1
     if problems:
         return Check("encrypted data", False, " ".join(problems))
+    if not opened:
+        return Check("encrypted data", True, "none stored yet")
     return Check("encrypted data", True, f"a sample of {opened} stored value(s) decrypts")
 
 
 # --- the chat platform ----------------------------------------------------------------------
 
 
-def platform_checks(settings: Settings) -> Iterator[Check]:
+def platform_checks(settings: Settings, engine: Engine | None) -> Iterator[Check]:
+    """The chat platform's credentials; ``engine`` (with the keys loaded) reads OAuth installs,
+    None when the database or the keys are not usable."""
     if settings.has_teams:
         yield Check(
             "Microsoft Teams",
@@ -220,7 +226,19 @@ def platform_checks(settings: Settings) -> Iterator[Check]:
     if settings.slack_bot_token:
         yield slack_token_check("Slack", settings.slack_bot_token, settings)
         return
-    tokens = _installed_tokens(settings)
+    if engine is None:
+        yield Check(
+            "Slack",
+            None,
+            "not checked: the installed workspaces' tokens are stored in "
+            "the database, which needs the data keys first",
+        )
+        return
+    try:
+        tokens = _installed_tokens(engine)
+    except MissingKeyError as exc:
+        yield Check("Slack", False, f"the stored Slack tokens cannot be read: {exc}")
+        return
     if not tokens:
         yield Check(
             "Slack",
@@ -232,19 +250,15 @@ def platform_checks(settings: Settings) -> Iterator[Check]:
         yield slack_token_check(f"Slack workspace {team_id}", token, settings)
 
 
-def _installed_tokens(settings: Settings) -> list[tuple[str, str]]:
+def _installed_tokens(engine: Engine) -> list[tuple[str, str]]:
     from storage.models.slack import slack_bots
 
-    engine = make_engine(settings.database_url)
-    try:
-        with session_factory(engine)() as session:
-            rows = session.execute(
-                select(slack_bots.c.team_id, slack_bots.c.bot_token).order_by(
-                    slack_bots.c.installed_at.desc()
-                )
-            ).all()
-    finally:
-        engine.dispose()
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(slack_bots.c.team_id, slack_bots.c.bot_token).order_by(
+                slack_bots.c.installed_at.desc()
+            )
+        ).all()
     latest: dict[str, str] = {}
     for team_id, token in rows:
         if token and team_id not in latest:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -241,3 +241,36 @@ def test_every_required_role_is_checked():
     check = roles_check("'School' (id 1)", {})
     for role in ("headteacher", "dsl", "dpo", "it_lead", "online_safety_lead"):
         assert f"({role})" in check.detail
+
+
+def test_with_oauth_installs_each_workspaces_newest_bot_token_is_checked(
+    doctor, monkeypatch, fake_slack, factory, clock
+):
+    from storage.models.slack import slack_bots
+
+    _, url = fake_slack
+    rows = [
+        ("T0DEMO", "xoxb-revoked-long-ago", clock() - timedelta(days=30)),
+        ("T0DEMO", BOT_TOKEN, clock()),  # the newest install of the demo workspace
+        ("T0GONE", "xoxb-uninstalled", clock()),
+    ]
+    with transaction(factory) as session:
+        for team_id, token, at in rows:
+            session.execute(
+                slack_bots.insert().values(
+                    client_id="111.222",
+                    app_id="A0SAFE",
+                    team_id=team_id,
+                    bot_token=token,
+                    is_enterprise_install=False,
+                    installed_at=at,
+                )
+            )
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_API_URL", url)
+    report = doctor()
+    assert report.line("Slack workspace T0DEMO").startswith("✓")
+    assert "refused the bot token (invalid_auth)" in report.line("Slack workspace T0GONE")
+    assert report.code == 1
