@@ -137,23 +137,29 @@ def _make_key_file(key_file: Path) -> None:
 ENV_FILE = "SAFEKEEP_ENV_FILE"
 
 
-def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The variables Safekeep runs with: the env file's, with the real environment on top (a
-    variable set in the environment always wins over the file).
-
-    The file is the one SAFEKEEP_ENV_FILE names, else ``.env`` in the working folder if there
-    is one; it holds ``NAME=value`` lines as python-dotenv reads them (quotes, comments and
-    ``export`` allowed)."""
+def env_file(env: Mapping[str, str] | None = None) -> Path | None:
+    """The env file settings are read from: the one SAFEKEEP_ENV_FILE names, else ``.env`` in
+    the working folder if there is one."""
     env = os.environ if env is None else env
     named = env.get(ENV_FILE, "").strip()
     if named:
         path = Path(named)
         if not path.exists():
             raise ConfigError(f"{ENV_FILE} points to {path}, which does not exist.")
-    else:
-        path = Path(".env")
-        if not path.is_file():
-            return dict(env)
+        return path
+    return Path(".env") if Path(".env").is_file() else None
+
+
+def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables Safekeep runs with: the env file's, with the real environment on top (a
+    variable set in the environment always wins over the file).
+
+    The file holds ``NAME=value`` lines as python-dotenv reads them (quotes, comments and
+    ``export`` allowed)."""
+    env = os.environ if env is None else env
+    path = env_file(env)
+    if path is None:
+        return dict(env)
     try:
         values = dotenv_values(path, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

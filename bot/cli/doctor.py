@@ -9,6 +9,8 @@ It changes nothing: no key file is made, no schema migrated. Exit status 0 only 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +21,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, env_file
 from handlers import admin
 from handlers.access import ROLE_LABELS
 from handlers.clock import Clock
@@ -65,6 +67,7 @@ def doctor_command(args: argparse.Namespace, settings: Settings, clock: Clock) -
 
 
 def run_checks(settings: Settings, clock: Clock) -> Iterator[Check]:
+    yield from private_files_check(settings)
     engine = _reachable(settings)
     if isinstance(engine, Check):
         yield engine
@@ -95,6 +98,25 @@ def run_checks(settings: Settings, clock: Clock) -> Iterator[Check]:
             yield Check("schools", None, "not checked: the schema must be current first")
     finally:
         engine.dispose()
+
+
+# --- the files that hold secrets -----------------------------------------------------------
+
+
+def private_files_check(settings: Settings) -> Iterator[Check]:
+    """The env file and the key file hold keys and tokens: nobody else may read them."""
+    files = [("env file", env_file()), ("key file", settings.local_key_file)]
+    for name, path in files:
+        if path is None or not path.is_file() or os.name != "posix":
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & stat.S_IROTH:
+            yield Check(
+                name,
+                False,
+                f"{path} holds keys or tokens and anyone on this machine can read it: "
+                f"chmod 640 {path} (or 600)",
+            )
 
 
 # --- the database ---------------------------------------------------------------------------

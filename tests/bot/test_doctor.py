@@ -4,6 +4,7 @@ every check passes. Each failure mode has its test."""
 from __future__ import annotations
 
 import base64
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -274,3 +275,19 @@ def test_with_oauth_installs_each_workspaces_newest_bot_token_is_checked(
     assert report.line("Slack workspace T0DEMO").startswith("✓")
     assert "refused the bot token (invalid_auth)" in report.line("Slack workspace T0GONE")
     assert report.code == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_an_env_file_anyone_can_read_is_flagged(doctor, monkeypatch, tmp_path, school):
+    env_file = tmp_path / "safekeep.env"
+    env_file.write_text("TZ_SCHOOL=Europe/London\n")
+    env_file.chmod(0o644)
+    monkeypatch.setenv("SAFEKEEP_ENV_FILE", str(env_file))
+    report = doctor()
+    assert report.code == 1
+    assert report.line("env file") == (
+        f"✗ env file: {env_file} holds keys or tokens and anyone on this machine can read it: "
+        f"chmod 640 {env_file} (or 600)"
+    )
+    env_file.chmod(0o640)
+    assert doctor().code == 0

@@ -49,7 +49,9 @@ def test_sqlite_backup_with_the_key_file_restores_and_passes_doctor(
     factory, school, staff, database_url, clock, monkeypatch, capsys, tmp_path
 ):
     live = Path(database_url.removeprefix("sqlite:///"))
-    (live.parent / "safekeep.key").write_text(TEST_KEY_SPEC + "\n")  # as the console makes it
+    key_file = live.parent / "safekeep.key"
+    key_file.write_text(TEST_KEY_SPEC + "\n")
+    key_file.chmod(0o600)  # as the console makes it
     _store_question(factory, school, staff)  # encrypted data, still in the WAL
     backups, restored, keyless = (tmp_path / d for d in ("backups", "restored", "keyless"))
     for folder in (backups, restored, keyless):

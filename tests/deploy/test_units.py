@@ -93,6 +93,7 @@ def test_the_example_env_file_filled_in_passes_doctor(
     assert not [line for line in lines if "=CHANGE-ME" in line or ":CHANGE-ME@" in line]
     env_file = tmp_path / "safekeep.env"
     env_file.write_text("\n".join(lines) + f"\nSLACK_API_URL={slack_url}\n")
+    env_file.chmod(0o640)  # as the README says
     strip_own_settings(monkeypatch, SAFEKEEP_ENV_FILE=str(env_file))
     capsys.readouterr()
     try:
