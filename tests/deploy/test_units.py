@@ -138,3 +138,5 @@ def test_every_command_and_file_the_readme_names_exists():
         assert (DEPLOY / path).is_file(), path
     for name in UNITS:
         assert f"deploy/{name}" in readme
+    # The commands typed by hand run what the units run, with the same settings file.
+    assert f"env SAFEKEEP_ENV_FILE=/etc/safekeep/safekeep.env {VENV_PYTHON} -m bot" in readme
