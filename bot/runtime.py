@@ -38,7 +38,20 @@ def start(settings: Settings, *, allow_local_key: bool, clock: Clock) -> Runtime
         )
     )
     check_schema(engine)
+    check_keys_open_the_data(engine, crypto.active_keys())
     return Runtime(settings, engine, session_factory(engine), clock)
+
+
+def check_keys_open_the_data(engine: Engine, ring: crypto.KeyRing) -> None:
+    """Refuse to start when the stored data needs a key this process lacks: a key id that is
+    not configured, or a different key under the same id (one stored value of each encrypted
+    column is opened). Raises MissingKeyError, whose message names the key id and where keys
+    come from, so nobody meets the problem later in the middle of a report."""
+    for key_id in sorted(rotation.key_ids_in_use(engine)):
+        ring.require(key_id)
+    for values in rotation.samples(engine, per_column=1).values():
+        for value in values:
+            ring.open(value)
 
 
 def configure_school(rt: Runtime, school_id: int, config: SchoolConfig) -> None:

@@ -111,11 +111,8 @@ class KeyRing:
         sealed = self._by_id[self.newest_id].encrypt(nonce, plaintext.encode(), None)
         return f"{PREFIX}:{self.newest_id}:{base64.b64encode(nonce + sealed).decode()}"
 
-    def open(self, stored: str) -> str:
-        prefix, _, rest = stored.partition(":")
-        key_id, _, payload = rest.partition(":")
-        if prefix != PREFIX or not payload:
-            raise KeyConfigError("A stored value is not in Safekeep's encrypted format.")
+    def require(self, key_id: str) -> AESGCM:
+        """The cipher for ``key_id``; MissingKeyError, naming it, when it is not configured."""
         cipher = self._by_id.get(key_id)
         if cipher is None:
             raise MissingKeyError(
@@ -124,6 +121,14 @@ class KeyRing:
                 f"hold (it holds {', '.join(self.ids)}). Put key '{key_id}' back (after any newer "
                 f"key). {WHERE_KEYS_COME_FROM}",
             )
+        return cipher
+
+    def open(self, stored: str) -> str:
+        prefix, _, rest = stored.partition(":")
+        key_id, _, payload = rest.partition(":")
+        if prefix != PREFIX or not payload:
+            raise KeyConfigError("A stored value is not in Safekeep's encrypted format.")
+        cipher = self.require(key_id)
         raw = base64.b64decode(payload)
         try:
             return cipher.decrypt(raw[:12], raw[12:], None).decode()

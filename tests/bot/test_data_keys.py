@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from storage import crypto
 from tests.conftest import PG_URL, TEST_KEYS
-from tests.drivers.program import strip_own_settings
+from tests.drivers.program import ROOT, program_env, run_bot, strip_own_settings
 from tests.e2e.test_console_offsite import DETAILS, PLANNING_AND_MARKING_ON_PAPER
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="key files are for SQLite only")
@@ -99,3 +99,16 @@ def test_a_register_in_chat_that_needs_a_missing_key_says_which_key_is_needed(
     assert "they need the data key 'test', which this server does not have" in seen
     assert "SAFEKEEP_DATA_KEYS" in seen and "python -m bot doctor" in seen
     assert "Sorry, Safekeep could not do that" not in seen
+
+
+@pytest.mark.parametrize("keys", ["k2", "test"], ids=["missing id", "other key, same id"])
+def test_servers_refuse_to_start_when_the_keys_cannot_open_the_stored_data(
+    console, database_url, keys
+):
+    """Found at start-up, before anyone meets it in the middle of a report."""
+    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # sealed with key 'test'
+    env = program_env(DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=crypto.new_key_spec(keys))
+    done = run_bot("worker", cwd=ROOT, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "safekeep: Stored data was encrypted with key 'test'" in done.stderr
+    assert "Traceback" not in done.stderr and "worker started" not in done.stderr
