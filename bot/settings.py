@@ -71,12 +71,16 @@ class Settings:
     def local_key_file(self) -> Path | None:
         """The key file beside a SQLite database (safekeep.key for safekeep.db); None on
         PostgreSQL, which never uses one."""
+        database = self.sqlite_file
+        return None if database is None else database.with_suffix(".key")
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file (safekeep.db for an in-memory URL); None on PostgreSQL."""
         if not self.is_sqlite:
             return None
         db_path = self.database_url.split("///", 1)[-1] if "///" in self.database_url else ""
-        if db_path in ("", ":memory:"):
-            db_path = "safekeep.db"
-        return Path(db_path).with_suffix(".key")
+        return Path(db_path if db_path not in ("", ":memory:") else "safekeep.db")
 
     def key_ring(
         self,
@@ -97,7 +101,7 @@ class Settings:
             if not key_file.exists():
                 needed = sorted(keys_in_use())
                 if needed or not create:
-                    raise ConfigError(_no_key_file(key_file, needed))
+                    raise ConfigError(_no_key_file(self.sqlite_file, key_file, needed))
                 _make_key_file(key_file)
             try:
                 return KeyRing.parse(key_file.read_text().strip(), f"the key file {key_file}")
@@ -110,7 +114,7 @@ class Settings:
         )
 
 
-def _no_key_file(key_file: Path, needed: list[str]) -> str:
+def _no_key_file(database: Path | None, key_file: Path, needed: list[str]) -> str:
     if not needed:
         return (
             f"SAFEKEEP_DATA_KEYS is not set and there is no key file {key_file}. "
@@ -118,7 +122,7 @@ def _no_key_file(key_file: Path, needed: list[str]) -> str:
         )
     ids = ", ".join(f"'{key_id}'" for key_id in needed)
     return (
-        f"The database next to {key_file} already holds data encrypted with key {ids}, but "
+        f"The database {database} already holds data encrypted with key {ids}, but "
         f"SAFEKEEP_DATA_KEYS is not set and the key file {key_file} is missing. Safekeep will not "
         "make a new key for it (a new key could never open that data). Copy the key file that "
         f"belongs with this database next to it, or set SAFEKEEP_DATA_KEYS to key {ids}. "

@@ -79,7 +79,7 @@ def test_sqlite_backup_with_the_key_file_restores_and_passes_doctor(
     _shell(f"cp -p {backups}/safekeep.db {keyless}/", cwd=tmp_path)
     code, out = _doctor(monkeypatch, capsys, clock, DATABASE_URL=f"sqlite:///{keyless}/safekeep.db")
     assert code == 1
-    assert "✗ data keys: The database next to " in out
+    assert f"✗ data keys: The database {keyless}/safekeep.db already holds" in out
     assert "already holds data encrypted with key 'test'" in out and "SAFEKEEP_DATA_KEYS" in out
     assert not (keyless / "safekeep.key").exists()  # and no key was made for it
 
