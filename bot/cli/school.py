@@ -143,7 +143,7 @@ def export_options(p: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """registers for governors, the DPO and the ICO (CSV or JSON)"""
+    """registers for governors, the DPO and the ICO (CSV or JSON; --out files readable by you only)"""
     from handlers import registers
 
     rt = runtime.start(settings, allow_local_key=True, clock=clock)
