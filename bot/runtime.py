@@ -14,7 +14,7 @@ from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.school_config import SchoolConfig
-from storage import crypto
+from storage import crypto, rotation
 from storage.database import check_schema, make_engine, session_factory, transaction
 from storage.models import School
 
@@ -31,10 +31,27 @@ class Runtime:
 
 def start(settings: Settings, *, allow_local_key: bool, clock: Clock) -> Runtime:
     """Load keys, connect, and refuse to run on an out-of-date schema."""
-    crypto.use_keys(settings.key_ring(allow_local_key=allow_local_key))
     engine = make_engine(settings.database_url)
+    crypto.use_keys(
+        settings.key_ring(
+            allow_local_key=allow_local_key, keys_in_use=lambda: rotation.key_ids_in_use(engine)
+        )
+    )
     check_schema(engine)
+    check_keys_open_the_data(engine, crypto.active_keys())
     return Runtime(settings, engine, session_factory(engine), clock)
+
+
+def check_keys_open_the_data(engine: Engine, ring: crypto.KeyRing) -> None:
+    """Refuse to start when the stored data needs a key this process lacks: a key id that is
+    not configured, or a different key under the same id (one stored value of each encrypted
+    column is opened). Raises MissingKeyError, whose message names the key id and where keys
+    come from, so nobody meets the problem later in the middle of a report."""
+    for key_id in sorted(rotation.key_ids_in_use(engine)):
+        ring.require(key_id)
+    for values in rotation.samples(engine, per_column=1).values():
+        for value in values:
+            ring.open(value)
 
 
 def configure_school(rt: Runtime, school_id: int, config: SchoolConfig) -> None:

@@ -108,7 +108,7 @@ async def serve(rt: Runtime, senders: dict[str, Sender], host: str = "0.0.0.0") 
     await runner.setup()
     site = web.TCPSite(runner, host, rt.settings.port)
     await site.start()
-    log.info("Safekeep is listening on port %s", rt.settings.port)
+    log.info("Safekeep is listening on %s port %s", host, rt.settings.port)
     try:
         await dispatcher.run_forever()
     finally:

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import admin, aup, breach, offsite
 from handlers.clock import Clock
 from handlers.context import Context
-from handlers.errors import Refused, UserError
+from handlers.errors import KEY_MISSING, Refused, UserError
 from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
+from storage.crypto import MissingKeyError
 from storage.models import Person, School
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,10 @@ def run(
     except UserError as exc:  # from locate: e.g. not on the staff list
         session.rollback()
         return Say(exc.message)
+    except MissingKeyError as exc:
+        session.rollback()
+        log.error("stored data needs data key '%s', which is not configured", exc.key_id)
+        return Say(KEY_MISSING.format(key_id=exc.key_id))
     except Exception:
         session.rollback()
         raise

@@ -27,6 +27,9 @@ from tests.drivers.slack import slack  # noqa: F401  (the `slack` fixture)
 from tests.drivers.teams import teams  # noqa: F401  (the `teams` fixture)
 from tests.journeys.chat import chat  # noqa: F401  (the `chat` fixture: every adapter)
 
+# A developer's own `.env` in the repository folder must not change what in-process commands do.
+os.environ["SAFEKEEP_ENV_FILE"] = os.devnull
+
 LONDON = ZoneInfo("Europe/London")
 TEST_KEYS = crypto.KeyRing.parse(crypto.new_key_spec("test"))
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()

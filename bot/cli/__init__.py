@@ -1,7 +1,7 @@
 """The command line, `python -m bot COMMAND`: the parser and the entry point.
 
 The commands themselves are split by concern: servers.py (console, web, socket, worker,
-migrate), school.py (staff, audit, roles, export) and security.py (keys).
+migrate), school.py (staff, audit, roles, export), security.py (keys) and doctor.py (doctor).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
-from bot.cli import school, security, servers
+from bot.cli import doctor, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
 from handlers.errors import UserError
 from storage import crypto
@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "migrate": (no_options, servers.migrate),
     "console": (servers.console_options, servers.console),
     "worker": (no_options, servers.worker),
-    "web": (no_options, servers.web_command),
+    "web": (servers.web_options, servers.web_command),
     "socket": (no_options, servers.socket_command),
     "manifest": (servers.manifest_options, servers.manifest_command),
     "staff": (school.staff_options, school.staff_command),
@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "roles": (school.roles_options, school.roles_command),
     "keys": (security.keys_options, security.keys_command),
     "export": (school.export_options, school.export_command),
+    "doctor": (doctor.doctor_options, doctor.doctor_command),
 }
 
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
     args = build_parser().parse_args(argv)
     database_url = ""
     try:
-        settings = load_settings()
+        settings = load_settings(environment())
         database_url = settings.database_url
         name = args.command or default_command(settings)
         servers = ("web", "socket", "worker")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 
 from sqlalchemy import select
@@ -141,7 +143,7 @@ def export_options(p: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """registers for governors, the DPO and the ICO (CSV or JSON)"""
+    """registers for governors, the DPO and the ICO (CSV or JSON; --out files readable by you only)"""
     from handlers import registers
 
     rt = runtime.start(settings, allow_local_key=True, clock=clock)
@@ -152,9 +154,28 @@ def export_command(args: argparse.Namespace, settings: Settings, clock: Clock) -
         )
     body = format_register(register, args.format)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            out.write(body)
-        print(f"Wrote {len(register.rows)} row(s) to {args.out}.", file=sys.stderr)
+        write_private(args.out, body)
+        print(
+            f"Wrote {len(register.rows)} row(s) to {args.out}, readable only by you "
+            "(mode 600): it holds personal data, so keep it that way.",
+            file=sys.stderr,
+        )
     else:
         sys.stdout.write(body)
     return 0
+
+
+def write_private(path: str, body: str) -> None:
+    """Write ``body`` to a file only its owner can read or write (0600): new files are created
+    so, and an existing file is tightened before anything is written to it."""
+    private = stat.S_IRUSR | stat.S_IWUSR
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private)
+    try:
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file keeps the folder's permissions
+            os.fchmod(fd, private)
+        out = os.fdopen(fd, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(fd)
+        raise
+    with out:
+        out.write(body)

@@ -18,15 +18,17 @@ def keys_options(p: argparse.ArgumentParser) -> None:
         choices=["new", "rotate"],
         help="new: print a fresh key; rotate: re-encrypt everything under the newest key",
     )
-    p.add_argument("--id", default="k1", help="the id for a new key (default k1)")
+    p.add_argument(
+        "--id", help="the id for a new key: letters, digits, '-' or '_' (default: key-<random>)"
+    )
 
 
 def keys_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """make a data key, or re-encrypt stored data under the newest key"""
     if args.action == "new":
-        if not args.id.isalnum():
-            return fail("a key id is letters and digits only")
-        print(crypto.new_key_spec(args.id))
+        if args.id is not None and not crypto.is_key_id(args.id):
+            return fail("a key id is letters, digits, '-' or '_' (at most 40), e.g. k2")
+        print(crypto.new_key_spec(args.id or crypto.new_key_id()))
         return 0
     rt = runtime.start(settings, allow_local_key=True, clock=clock)
     ring = crypto.active_keys()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from sqlalchemy import select
 
@@ -13,6 +14,8 @@ from handlers import people
 from handlers.clock import Clock
 from storage.database import make_engine, upgrade
 from storage.models import School
+
+log = logging.getLogger("bot")
 
 BANNER = """Safekeep console: {school}
 You are {name} <{email}>. Type /help for commands, /as EMAIL to act as someone else.
@@ -74,18 +77,43 @@ def worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     rt = runtime.start(settings, allow_local_key=False, clock=clock)
     senders = scheduling.platform_senders(rt)
-    scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
+    try:
+        scheduling.run_until_stopped(scheduling.run_worker(rt, senders))
+    except BaseException as exc:
+        log.error("worker stopped: %s", type(exc).__name__)
+        raise
+    log.info("worker stopped")
     return 0
 
 
+def web_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-platform",
+        action="store_true",
+        help="start with no chat platform configured (only /healthz and the outbox)",
+    )
+
+
+NO_PLATFORM = (
+    "web has no chat platform to serve: set the Slack credentials (SLACK_BOT_TOKEN and "
+    "SLACK_SIGNING_SECRET, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; see the README, "
+    "Connecting Slack) or the Microsoft Teams bot identity (CONNECTIONS__SERVICE_CONNECTION__"
+    "SETTINGS__CLIENTID, __CLIENTSECRET and __TENANTID; see the README, Connecting Microsoft "
+    "Teams). To start it anyway, with only /healthz, add --no-platform."
+)
+
+
 def web_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """HTTP server on $PORT: Slack events, OAuth installs, Teams (/api/messages) and /healthz;
-    delivers the outbox"""
+    """HTTP server on $HOST:$PORT: Slack events, OAuth installs, Teams (/api/messages) and
+    /healthz; delivers the outbox"""
     from bot import web
     from bot import worker as scheduling
 
+    if not (settings.has_slack or settings.has_teams or args.no_platform):
+        return fail(NO_PLATFORM)
     rt = runtime.start(settings, allow_local_key=False, clock=clock)
-    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(rt)))
+    scheduling.run_until_stopped(web.serve(rt, scheduling.platform_senders(rt), host=settings.host))
+    log.info("web stopped")
     return 0
 
 

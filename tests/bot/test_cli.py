@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -270,15 +271,19 @@ def test_keys_new_prints_a_usable_key(cli):
     ran = cli("keys", "new")
     assert ran.code == 0
     ring = crypto.KeyRing.parse(ran.out.strip())
-    assert ring.newest_id == "k1"
+    assert ring.newest_id.startswith("key-")
     assert ring.open(ring.seal("x")) == "x"
+    another = crypto.KeyRing.parse(cli("keys", "new").out.strip())
+    assert another.newest_id != ring.newest_id  # every new key has an id of its own
     named = crypto.KeyRing.parse(cli("keys", "new", "--id", "k2").out.strip())
     assert named.newest_id == "k2" and named.keys[0].secret != ring.keys[0].secret
 
 
-def test_keys_new_refuses_an_id_that_is_not_letters_and_digits(cli):
-    ran = cli("keys", "new", "--id", "my-key")
-    assert (ran.code, ran.err) == (2, "safekeep: a key id is letters and digits only\n")
+@pytest.mark.parametrize("key_id", ["my key", "k:1", "k,1", "_k"])
+def test_keys_new_refuses_an_id_that_could_not_be_stored(cli, key_id):
+    ran = cli("keys", "new", "--id", key_id)
+    assert ran.code == 2
+    assert ran.err.startswith("safekeep: a key id is letters, digits, '-' or '_'")
 
 
 def test_keys_rotate_reseals_everything_under_the_newest_key(cli, console, factory, monkeypatch):
@@ -321,10 +326,26 @@ def test_export_audit_as_json_to_a_file(cli, school, factory, tmp_path):
     ran = cli("export", "audit", "--format", "json", "--out", str(out))
     assert ran.code == 0
     events = json.loads(out.read_text(encoding="utf-8"))
-    assert ran.err == f"Wrote {len(events)} row(s) to {out}.\n"
+    assert ran.err.startswith(f"Wrote {len(events)} row(s) to {out}, readable only by you")
     assert events[0]["seq"] == 1
     assert {"seq", "at", "actor_id", "action", "subject", "details", "hash"} == set(events[0])
     assert "role.granted" in {e["action"] for e in events}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_export_files_are_readable_only_by_their_owner_and_say_so(cli, school, tmp_path):
+    new = tmp_path / "breaches.csv"
+    ran = cli("export", "breaches", "--out", str(new))
+    assert ran.code == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    assert "readable only by you (mode 600)" in ran.err
+    # An existing file someone made world-readable is tightened, not just overwritten.
+    old = tmp_path / "old.csv"
+    old.write_text("stale\n")
+    old.chmod(0o644)
+    assert cli("export", "aup", "--out", str(old)).code == 0
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert "stale" not in old.read_text()
 
 
 def test_export_audit_as_csv_keeps_details_as_json(cli, school):

@@ -149,6 +149,17 @@ def test_the_console_demo_makes_a_private_local_key_once_and_keeps_it(tmp_path):
     second = settings.key_ring(allow_local_key=True)
     assert first.keys == second.keys
     assert first.open(second.seal("kept")) == "kept"
+    assert first.newest_id.startswith("local-")  # its own id, never a shared "local"
+    other = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}"})
+    assert other.key_ring(allow_local_key=True).newest_id != first.newest_id
+
+
+def test_a_key_file_from_before_key_ids_were_unique_is_still_read(tmp_path):
+    old = crypto.new_key_spec("local")
+    (tmp_path / "demo.key").write_text(old + "\n")
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"})
+    ring = settings.key_ring(allow_local_key=True)
+    assert ring.keys == crypto.KeyRing.parse(old).keys
 
 
 # --- school.toml: a valid file -----------------------------------------------------------------

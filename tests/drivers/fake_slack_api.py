@@ -86,6 +86,9 @@ class FakeSlack:
         default_factory=dict
     )  # channel -> oldest first
     clock: Callable[[], datetime] | None = None  # Slack's time for message ts; default: real time
+    # The scopes each bot token was granted, sent as Slack does in the x-oauth-scopes header of
+    # every answer; a token not listed has every scope the manifest asks for.
+    scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add_team(self, team_id: str, name: str, token: str) -> None:
@@ -176,7 +179,15 @@ class FakeSlack:
                     {"method": method, "args": args, "token": token, "refused": failure.status}
                 )
             return await self._fail(request, failure)
-        return web.json_response(self._answer(method, args, token))
+        answer = self._answer(method, args, token)
+        return web.json_response(answer, headers=self._scope_header(token))
+
+    def _scope_header(self, token: str) -> dict[str, str]:
+        if token not in self.teams:
+            return {}
+        from bot.slack.manifest import BOT_SCOPES
+
+        return {"x-oauth-scopes": ",".join(self.scopes.get(token, tuple(BOT_SCOPES)))}
 
     def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         """Record the call and do what Slack would; returns Slack's answer."""

@@ -14,9 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 OWN_SETTINGS = ("SLACK_", "SAFEKEEP_", "CONNECTIONS__", "DATABASE_URL", "TZ_SCHOOL", "PORT")
 
 
+# Nor may a developer's own env file (`.env` in the repository folder): tests read none unless
+# they say so.
+NO_ENV_FILE = {"SAFEKEEP_ENV_FILE": os.devnull}
+
+
 def program_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any Safekeep, Slack or Teams setting, plus ``extra``."""
+    """This process's environment without any Safekeep, Slack or Teams setting and with no env
+    file, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
+    env.update(NO_ENV_FILE)
     env.update(extra)
     return env
 
@@ -27,7 +34,7 @@ def strip_own_settings(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
     for name in list(os.environ):
         if name.startswith(OWN_SETTINGS):
             monkeypatch.delenv(name)
-    for name, value in extra.items():
+    for name, value in {**NO_ENV_FILE, **extra}.items():
         monkeypatch.setenv(name, value)
 
 
