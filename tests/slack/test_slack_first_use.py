@@ -24,7 +24,9 @@ def fresh_workspace():
 def test_the_first_command_creates_the_school_and_applies_the_school_config(
     factory, engine, clock, database_url, fresh_workspace
 ):
-    bot = start(factory, engine, clock, database_url, fresh_workspace, school_config=demo_config(DEMO_MADE))
+    bot = start(
+        factory, engine, clock, database_url, fresh_workspace, school_config=demo_config(DEMO_MADE)
+    )
     try:
         bot.command("/aup")
         assert bot.open_view()["callback_id"] == "aup.agree"
