@@ -61,7 +61,9 @@ WHAT_INTRO = (
 )
 DETAILS_TITLE = "Records off site: details"
 OTHER_REQUIRED = "You ticked Other: say what kind of record it is (not what's in it)."
-OTHER_NOT_NEEDED = "Only fill this in if you ticked Other."
+OTHER_HINT = "Only if you ticked Other."
+ASSET_TAG_HINT = "Only for a school laptop or USB stick."
+ENCRYPTION_HINT = "Only for a laptop, USB stick or personal device."
 ASSET_TAG_REQUIRED = "Add the asset tag from the sticker on the laptop or USB stick."
 DEVICE_ENCRYPTION = "This is a device: tell us whether it's encrypted."
 PAST_DATE = "That date has passed. Choose today or a later day."

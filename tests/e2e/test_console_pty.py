@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -30,6 +32,9 @@ class Terminal:
             stdout=replica,
             stderr=replica,
             start_new_session=True,
+            # The terminal is the program's controlling terminal, so Ctrl-C typed at it is a
+            # SIGINT, as in a real shell.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(replica)
         self.screen = ""
@@ -100,7 +105,10 @@ def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
         assert "I have read, understood and agree to abide by this Acceptable Use Policy." in dialog
         terminal.expect("> ")
 
-        terminal.type("")
+        terminal.type("")  # no question; Enter alone is not an agreement
+        assert "version 2025.1." in terminal.expect("Type 'I agree' to agree")
+        terminal.expect("> ")
+        terminal.type("I agree")
         confirmed = terminal.expect("Alex Teacher> ")
         assert "Thank you. Your agreement to Staff Acceptable Use Policy (version 2025.1)" in (
             " ".join(confirmed.split())
@@ -126,6 +134,32 @@ def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
         terminal.expect("(optional, Enter to skip)")
         terminal.expect("> ")
         os.write(terminal.master, b"\x04")  # Ctrl-D: end of input, as a person types it
+    finally:
+        code = terminal.close()
+    assert code == 0, terminal.screen
+    assert "Traceback" not in terminal.screen
+
+
+def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(tmp_path):
+    env = program_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb", PYTHONPATH=str(ROOT)
+    )
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
+    terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
+    try:
+        terminal.expect("Alex Teacher> ")
+        terminal.type("/aup")
+        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("> ")
+        os.write(terminal.master, b"\x03")  # Ctrl-C, as a person types it
+        assert "Cancelled: nothing was saved." in terminal.expect("Alex Teacher> ")
+        # Still running: line editing recalls the last command with the Up arrow.
+        os.write(terminal.master, b"\x1b[A\r")
+        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("> ")
+        terminal.type("/cancel")
+        terminal.expect("Alex Teacher> ")
+        os.write(terminal.master, b"\x03")  # Ctrl-C at the command prompt: leave
     finally:
         code = terminal.close()
     assert code == 0, terminal.screen

@@ -253,14 +253,45 @@ def test_planning_on_a_personal_device_is_allowed(factory, clock, school):
 # --- bad input: a clear message next to the field, and nothing written --------------------------
 
 
+def test_answers_to_questions_that_do_not_apply_are_dropped_not_refused(factory, clock, school):
+    """A modal shows every field: "If Other" text without Other ticked, or a paper carrier's
+    encryption answer, are not asked of them, so they are neither refused nor kept."""
+    raw = {**MARKING_ON_PAPER, "other_category": "Reading logs", "encryption": "no"}
+    reply = act(factory, clock, TEACHER, routes.submit("offsite.what", raw, {}))
+    assert isinstance(reply, Ask) and reply.form.state == {"what": MARKING_ON_PAPER}
+
+
+def test_questions_that_apply_only_sometimes_are_optional_in_a_modal_and_say_when(
+    factory, clock, school
+):
+    first = act(factory, clock, TEACHER, routes.command("offsite"))
+    assert isinstance(first, Ask)
+    form = first.form
+    for name in ("other_category", "asset_tag", "encryption"):
+        assert form.field(name).shown_optional and form.field(name).when is not None
+    assert form.field("other_category").when.hint == "Only if you ticked Other."
+    assert not form.field("other_category").applies({"categories": ["planning"]})
+    assert form.field("other_category").applies({"categories": ["planning", "other"]})
+    assert form.field("asset_tag").applies({"format": "usb"})
+    assert not form.field("encryption").applies({"format": "remote"})
+    # No field shown as optional is then required at submit when it doesn't apply.
+    optional_left_blank = {
+        "categories": ["planning"],
+        "format": "paper",
+        **{f.name: "" for f in form.fields if f.shown_optional},
+    }
+    reply = act(factory, clock, TEACHER, routes.submit("offsite.what", optional_left_blank, {}))
+    assert isinstance(reply, Ask) and reply.form.id == "offsite.details"
+
+
 @pytest.mark.parametrize(
     ("answers", "field", "words"),
     [
         ({"categories": []}, "categories", "Choose at least one"),
         ({"categories": ["planning", "other"]}, "other_category", "ticked Other"),
-        ({"other_category": "Reading logs"}, "other_category", "Only fill this in"),
         ({"format": "school_laptop", "encryption": "yes"}, "asset_tag", "asset tag"),
-        ({"format": "usb", "asset_tag": "USB-3", "encryption": "n/a"}, "encryption", "encrypted"),
+        ({"format": "usb", "asset_tag": "USB-3"}, "encryption", "whether it's encrypted"),
+        ({"format": "usb", "asset_tag": "USB-3", "encryption": "n/a"}, "encryption", "Choose one"),
         (
             {"categories": ["other"], "other_category": "Notes on A123456789012"},
             "other_category",
