@@ -8,7 +8,7 @@ form's state and are checked again on submit, so nothing depends on the adapter 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from handlers import forms
@@ -112,7 +112,9 @@ def details_form(ctx: Context, state: State) -> Form:
     permission = rules.permission_needed(ctx.settings, categories, _roles(ctx))
     intro = (
         f"{msg.categories_label(categories)} · {rules.FORMATS.get(what.get('format', ''), '')}\n"
-        + msg.permission_note(permission.basis, answer_by(ctx, calendar))
+        + msg.permission_note(
+            permission.basis, answer_by(ctx, calendar), asked_later(ctx, calendar)
+        )
     )
     return Form(
         id=DETAILS_FORM,
@@ -165,7 +167,8 @@ def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
         return refusal
     decl = declare(ctx, what, answers)
     if decl.status == "pending":
-        return Say(msg.requested(decl, answer_by(ctx, SchoolCalendar(ctx.settings))))
+        calendar = SchoolCalendar(ctx.settings)
+        return Say(msg.requested(decl, answer_by(ctx, calendar), asked_later(ctx, calendar)))
     return Say(msg.recorded(decl, due_day(ctx, decl)))
 
 
@@ -173,6 +176,19 @@ def answer_by(ctx: Context, calendar: SchoolCalendar) -> str:
     """When a request made now is answered or lapses: 'by the end of today' or of a later day."""
     expires = rules.approval_expiry(calendar, ctx.settings, ctx.now)
     return msg.by_end_of(calendar.today(expires), calendar.today(ctx.now))
+
+
+def approvers_asked_at(ctx: Context, calendar: SchoolCalendar) -> datetime:
+    """When approvers get a request made now: now in school hours, else when they next begin."""
+    return calendar.in_hours(ctx.now, ctx.settings.morning_hour, ctx.settings.approval_expiry_hour)
+
+
+def asked_later(ctx: Context, calendar: SchoolCalendar) -> str:
+    """What to tell a person whose request waits for school hours; "" if it is sent now."""
+    ask_at = approvers_asked_at(ctx, calendar)
+    if ask_at <= ctx.now:
+        return ""
+    return msg.approvers_asked_at(calendar.local(ask_at), calendar.today(ctx.now))
 
 
 def due_day(ctx: Context, decl: OffsiteDeclaration) -> date:
@@ -258,9 +274,7 @@ def request_approval(ctx: Context, decl: OffsiteDeclaration, approvers: list[Any
     """
     calendar = SchoolCalendar(ctx.settings)
     expires = rules.approval_expiry(calendar, ctx.settings, ctx.now)
-    ask_from = calendar.in_hours(
-        ctx.now, ctx.settings.morning_hour, ctx.settings.approval_expiry_hour
-    )
+    ask_from = approvers_asked_at(ctx, calendar)
     format_label = rules.FORMATS[decl.format]
     for approver in approvers:
         approval = OffsiteApproval(

@@ -385,3 +385,37 @@ def test_someone_not_on_the_staff_list_is_told_and_nothing_is_written(
         assert isinstance(reply, Say) and "not on Safekeep's staff list" in reply.text
     assert written(factory) == (0, 0, 0)
     assert audit_actions(factory).count("offsite.declared") == 0
+
+
+# --- a request made out of school hours says when the approver is asked -------------------------
+
+
+def test_a_sensitive_declaration_at_0430_says_the_approver_is_asked_at_0800(factory, clock, school):
+    clock.set(london(2026, 11, 24, 4, 30))  # a Tuesday in term, before school hours
+    first = act(factory, clock, TEACHER, routes.submit("offsite.what", SEND_ON_PAPER, {}))
+    assert isinstance(first, Ask)
+    assert "they'll get your request at 08:00 today. Please don't" in (first.form.intro or "")
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 11, 24))
+    assert isinstance(reply, Say)
+    assert "they'll get your request at 08:00 today" in reply.text
+    assert "you'll get a message by the end of today" in reply.text
+    assert "we've asked an approver" not in reply.text  # nobody has been asked yet
+    with factory() as session:
+        (queued,) = session.scalars(select(OutboxMessage)).all()
+    assert queued.next_attempt_at == london(2026, 11, 24, 8, 0)
+
+
+def test_a_sensitive_declaration_on_a_saturday_says_which_day_the_approver_is_asked(
+    factory, clock, school
+):
+    clock.set(london(2026, 11, 28, 11, 0))
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 11, 30))
+    assert isinstance(reply, Say)
+    assert "they'll get your request at 08:00 on Mon 30 Nov" in reply.text
+    assert "by the end of Mon 30 Nov" in reply.text
+
+
+def test_a_sensitive_declaration_in_school_hours_asks_the_approver_now(factory, clock, school):
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say)
+    assert "we've asked an approver" in reply.text and "school hours" not in reply.text
