@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from bot.console import render
 from bot.console.line_editing import LineHistory, line_editing
 from bot.delivery import Delivery, Dispatcher
 from bot.turn import take_turn_sync
-from handlers import home, people, routes
+from handlers import demo_clock, home, people, routes
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
@@ -32,6 +33,7 @@ from handlers.forms import (
 )
 from handlers.replies import Ask, Button, Invalid, Reply, Say
 from handlers.settings import SchoolSettings
+from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import Person, School
 
@@ -41,6 +43,7 @@ CONSOLE_ONLY = """  /as EMAIL                act as another member of staff
   /people                  the staff list, with roles
   /home                    what is waiting for you, with its buttons
   /press N                 press button N from a message above
+  /clock [+2h|08:00]       the demo's time; an admin can move it on
   /help                    this list
   /quit                    leave"""
 
@@ -67,6 +70,20 @@ class LeftForCommand(Exception):
 class _PendingButton:
     button: Button
     recipient_id: int | None
+
+
+class ConsoleClock:
+    """The console's clock: the one it was given, moved on by an admin's /clock (never back)."""
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+        self.moved = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self.base() + self.moved
+
+    def move_to(self, at: datetime) -> None:
+        self.moved += max(at - self(), timedelta(0))
 
 
 class ConsoleSender:
@@ -98,7 +115,7 @@ class Console:
         write: Callable[[str], None] = print,
     ) -> None:
         self.factory = factory
-        self.clock = clock
+        self.clock = ConsoleClock(clock)
         self.school_id = school_id
         self.read = read
         self.write = write
@@ -107,7 +124,7 @@ class Console:
         self.quitting = False
         self.history: LineHistory | None = None
         self.dispatcher = Dispatcher(
-            factory, {"console": ConsoleSender(self)}, clock, school_id=school_id
+            factory, {"console": ConsoleSender(self)}, self.clock, school_id=school_id
         )
         self.email = ""
         self.name = ""
@@ -165,6 +182,7 @@ class Console:
             "people": self.list_people,
             "press": lambda: self.press(rest),
             "home": lambda: self.converse(home.outstanding),
+            "clock": lambda: self.move_clock(rest),
         }
         if name in local:
             local[name]()
@@ -172,6 +190,27 @@ class Console:
             self.converse(routes.command(name, rest))
         else:
             self.write(f"I don't know /{name}. Type /help for the list.")
+
+    def move_clock(self, wanted: str) -> None:
+        """/clock: show the demo's time, or move it on and do what was waiting for that time
+        (the worker's sweeps, then the messages due)."""
+        if not wanted.strip():
+            self.converse(lambda ctx: Say(demo_clock.shown(ctx, self.clock.moved)))
+            return
+        target: list[datetime] = []
+
+        def move(ctx: Context) -> Reply:
+            target.append(demo_clock.move_to(ctx, wanted))
+            return Say(demo_clock.moved(ctx, target[0]))
+
+        reply = self.call(move)
+        if target:
+            self.clock.move_to(target[0])
+        if isinstance(reply, Say):
+            self.show_message("", reply.text, reply.buttons, None)
+        if target:
+            run_all(self.factory, self.clock)
+            self.deliver()
 
     # --- people -----------------------------------------------------------------------------
 

@@ -62,6 +62,13 @@ class Terminal:
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
 
+    def ctrl_c(self) -> None:
+        """Ctrl-C, as a person types it. Python's readline loses a SIGINT that lands between
+        showing the prompt and waiting for a key (no person types that fast), so wait a moment
+        after the prompt first."""
+        time.sleep(0.5)
+        os.write(self.master, b"\x03")
+
     def close(self) -> int:
         """Wait for the program to end, keeping the rest of what it showed."""
         deadline = time.monotonic() + 15
@@ -151,7 +158,7 @@ def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(
         terminal.type("/aup")
         terminal.expect("(optional, Enter to skip)")
         terminal.expect("> ")
-        os.write(terminal.master, b"\x03")  # Ctrl-C, as a person types it
+        terminal.ctrl_c()
         assert "Cancelled: nothing was saved." in terminal.expect("Alex Teacher> ")
         # Still running: line editing recalls the last command with the Up arrow.
         os.write(terminal.master, b"\x1b[A\r")
@@ -159,7 +166,7 @@ def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(
         terminal.expect("> ")
         terminal.type("/cancel")
         terminal.expect("Alex Teacher> ")
-        os.write(terminal.master, b"\x03")  # Ctrl-C at the command prompt: leave
+        terminal.ctrl_c()  # at the command prompt: leave
     finally:
         code = terminal.close()
     assert code == 0, terminal.screen
