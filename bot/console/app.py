@@ -289,7 +289,7 @@ class Console:
             if not isinstance(reply, Invalid):
                 return reply
             # Problems only the handler can see (e.g. the records changed meanwhile): ask again.
-            to_ask = [f for f in form.fields if f.name in reply.errors]
+            to_ask = [f for f in form.fields if f.name in reply.errors and f.applies(answers)]
             for _name, message in reply.errors.items():
                 self.write(f"! {message}")
             if not to_ask:
