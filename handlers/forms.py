@@ -63,6 +63,8 @@ class When:
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         answer = answers.get(self.field)
+        if isinstance(answer, bool):  # a yes/no answer, typed
+            answer = "yes" if answer else "no"
         if isinstance(answer, (list, tuple)):
             return any(str(a) in self.values for a in answer)
         return answer is not None and str(answer) in self.values

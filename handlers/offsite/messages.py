@@ -229,6 +229,7 @@ ALL_BACK_LABEL = "Did everything come back?"
 ITEMS_BACK_LABEL = "If not, which did come back? (leave out anything missing)"
 COPIES_LABEL = "Have any copies made away from school been destroyed? (Yes if you made none)"
 ITEMS_CONTRADICT = "You said not everything came back: leave out what's missing."
+ITEMS_BACK_HINT = "Only if not everything came back."
 
 
 def returned(decl: OffsiteDeclaration) -> str:

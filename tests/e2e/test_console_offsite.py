@@ -215,3 +215,19 @@ def test_the_breach_report_opened_from_a_return_is_pre_filled_and_linked(console
     assert (incident.media, incident.asset_tag, incident.encrypted) == ("device", "LAP-0142", "yes")
     assert incident.categories == ["planning", "marking"]
     assert incident.people_band == "class"
+
+
+def test_which_items_came_back_is_asked_only_when_not_everything_did(console, factory):
+    console.say("/offsite", *PLANNING_AND_MARKING_ON_PAPER, *DETAILS)
+    out = console.say("/offsite return", "yes", "yes")
+    assert "which did come back" not in out
+    assert {i.status for i in declarations(factory)[0].items} == {"returned"}
+
+    console.say("/offsite", *PLANNING_AND_MARKING_ON_PAPER, *DETAILS)
+    out = console.say("/offsite return", "no", "1,2", "1", "yes", "/cancel")
+    # Ticking both contradicts "not everything came back": refused at that question.
+    assert out.index("leave out what's missing") < out.index("Have any copies")
+    assert {i.category: i.status for i in declarations(factory)[1].items} == {
+        "planning": "returned",
+        "marking": "missing",
+    }
