@@ -97,3 +97,13 @@ def test_a_command_typed_in_the_aup_dialog_is_run_and_never_stored(console, fact
     assert "You are Alex Teacher <teacher@example.org>." in out
     with factory() as session:
         assert session.scalars(select(AupAcknowledgement)).all() == []
+
+
+def test_quit_typed_in_a_dialog_leaves_it_and_the_console(console, factory):
+    console.lines.extend(["/aup", "Can I use my own laptop?", "/quit"])
+    console.app.run()
+    out = "\n".join(console.output)
+    assert 'You left "Acceptable Use Policy" to run /quit: nothing was saved from it.' in out
+    assert not console.lines
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
