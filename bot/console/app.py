@@ -140,8 +140,8 @@ class Console:
         """Read commands until /quit, Ctrl-D, or Ctrl-C at the command prompt."""
         if banner:
             self.write(banner)
-        history = line_editing() if self.read is input else None
-        self.history = history
+        if self.read is input:
+            self.history = line_editing()
         self.deliver()
         while True:
             try:
