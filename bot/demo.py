@@ -5,10 +5,13 @@ All names are invented and every address is at example.org (reserved for example
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.school_config import AupDocument, SchoolConfig, StaffEntry
 from handlers.settings import SchoolSettings, Term
+
+MONDAY, FRIDAY = 0, 4
 
 DEMO_AUP = """1. I use school devices, accounts and networks for school purposes and keep my passwords private.
 2. I keep personal data about pupils, families and staff secure, and take it off site only as the off-site records policy allows, declaring it in Safekeep.
@@ -42,24 +45,82 @@ DEMO_ROLES = {
     "approver": ["head@example.org"],
 }
 
-DEMO_TERMS = (
-    Term(
-        "Autumn 2025", date(2025, 9, 2), date(2025, 12, 19), date(2025, 10, 27), date(2025, 10, 31)
-    ),
-    Term("Spring 2026", date(2026, 1, 5), date(2026, 3, 27), date(2026, 2, 16), date(2026, 2, 20)),
-    Term("Summer 2026", date(2026, 4, 13), date(2026, 7, 17), date(2026, 5, 25), date(2026, 5, 29)),
-    Term(
-        "Autumn 2026", date(2026, 9, 2), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)
-    ),
-    Term("Spring 2027", date(2027, 1, 5), date(2027, 3, 26), date(2027, 2, 15), date(2027, 2, 19)),
-    Term("Summer 2027", date(2027, 4, 12), date(2027, 7, 16), date(2027, 5, 31), date(2027, 6, 4)),
-)
+
+def _weekday_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def demo_config() -> SchoolConfig:
+def _weekday_on_or_before(day: date, weekday: int) -> date:
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def _school_day_on_or_after(day: date) -> date:
+    return day if day.weekday() < 5 else _weekday_on_or_after(day, MONDAY)
+
+
+def academic_year_terms(year: int) -> tuple[Term, Term, Term]:
+    """Typical English term dates for the academic year starting in September of ``year``.
+
+    Autumn from early September to the last Friday before 21 December, half term in the last
+    full week of October; Spring from early January to the last Friday of March, half term in
+    the third week of February; Summer from the second Monday after Spring ends to the third
+    Friday of July, half term in the week of the late-May bank holiday.
+    """
+    autumn_half = _weekday_on_or_before(date(year, 10, 27), MONDAY)
+    spring_start = _school_day_on_or_after(date(year + 1, 1, 5))
+    spring_half = _weekday_on_or_after(date(year + 1, 2, 1), MONDAY) + timedelta(weeks=2)
+    spring_end = _weekday_on_or_before(date(year + 1, 3, 31), FRIDAY)
+    summer_half = _weekday_on_or_before(date(year + 1, 5, 31), MONDAY)
+    return (
+        Term(
+            f"Autumn {year}",
+            _school_day_on_or_after(date(year, 9, 2)),
+            _weekday_on_or_before(date(year, 12, 20), FRIDAY),
+            autumn_half,
+            autumn_half + timedelta(days=4),
+        ),
+        Term(
+            f"Spring {year + 1}",
+            spring_start,
+            spring_end,
+            spring_half,
+            spring_half + timedelta(days=4),
+        ),
+        Term(
+            f"Summer {year + 1}",
+            spring_end + timedelta(days=17),
+            _weekday_on_or_after(date(year + 1, 7, 1), FRIDAY) + timedelta(weeks=2),
+            summer_half,
+            summer_half + timedelta(days=4),
+        ),
+    )
+
+
+def demo_terms(today: date) -> tuple[Term, ...]:
+    """The demo calendar around ``today``: the current academic year and the next.
+
+    The academic year runs from September to the summer holiday, so in August ``today`` is in
+    the holiday before the first term shown.
+    """
+    year = today.year if today.month >= 8 else today.year - 1
+    return academic_year_terms(year) + academic_year_terms(year + 1)
+
+
+# The demo calendar as it was on 1 September 2025 (2025/26 and 2026/27): tests use it as a
+# fixed, known calendar.
+DEMO_TERMS = demo_terms(date(2025, 9, 1))
+
+
+def school_date(now: datetime) -> date:
+    """The demo school's date at ``now`` (from the clock), in its own time zone."""
+    return now.astimezone(ZoneInfo(SchoolSettings().timezone)).date()
+
+
+def demo_config(today: date) -> SchoolConfig:
+    """The demo school on ``today`` (the school's date from the clock), its terms around it."""
     return SchoolConfig(
         name="Demo Primary School",
-        settings=SchoolSettings(terms=DEMO_TERMS),
+        settings=SchoolSettings(terms=demo_terms(today)),
         roles=DEMO_ROLES,
         staff=DEMO_STAFF,
         aup=AupDocument(

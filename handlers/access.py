@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export": frozenset({"headteacher", "dpo", "admin"}),
     "roles.manage": frozenset({"headteacher", "admin"}),
     "settings.manage": frozenset({"headteacher", "admin"}),
+    "demo.clock": frozenset({"admin"}),  # the console demo's /clock
 }
 
 ROLE_LABELS: dict[str, str] = {

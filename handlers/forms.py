@@ -3,6 +3,11 @@
 A form is a tuple of fields. Adapters collect raw answers (strings, or lists of strings for
 multi-choice) keyed by field name and call ``Form.parse``, which returns typed answers or raises
 ``FormErrors`` with one message per field, in words a member of staff can act on.
+
+A field may apply only when an earlier answer has a value (``When``): the console asks it only
+then, a modal shows it as optional with the condition as its hint, and ``parse`` requires it
+only when it applies and drops it when it doesn't. Checks that need earlier answers (``checks``)
+run with the field, so the console can refuse an answer at its own question.
 """
 
 from __future__ import annotations
@@ -17,8 +22,19 @@ from handlers.screening import screened
 
 FieldKind = Literal["text", "long_text", "single", "multi", "date", "datetime", "yes_no", "person"]
 Validator = Callable[[Any], str | None]
+# A check that also needs the typed answers to the fields before it.
+AnswersCheck = Callable[[Any, Mapping[str, Any]], str | None]
 
 NAMES_WARNING = "Don't include pupil, parent or staff names or the personal data itself."
+
+# What an adapter that asks one question at a time (the console) says about the dialog itself.
+CANCELLED = "Cancelled: nothing was saved."
+LEFT_FOR_COMMAND = 'You left "{title}" to run {command}: nothing was saved from it.'
+CONFIRM_PROMPT = "Type 'yes' to {action}, or /cancel to stop."
+CONSENT_PROMPT = "Type 'I agree' to agree, or /cancel to stop without agreeing."
+CONSENT_NOT_GIVEN = "Nothing is recorded until you type 'I agree' (or /cancel to stop)."
+CONFIRM_WORDS = frozenset({"yes", "y"})
+CONSENT_WORDS = frozenset({"i agree", "agree", "yes"})
 
 
 class FormErrors(Exception):
@@ -36,6 +52,25 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class When:
+    """A field applies only when the earlier field ``field`` has one of ``values`` (for a
+    multi-choice answer: when any of them is ticked). ``hint`` says so where the field has to be
+    shown anyway (a modal can't hide it)."""
+
+    field: str
+    values: tuple[str, ...]
+    hint: str
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        answer = answers.get(self.field)
+        if isinstance(answer, bool):  # a yes/no answer, typed
+            answer = "yes" if answer else "no"
+        if isinstance(answer, (list, tuple)):
+            return any(str(a) in self.values for a in answer)
+        return answer is not None and str(answer) in self.values
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     label: str
@@ -49,6 +84,18 @@ class Field:
     # Free text checked for personal data before the validators; "reference": checked as a
     # reference (a crime reference, an asset tag), where "CR/0123456789/26" is no phone number.
     screen: bool | Literal["reference"] = False
+    when: When | None = None
+    checks: tuple[AnswersCheck, ...] = ()
+    missing: str | None = None  # what to say when a required answer is blank
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        """Whether this field is asked, given the typed answers to the fields before it."""
+        return self.when is None or self.when.holds(answers)
+
+    @property
+    def shown_optional(self) -> bool:
+        """Shown as optional where every field is shown at once (a conditional field is)."""
+        return not self.required or self.when is not None
 
     @property
     def is_free_text(self) -> bool:
@@ -114,9 +161,12 @@ class Field:
             return int(text)
         raise AssertionError(f"unknown field kind {self.kind}")
 
-    def accept(self, raw: Any, tz: ZoneInfo, today: date) -> Any:
-        """The typed answer once it parses and passes screening and every validator; raises
-        ValueError with the message to show. ``today`` is the school's date, from its clock."""
+    def accept(
+        self, raw: Any, tz: ZoneInfo, today: date, answers: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The typed answer once it parses and passes screening, every validator and every
+        check against the earlier ``answers``; raises ValueError with the message to show.
+        ``today`` is the school's date, from its clock."""
         value = self.parse(raw, tz)
         if value in (None, []):
             return value
@@ -132,12 +182,17 @@ class Field:
             problem = check(value)
             if problem:
                 raise ValueError(problem)
+        for check_with in self.checks:
+            problem = check_with(value, answers or {})
+            if problem:
+                raise ValueError(problem)
         return value
 
     def _missing(self, empty: Any) -> Any:
         if self.required:
             raise ValueError(
-                "Please answer this." if self.kind != "multi" else "Choose at least one."
+                self.missing
+                or ("Please answer this." if self.kind != "multi" else "Choose at least one.")
             )
         return empty
 
@@ -193,6 +248,9 @@ class Form:
     intro: str | None = None
     notice: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    # A consent record (e.g. the AUP): the exact statement agreed to. Every adapter must get an
+    # explicit "I agree" for it (Slack: the submit button, labelled so; the console: typed).
+    consent: str | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -210,12 +268,18 @@ class Form:
         )
 
     def parse(self, raw: Mapping[str, Any], tz: ZoneInfo, today: date) -> dict[str, Any]:
-        """Typed answers for every field, or FormErrors naming each field that is wrong."""
+        """Typed answers for every field, or FormErrors naming each field that is wrong.
+
+        A field that doesn't apply (its ``When`` doesn't hold) is None (or [] for several
+        choices), whatever was sent for it."""
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in self.fields:
+            if not f.applies(answers):
+                answers[f.name] = [] if f.kind == "multi" else None
+                continue
             try:
-                answers[f.name] = f.accept(raw.get(f.name), tz, today)
+                answers[f.name] = f.accept(raw.get(f.name), tz, today, answers)
             except ValueError as exc:
                 errors[f.name] = str(exc)
         if errors:

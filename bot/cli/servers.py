@@ -43,10 +43,11 @@ def console_options(p: argparse.ArgumentParser) -> None:
 def console(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """the terminal adapter; /as EMAIL switches person inside it"""
     from bot.console.app import Console
-    from bot.demo import demo_config
+    from bot.demo import demo_config, school_date
 
     rt = runtime.start(settings, allow_local_key=True, clock=clock)
-    school_id = runtime.ensure_console_school(rt, settings.school_config or demo_config())
+    config = settings.school_config or demo_config(school_date(rt.clock()))
+    school_id = runtime.ensure_console_school(rt, config)
     with rt.factory() as session:
         school = session.get_one(School, school_id)
         email = args.email or _first_person_email(session, school)

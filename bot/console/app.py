@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,15 +13,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import render
+from bot.console.line_editing import LineHistory, line_editing
 from bot.delivery import Delivery, Dispatcher
 from bot.turn import take_turn_sync
-from handlers import people, routes
+from handlers import demo_clock, home, people, routes
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.forms import Field, Form
+from handlers.forms import (
+    CANCELLED,
+    CONFIRM_PROMPT,
+    CONFIRM_WORDS,
+    CONSENT_NOT_GIVEN,
+    CONSENT_PROMPT,
+    CONSENT_WORDS,
+    LEFT_FOR_COMMAND,
+    Field,
+    Form,
+)
 from handlers.replies import Ask, Button, Invalid, Reply, Say
 from handlers.settings import SchoolSettings
+from schedules.sweeps import run_all
 from storage.database import transaction
 from storage.models import Person, School
 
@@ -28,7 +41,9 @@ from storage.models import Person, School
 CONSOLE_ONLY = """  /as EMAIL                act as another member of staff
   /whoami                  who you are acting as
   /people                  the staff list, with roles
+  /home                    what is waiting for you, with its buttons
   /press N                 press button N from a message above
+  /clock [+2h|08:00]       the demo's time; an admin can move it on
   /help                    this list
   /quit                    leave"""
 
@@ -40,13 +55,35 @@ def help_text() -> str:
 
 
 class Cancelled(Exception):
-    """The person typed /cancel in the middle of a dialog."""
+    """The person typed /cancel, or pressed Ctrl-C, in the middle of a dialog."""
+
+
+class LeftForCommand(Exception):
+    """The person typed a command at a dialog's prompt: it is a command, never an answer."""
+
+    def __init__(self, line: str, title: str | None) -> None:
+        super().__init__(line)
+        self.line, self.title = line, title
 
 
 @dataclass
 class _PendingButton:
     button: Button
     recipient_id: int | None
+
+
+class ConsoleClock:
+    """The console's clock: the one it was given, moved on by an admin's /clock (never back)."""
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+        self.moved = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self.base() + self.moved
+
+    def move_to(self, at: datetime) -> None:
+        self.moved += max(at - self(), timedelta(0))
 
 
 class ConsoleSender:
@@ -78,13 +115,16 @@ class Console:
         write: Callable[[str], None] = print,
     ) -> None:
         self.factory = factory
-        self.clock = clock
+        self.clock = ConsoleClock(clock)
         self.school_id = school_id
         self.read = read
         self.write = write
         self.buttons: dict[int, _PendingButton] = {}
+        self.form_title: str | None = None
+        self.quitting = False
+        self.history: LineHistory | None = None
         self.dispatcher = Dispatcher(
-            factory, {"console": ConsoleSender(self)}, clock, school_id=school_id
+            factory, {"console": ConsoleSender(self)}, self.clock, school_id=school_id
         )
         self.email = ""
         self.name = ""
@@ -97,22 +137,39 @@ class Console:
         return f"{self.name}> "
 
     def run(self, banner: str = "") -> None:
+        """Read commands until /quit, Ctrl-D, or Ctrl-C at the command prompt."""
         if banner:
             self.write(banner)
+        if self.read is input:
+            self.history = line_editing()
         self.deliver()
         while True:
             try:
-                line = self.read(self.prompt)
-                if line.strip() in ("/quit", "/exit"):
+                self.handle(self.read(self.prompt))
+                if self.quitting:
                     return
-                self.handle(line)
-            except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C, at a prompt or mid-dialog
+            except (EOFError, KeyboardInterrupt):  # Ctrl-D anywhere, Ctrl-C at the prompt
                 self.write("")
                 return
 
     def handle(self, line: str) -> None:
+        """Run one typed line; a command typed at a dialog's prompt runs next."""
+        pending: str | None = line
+        while pending is not None:
+            try:
+                self.run_command(pending)
+                pending = None
+            except LeftForCommand as left:
+                title = left.title or "the form"
+                self.write(LEFT_FOR_COMMAND.format(title=title, command=left.line.split()[0]))
+                pending = left.line
+
+    def run_command(self, line: str) -> None:
         line = line.strip()
         if not line:
+            return
+        if line in ("/quit", "/exit"):
+            self.quitting = True
             return
         if not line.startswith("/"):
             self.write("Commands start with /. Type /help for the list.")
@@ -124,6 +181,8 @@ class Console:
             "whoami": lambda: self.write(f"You are {self.name} <{self.email}>."),
             "people": self.list_people,
             "press": lambda: self.press(rest),
+            "home": lambda: self.converse(home.outstanding),
+            "clock": lambda: self.move_clock(rest),
         }
         if name in local:
             local[name]()
@@ -131,6 +190,27 @@ class Console:
             self.converse(routes.command(name, rest))
         else:
             self.write(f"I don't know /{name}. Type /help for the list.")
+
+    def move_clock(self, wanted: str) -> None:
+        """/clock: show the demo's time, or move it on and do what was waiting for that time
+        (the worker's sweeps, then the messages due)."""
+        if not wanted.strip():
+            self.converse(lambda ctx: Say(demo_clock.shown(ctx, self.clock.moved)))
+            return
+        target: list[datetime] = []
+
+        def move(ctx: Context) -> Reply:
+            target.append(demo_clock.move_to(ctx, wanted))
+            return Say(demo_clock.moved(ctx, target[0]))
+
+        reply = self.call(move)
+        if target:
+            self.clock.move_to(target[0])
+        if isinstance(reply, Say):
+            self.show_message("", reply.text, reply.buttons, None)
+        if target:
+            run_all(self.factory, self.clock)
+            self.deliver()
 
     # --- people -----------------------------------------------------------------------------
 
@@ -178,55 +258,88 @@ class Console:
             while isinstance(reply, Ask):
                 reply = self.fill_and_submit(reply.form)
         except Cancelled:
-            self.write("Stopped. Nothing was saved from this form.")
+            self.write(CANCELLED)
             return
+        finally:
+            self.form_title = None
         if isinstance(reply, Say):
             self.show_message("", reply.text, reply.buttons, None)
 
     def fill_and_submit(self, form: Form) -> Reply:
+        """Ask each question that applies, checking each answer as it is given, then submit."""
+        self.form_title = form.title
         self.write(render.form_header(form))
         with self.factory() as session:
             tz = SchoolSettings.from_json(session.get_one(School, self.school_id).settings).zone
         raw: dict[str, Any] = {}
+        answers: dict[str, Any] = {}
         to_ask = list(form.fields)
         while True:
             for field in to_ask:
-                raw[field.name] = self.ask_field(field, tz)
-            if not form.fields:
+                if not field.applies(answers):
+                    raw.pop(field.name, None)
+                    answers.pop(field.name, None)
+                    continue
+                raw[field.name], answers[field.name] = self.ask_field(field, tz, answers)
+            if form.consent:
+                self.agree(form.consent)
+            elif not form.fields:
                 self.confirm(form.submit)
             reply = self.call(routes.submit(form.id, raw, dict(form.state)))
             if not isinstance(reply, Invalid):
                 return reply
-            # Problems only the whole answer shows (e.g. a date past the maximum): ask again.
-            to_ask = [f for f in form.fields if f.name in reply.errors]
+            # Problems only the handler can see (e.g. the records changed meanwhile): ask again.
+            to_ask = [f for f in form.fields if f.name in reply.errors and f.applies(answers)]
             for _name, message in reply.errors.items():
                 self.write(f"! {message}")
             if not to_ask:
                 return Say("\n".join(reply.errors.values()))
 
-    def ask_field(self, field: Field, tz: ZoneInfo) -> Any:
-        """Ask one question until the answer is acceptable; returns the raw answer."""
+    def ask_field(self, field: Field, tz: ZoneInfo, answers: dict[str, Any]) -> tuple[Any, Any]:
+        """Ask one question until the answer is acceptable, with the earlier ``answers`` for
+        checks that need them; returns the raw answer and its typed value."""
         now_local = self.clock().astimezone(tz)
         while True:
-            typed = self.read(render.field_prompt(field) + "\n> ")
-            if typed.strip() == "/cancel":
-                raise Cancelled
+            typed = self.ask(render.field_prompt(field) + "\n> ")
             raw = render.raw_answer(field, typed, now_local.date(), now_local)
             if field.kind == "person" and isinstance(raw, str) and "@" in raw:
                 raw = self.person_id(raw)
             try:
-                field.accept(raw, tz, now_local.date())
-                return raw
+                return raw, field.accept(raw, tz, now_local.date(), answers)
             except ValueError as exc:
                 self.write(f"! {exc}")
 
+    def ask(self, prompt: str) -> str:
+        """Read an answer; /cancel or Ctrl-C cancels the dialog, and any other command leaves it
+        (the command then runs)."""
+        try:
+            typed = self.read(prompt)
+        except KeyboardInterrupt:
+            self.write("")
+            raise Cancelled from None
+        stripped = typed.strip()
+        if stripped == "/cancel":
+            raise Cancelled
+        if stripped.startswith("/"):
+            raise LeftForCommand(stripped, self.form_title)
+        if typed and self.history is not None:
+            self.history.forget_last()  # answers may hold personal data: keep only commands
+        return typed
+
     def confirm(self, label: str) -> None:
         while True:
-            typed = self.read(f"Type 'yes' to {label.lower()}, or /cancel\n> ").strip().lower()
-            if typed in ("yes", "y"):
+            typed = self.ask(CONFIRM_PROMPT.format(action=label.lower()) + "\n> ")
+            if typed.strip().lower() in CONFIRM_WORDS:
                 return
-            if typed == "/cancel":
-                raise Cancelled
+
+    def agree(self, statement: str) -> None:
+        """An explicit agreement to ``statement``: nothing else counts (not even Enter)."""
+        self.write(render.plain(statement))
+        while True:
+            typed = self.ask(CONSENT_PROMPT + "\n> ")
+            if " ".join(typed.lower().replace("'", "").split()).rstrip(".!") in CONSENT_WORDS:
+                return
+            self.write(CONSENT_NOT_GIVEN)
 
     def person_id(self, email: str) -> str:
         with self.factory() as session:

@@ -178,11 +178,14 @@ def field_block(field: Field) -> dict[str, Any]:
         "type": "input",
         "block_id": field.name,
         "label": plain(field.label, LABEL_MAX),
-        "optional": not field.required,
+        # A modal shows every field at once, so one that applies only after an earlier answer
+        # is optional here, its condition in the hint; the handler requires it when it applies.
+        "optional": field.shown_optional,
         "element": field_element(field),
     }
-    if field.help:
-        block["hint"] = plain(field.help, LABEL_MAX)
+    hint = " ".join(h for h in (field.when.hint if field.when else None, field.help) if h)
+    if hint:
+        block["hint"] = plain(hint, LABEL_MAX)
     return block
 
 

@@ -33,8 +33,9 @@ def agree_form(version: AupVersion) -> Form:
                 max_length=1000,
             ),
         ),
-        submit="I agree",
+        submit=msg.AGREE_BUTTON,
         notice=msg.AGREEMENT,
+        consent=msg.consent(version.title, version.version),
         state={"version_id": version.id, "text_hash": version.text_hash},
     )
 

@@ -8,7 +8,7 @@ form's state and are checked again on submit, so nothing depends on the adapter 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from handlers import forms
@@ -16,7 +16,7 @@ from handlers.access import people_with_roles
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.flow import Answers, FlowForm, State
-from handlers.forms import NAMES_WARNING, Form, FormErrors
+from handlers.forms import NAMES_WARNING, Form
 from handlers.offsite import messages as msg
 from handlers.offsite import rules
 from handlers.replies import Ask, Button, Notice, Reply, Say
@@ -49,36 +49,31 @@ def what_form(ctx: Context, state: State) -> Form:
             forms.text(
                 "other_category",
                 "If Other: what kind of record is it?",
-                required=False,
                 max_length=100,
                 help=NAMES_WARNING,
+                when=forms.When("categories", ("other",), msg.OTHER_HINT),
+                missing=msg.OTHER_REQUIRED,
             ),
             forms.single("format", "How will they travel?", rules.FORMATS),
             forms.text(
                 "asset_tag",
                 "Asset tag of the school laptop or USB stick",
-                required=False,
                 max_length=40,
-                help="On the sticker, e.g. LAP-0142. Leave blank for paper or remote access.",
+                help="On the sticker, e.g. LAP-0142.",
+                when=forms.When(
+                    "format", tuple(sorted(rules.ASSET_TAG_FORMATS)), msg.ASSET_TAG_HINT
+                ),
+                missing=msg.ASSET_TAG_REQUIRED,
             ),
-            forms.single("encryption", "Is the device encrypted?", rules.ENCRYPTION),
+            forms.single(
+                "encryption",
+                "Is the device encrypted?",
+                rules.DEVICE_ENCRYPTION,
+                when=forms.When("format", tuple(sorted(rules.DEVICE_FORMATS)), msg.ENCRYPTION_HINT),
+                missing=msg.DEVICE_ENCRYPTION,
+            ),
         ),
     )
-
-
-def check_what(ctx: Context, what: Answers) -> None:
-    """The step-one rules no single field can check on its own."""
-    errors: dict[str, str] = {}
-    if "other" in what["categories"] and not what.get("other_category"):
-        errors["other_category"] = msg.OTHER_REQUIRED
-    if "other" not in what["categories"] and what.get("other_category"):
-        errors["other_category"] = msg.OTHER_NOT_NEEDED
-    if what["format"] in rules.ASSET_TAG_FORMATS and not what.get("asset_tag"):
-        errors["asset_tag"] = msg.ASSET_TAG_REQUIRED
-    if what["format"] in rules.DEVICE_FORMATS and what["encryption"] == "n/a":
-        errors["encryption"] = msg.DEVICE_ENCRYPTION
-    if errors:
-        raise FormErrors(errors)
 
 
 def refused(ctx: Context, what: Answers) -> Say | None:
@@ -99,7 +94,6 @@ def refused(ctx: Context, what: Answers) -> Say | None:
 
 
 def submit_what(ctx: Context, answers: Answers, state: State) -> Reply:
-    check_what(ctx, answers)
     refusal = refused(ctx, answers)
     if refusal is not None:
         return refusal
@@ -118,7 +112,9 @@ def details_form(ctx: Context, state: State) -> Form:
     permission = rules.permission_needed(ctx.settings, categories, _roles(ctx))
     intro = (
         f"{msg.categories_label(categories)} · {rules.FORMATS.get(what.get('format', ''), '')}\n"
-        + msg.permission_note(permission.basis, answer_by(ctx, calendar))
+        + msg.permission_note(
+            permission.basis, answer_by(ctx, calendar), asked_later(ctx, calendar)
+        )
     )
     return Form(
         id=DETAILS_FORM,
@@ -147,6 +143,7 @@ def details_form(ctx: Context, state: State) -> Form:
                 "When will they be back in school?",
                 initial=rules.default_return(calendar, today),
                 help=msg.return_help(ctx.settings.max_offsite_school_days, latest),
+                validators=return_date_checks(ctx, calendar),
             ),
             forms.multi(
                 "attestations",
@@ -165,14 +162,15 @@ def _all_attested(value: Any) -> str | None:
 def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
     # Check step one again: the state came back through the adapter.
     what = what_form(ctx, {}).parse(state.get("what", {}), ctx.tz, ctx.today)
-    check_what(ctx, what)
     refusal = refused(ctx, what)
     if refusal is not None:
         return refusal
-    check_return_date(ctx, answers)
     decl = declare(ctx, what, answers)
     if decl.status == "pending":
-        return Say(msg.requested(decl, answer_by(ctx, SchoolCalendar(ctx.settings))), done=True)
+        calendar = SchoolCalendar(ctx.settings)
+        return Say(
+            msg.requested(decl, answer_by(ctx, calendar), asked_later(ctx, calendar)), done=True
+        )
     return Say(msg.recorded(decl, due_day(ctx, decl)), done=True)
 
 
@@ -182,23 +180,42 @@ def answer_by(ctx: Context, calendar: SchoolCalendar) -> str:
     return msg.by_end_of(calendar.today(expires), calendar.today(ctx.now))
 
 
+def approvers_asked_at(ctx: Context, calendar: SchoolCalendar) -> datetime:
+    """When approvers get a request made now: now in school hours, else when they next begin."""
+    return calendar.in_hours(ctx.now, ctx.settings.morning_hour, ctx.settings.approval_expiry_hour)
+
+
+def asked_later(ctx: Context, calendar: SchoolCalendar) -> str:
+    """What to tell a person whose request waits for school hours; "" if it is sent now."""
+    ask_at = approvers_asked_at(ctx, calendar)
+    if ask_at <= ctx.now:
+        return ""
+    return msg.approvers_asked_at(calendar.local(ask_at), calendar.today(ctx.now))
+
+
 def due_day(ctx: Context, decl: OffsiteDeclaration) -> date:
     """The school day a declaration is due back (its return date, rolled out of a holiday)."""
     calendar = SchoolCalendar(ctx.settings)
     return rules.due_status(calendar, decl, calendar.today(ctx.now)).due
 
 
-def check_return_date(ctx: Context, answers: Answers) -> None:
-    calendar = SchoolCalendar(ctx.settings)
+def return_date_checks(ctx: Context, calendar: SchoolCalendar) -> tuple[forms.Validator, ...]:
+    """The return date is today or later, and at most the school's maximum: checked as it is
+    answered."""
     today = calendar.today(ctx.now)
     latest = rules.latest_return(calendar, ctx.settings, today)
-    chosen = answers["expected_return"]
-    if chosen < today:
-        raise FormErrors({"expected_return": msg.PAST_DATE})
-    if chosen > latest:
-        raise FormErrors(
-            {"expected_return": msg.beyond_max(ctx.settings.max_offsite_school_days, latest)}
+
+    def not_past(chosen: date) -> str | None:
+        return msg.PAST_DATE if chosen < today else None
+
+    def not_too_far(chosen: date) -> str | None:
+        return (
+            msg.beyond_max(ctx.settings.max_offsite_school_days, latest)
+            if chosen > latest
+            else None
         )
+
+    return (not_past, not_too_far)
 
 
 def declare(ctx: Context, what: Answers, details: Answers) -> OffsiteDeclaration:
@@ -259,9 +276,7 @@ def request_approval(ctx: Context, decl: OffsiteDeclaration, approvers: list[Any
     """
     calendar = SchoolCalendar(ctx.settings)
     expires = rules.approval_expiry(calendar, ctx.settings, ctx.now)
-    ask_from = calendar.in_hours(
-        ctx.now, ctx.settings.morning_hour, ctx.settings.approval_expiry_hour
-    )
+    ask_from = approvers_asked_at(ctx, calendar)
     format_label = rules.FORMATS[decl.format]
     for approver in approvers:
         approval = OffsiteApproval(

@@ -7,7 +7,7 @@ SEND records · due back Wed 25 Nov"): lock screens and chat history must never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from handlers.offsite.rules import DueStatus
 from handlers.settings import RECORD_CATEGORIES
@@ -62,7 +62,9 @@ WHAT_INTRO = (
 )
 DETAILS_TITLE = "Records off site: details"
 OTHER_REQUIRED = "You ticked Other: say what kind of record it is (not what's in it)."
-OTHER_NOT_NEEDED = "Only fill this in if you ticked Other."
+OTHER_HINT = "Only if you ticked Other."
+ASSET_TAG_HINT = "Only for a school laptop or USB stick."
+ENCRYPTION_HINT = "Only for a laptop, USB stick or personal device."
 ASSET_TAG_REQUIRED = "Add the asset tag from the sticker on the laptop or USB stick."
 DEVICE_ENCRYPTION = "This is a device: tell us whether it's encrypted."
 PAST_DATE = "That date has passed. Choose today or a later day."
@@ -80,7 +82,7 @@ def return_help(max_days: int, latest: date) -> str:
     return f"Usually the next school day. At most {max_days} school days ({day_label(latest)})."
 
 
-def permission_note(basis: str, answer_by: str) -> str:
+def permission_note(basis: str, answer_by: str, asked_later: str = "") -> str:
     """What happens on submit; ``answer_by`` is when an approver's answer is due (by_end_of)."""
     if basis == "none":
         return "These don't need permission: they'll be recorded as soon as you submit."
@@ -88,7 +90,7 @@ def permission_note(basis: str, answer_by: str) -> str:
         return "Your role covers these, so they'll be recorded as soon as you submit."
     return (
         "These include sensitive records, so an approver will be asked. "
-        f"Please don't take them until you hear back ({answer_by})."
+        f"{asked_later + ' ' if asked_later else ''}Please don't take them until you hear back ({answer_by})."
     )
 
 
@@ -132,11 +134,26 @@ def recorded(decl: OffsiteDeclaration, due: date) -> str:
     )
 
 
-def requested(decl: OffsiteDeclaration, answer_by: str) -> str:
+def requested(decl: OffsiteDeclaration, answer_by: str, asked_later: str = "") -> str:
+    """``asked_later``: when the approver will be asked, if not now (approvers_asked_at)."""
+    asked = (
+        f"needs permission. {asked_later}"
+        if asked_later
+        else ("needs permission, so we've asked an approver.")
+    )
     return (
-        f"Thanks. {reference(decl)} needs permission, so we've asked an approver. "
+        f"Thanks. {reference(decl)} {asked} "
         f"Please don't take these records until you hear back: you'll get a message {answer_by}. "
         "If nobody answers by then, the request lapses."
+    )
+
+
+def approvers_asked_at(ask_at: datetime, today: date) -> str:
+    """Said when a request is made out of school hours: approvers are asked only in them."""
+    day = "today" if ask_at.date() == today else f"on {day_label(ask_at.date())}"
+    return (
+        "Approvers are only asked in school hours, so they'll get your request at "
+        f"{ask_at:%H:%M} {day}."
     )
 
 
@@ -213,6 +230,7 @@ ALL_BACK_LABEL = "Did everything come back?"
 ITEMS_BACK_LABEL = "If not, which did come back? (leave out anything missing)"
 COPIES_LABEL = "Have any copies made away from school been destroyed? (Yes if you made none)"
 ITEMS_CONTRADICT = "You said not everything came back: leave out what's missing."
+ITEMS_BACK_HINT = "Only if not everything came back."
 
 
 def returned(decl: OffsiteDeclaration) -> str:

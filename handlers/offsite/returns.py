@@ -132,7 +132,16 @@ def return_form(ctx: Context, state: State) -> Form:
     out = {i.category: RECORD_CATEGORIES.get(i.category, i.category) for i in _out_items(decl)}
     fields = [forms.yes_no("all_back", msg.ALL_BACK_LABEL)]
     if len(out) > 1:
-        fields.append(forms.multi("items_back", msg.ITEMS_BACK_LABEL, out, required=False))
+        fields.append(
+            forms.multi(
+                "items_back",
+                msg.ITEMS_BACK_LABEL,
+                out,
+                required=False,
+                when=forms.When("all_back", ("no",), msg.ITEMS_BACK_HINT),
+                validators=(lambda back: msg.ITEMS_CONTRADICT if set(back) >= set(out) else None,),
+            )
+        )
     fields.append(forms.yes_no("copies_destroyed", msg.COPIES_LABEL))
     return Form(
         id=RETURN_FORM,

@@ -32,6 +32,8 @@ ENCRYPTION: dict[str, str] = {
     "dont_know": "Don't know",
     "n/a": "Not a device (paper or remote access)",
 }
+# What a device's carrier is asked (paper and remote access are not asked, and stored as n/a).
+DEVICE_ENCRYPTION = {k: v for k, v in ENCRYPTION.items() if k != "n/a"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ def permission_needed(
     return Permission("case_by_case", sensitive)
 
 
-def refusal(settings: SchoolSettings, tier: int, format: str, encryption: str) -> Refusal | None:
+def refusal(
+    settings: SchoolSettings, tier: int, format: str, encryption: str | None
+) -> Refusal | None:
     """The policy's dangerous combinations: sensitive records on a personal or unencrypted
     device. Paper and remote access hold nothing on a device, so encryption does not apply."""
     if format == "personal" and tier > settings.personal_device_max_tier:
@@ -90,9 +94,9 @@ def refusal(settings: SchoolSettings, tier: int, format: str, encryption: str) -
     return None
 
 
-def normalised_encryption(format: str, answer: str) -> str:
+def normalised_encryption(format: str, answer: str | None) -> str:
     """Paper and remote access are stored as "n/a" whatever was ticked."""
-    return answer if format in DEVICE_FORMATS else "n/a"
+    return answer if format in DEVICE_FORMATS and answer else "n/a"
 
 
 def default_return(calendar: SchoolCalendar, today: date) -> date:

@@ -287,7 +287,7 @@ def test_keys_new_refuses_an_id_that_could_not_be_stored(cli, key_id):
 
 
 def test_keys_rotate_reseals_everything_under_the_newest_key(cli, console, factory, monkeypatch):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")
+    console.say("/aup", "May I use the visitor Wi-Fi on my phone?", "I agree")
     new = crypto.new_key_spec("k2")
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", f"{new},{TEST_KEY_SPEC}")
     ran = cli("keys", "rotate")

@@ -107,3 +107,22 @@ def test_on_an_empty_database_the_console_makes_the_demo_school(console_cli, fac
     with factory() as session:
         (school,) = session.scalars(select(School)).all()
     assert (school.name, school.platform) == ("Demo Primary School", "console")
+
+
+def test_the_console_demo_takes_its_terms_from_its_clock(console_cli, clock, database_url):
+    from datetime import UTC, datetime
+
+    from handlers.settings import SchoolSettings
+    from storage.database import make_engine, session_factory
+
+    clock.set(datetime(2031, 3, 3, 10, 0, tzinfo=UTC))
+    code, _out, err = console_cli()
+    assert code == 0, err
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            school = session.scalars(select(School)).one()
+            terms = SchoolSettings.from_json(school.settings).terms
+    finally:
+        engine.dispose()
+    assert [t.name for t in terms][0] == "Autumn 2030" and terms[-1].name == "Summer 2032"

@@ -43,10 +43,10 @@ class WatchedConsole(Console):
         self.form = form
         return super().fill_and_submit(form)
 
-    def ask_field(self, field: Field, tz: ZoneInfo) -> Any:
+    def ask_field(self, field: Field, tz: ZoneInfo, answers: dict[str, Any]) -> tuple[Any, Any]:
         self.field = field
         try:
-            return super().ask_field(field, tz)
+            return super().ask_field(field, tz, answers)
         finally:
             self.field = None
 

@@ -3,6 +3,7 @@ see the status, the real program, and a new version at midnight."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEvent, AupAcknowledgement
@@ -10,7 +11,9 @@ from tests.drivers.program import program_env, run_bot
 
 
 def test_a_question_with_personal_data_is_refused_and_asked_again(console, factory):
-    out = console.say("/aup", "Can I email jo.bloggs@example.org?", "Can I use my own laptop?")
+    out = console.say(
+        "/aup", "Can I email jo.bloggs@example.org?", "Can I use my own laptop?", "I agree"
+    )
     assert "looks like it contains an email address" in out
     with factory() as session:
         ack = session.scalars(select(AupAcknowledgement)).one()
@@ -19,7 +22,7 @@ def test_a_question_with_personal_data_is_refused_and_asked_again(console, facto
 
 def test_cancelling_the_aup_saves_nothing(console, factory):
     out = console.say("/aup", "/cancel")
-    assert "Nothing was saved" in out
+    assert "Cancelled: nothing was saved." in out
     with factory() as session:
         assert session.scalars(select(AupAcknowledgement)).all() == []
 
@@ -40,7 +43,7 @@ def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement
     """`make run` as a real program: migrate, then the console with typed input."""
     env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}")
     assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
-    done = run_bot(cwd=tmp_path, env=env, typed="/help\n/aup\n\n/aup\n/quit\n")
+    done = run_bot(cwd=tmp_path, env=env, typed="/help\n/aup\n\nI agree\n/aup\n/quit\n")
     assert done.returncode == 0, done.stderr
     assert "Safekeep console: Demo Primary School" in done.stdout
     assert "Alex Teacher> " in done.stdout
@@ -64,3 +67,43 @@ def test_a_new_version_becomes_current_at_midnight_london_time(console, factory,
         aup.publish_version(ctx, "2026.2", "Staff AUP 2026", "New wording.", None, date(2026, 6, 1))
     clock.set(london(2026, 6, 1, 0, 30))  # 31 May 23:30 UTC
     assert "version 2026.2" in console.say("/aup", "/cancel")
+
+
+def test_enter_at_the_question_does_not_record_an_agreement(console, factory):
+    """A consent record needs an explicit "I agree": Enter, or anything else, is not one."""
+    out = console.say("/aup", "", "", "ok", "/cancel")
+    assert "I have read, understood and agree to abide by the Staff Acceptable Use Policy, " in out
+    assert "version 2025.1." in out
+    assert out.count("Nothing is recorded until you type 'I agree'") == 2
+    assert "Cancelled: nothing was saved." in out
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
+
+
+@pytest.mark.parametrize("words", ["I agree", "agree", "yes", "I AGREE."])
+def test_typing_i_agree_at_the_confirmation_records_the_agreement(console, factory, words):
+    out = console.say("/aup", "", words)
+    assert "was recorded on" in out
+    with factory() as session:
+        ack = session.scalars(select(AupAcknowledgement)).one()
+    assert ack.version == "2025.1" and ack.platform == "console"
+
+
+@pytest.mark.parametrize("at_question", [True, False])
+def test_a_command_typed_in_the_aup_dialog_is_run_and_never_stored(console, factory, at_question):
+    answers = ("/whoami",) if at_question else ("", "/whoami")
+    out = console.say("/aup", *answers)
+    assert 'You left "Acceptable Use Policy" to run /whoami: nothing was saved from it.' in out
+    assert "You are Alex Teacher <teacher@example.org>." in out
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []
+
+
+def test_quit_typed_in_a_dialog_leaves_it_and_the_console(console, factory):
+    console.lines.extend(["/aup", "Can I use my own laptop?", "/quit"])
+    console.app.run()
+    out = "\n".join(console.output)
+    assert 'You left "Acceptable Use Policy" to run /quit: nothing was saved from it.' in out
+    assert not console.lines
+    with factory() as session:
+        assert session.scalars(select(AupAcknowledgement)).all() == []

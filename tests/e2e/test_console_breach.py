@@ -110,7 +110,7 @@ def test_staff_cannot_open_details_or_triage_and_the_attempts_are_audited(consol
 
 def test_cancelling_the_first_step_saves_nothing(console, factory):
     out = console.say("/breach", "1", "/cancel")
-    assert "Nothing was saved" in out
+    assert "Cancelled: nothing was saved." in out
     with factory() as session:
         assert session.scalars(select(Incident)).all() == []
 

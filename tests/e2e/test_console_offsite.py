@@ -12,10 +12,11 @@ from storage.models import Incident, OffsiteDeclaration
 from tests.conftest import london
 from tests.handlers.test_offsite_steps import audit_actions, declarations, outbox
 
-# What the console asks, in order. Step one: categories, other, format, asset tag, encryption.
+# What the console asks, in order. Step one: categories, "if Other" (only when Other is ticked),
+# format, then for a device its asset tag (school laptop or USB stick) and its encryption.
 # Step two: people, class code, purpose, more about why, destination, return date, promises.
-PLANNING_AND_MARKING_ON_PAPER = ("1,2", "", "1", "", "4")
-SEND_ON_PAPER = ("10", "", "1", "", "4")
+PLANNING_AND_MARKING_ON_PAPER = ("1,2", "1")
+SEND_ON_PAPER = ("10", "1")
 DETAILS = ("3", "Y4", "1", "", "1", "", "1,2,3")
 
 
@@ -89,7 +90,7 @@ def test_an_unanswered_request_lapses_at_the_end_of_the_school_day(console, fact
 
 
 def test_a_dangerous_combination_is_refused_with_what_to_do_instead(console, factory):
-    out = console.say("/offsite", "10", "", "5", "", "1")  # SEND records on a personal device
+    out = console.say("/offsite", "10", "5", "1")  # SEND records on a personal device
     assert "can't go on a personal device" in out
     assert "Instead: use remote access" in out
     assert "== Records off site: details ==" not in out
@@ -102,27 +103,27 @@ def test_bad_answers_are_asked_again_in_the_console(console, factory):
         "/offsite",
         "",  # nothing chosen
         "1",
-        "",
         "1",
-        "",
-        "4",
         "3",
         "Y4",
         "1",
         "To ring jo@example.org about it",  # personal data in a free-text box
         "",
         "1",
-        "2026-11-20",  # a past date: only the whole answer shows it, after the promises
+        "2026-11-20",  # a past date: refused at once, at its own question
+        "2027-01-20",  # asked again: now beyond the maximum, refused at once too
+        "",  # asked again: the default, the next school day
         "1",  # one promise only: asked again at once
         "1,2,3",
-        "2027-01-20",  # asked again for the date: now beyond the maximum
-        "",  # asked again: the default, the next school day
     )
     assert "! Choose at least one." in out
     assert "looks like it contains an email address" in out
     assert "That date has passed" in out
     assert "the latest is Tue 8 Dec" in out
     assert "Please tick all three" in out
+    # Each problem was shown right after its own answer, before the next question was asked.
+    assert out.index("That date has passed") < out.index("the latest is Tue 8 Dec")
+    assert out.index("the latest is Tue 8 Dec") < out.index("Your promises")
     assert "that's recorded: Off-site #1 · Lesson planning" in out
     (decl,) = declarations(factory)
     assert decl.class_code == "Y4" and str(decl.expected_return) == "2026-11-25"
@@ -130,7 +131,7 @@ def test_bad_answers_are_asked_again_in_the_console(console, factory):
 
 
 def test_a_return_with_an_item_missing_opens_the_breach_report(console, factory):
-    console.say("/offsite", "1,2", "", "2", "LAP-0142", "1", *DETAILS)
+    console.say("/offsite", "1,2", "2", "LAP-0142", "1", *DETAILS)
     out = console.say("/offsite return", "no", "1", "yes", "/cancel")
     assert "Did everything come back?" in out
     assert "[DM to Jordan Head] Off-site #1 · not returned: Marking" in out
@@ -155,7 +156,7 @@ def test_a_return_with_an_item_missing_opens_the_breach_report(console, factory)
 def test_an_abandoned_breach_report_is_followed_up_and_reported_from_the_reminder(
     console, factory, clock
 ):
-    console.say("/offsite", "1,2", "", "2", "LAP-0142", "1", *DETAILS)
+    console.say("/offsite", "1,2", "2", "LAP-0142", "1", *DETAILS)
     console.say("/offsite return", "no", "1", "yes", "/cancel")  # the report is abandoned
     clock.set(london(2026, 11, 24, 10, 30))
     assert run_all(factory, clock, only="offsite_chasers") == 2
@@ -187,7 +188,7 @@ def test_an_abandoned_breach_report_is_followed_up_and_reported_from_the_reminde
 
 
 def test_the_breach_report_opened_from_a_return_is_pre_filled_and_linked(console, factory):
-    console.say("/offsite", "1,2", "", "2", "LAP-0142", "1", *DETAILS)
+    console.say("/offsite", "1,2", "2", "LAP-0142", "1", *DETAILS)
     out = console.say(
         "/offsite return",
         "no",  # not everything came back
@@ -214,3 +215,19 @@ def test_the_breach_report_opened_from_a_return_is_pre_filled_and_linked(console
     assert (incident.media, incident.asset_tag, incident.encrypted) == ("device", "LAP-0142", "yes")
     assert incident.categories == ["planning", "marking"]
     assert incident.people_band == "class"
+
+
+def test_which_items_came_back_is_asked_only_when_not_everything_did(console, factory):
+    console.say("/offsite", *PLANNING_AND_MARKING_ON_PAPER, *DETAILS)
+    out = console.say("/offsite return", "yes", "yes")
+    assert "which did come back" not in out
+    assert {i.status for i in declarations(factory)[0].items} == {"returned"}
+
+    console.say("/offsite", *PLANNING_AND_MARKING_ON_PAPER, *DETAILS)
+    out = console.say("/offsite return", "no", "1,2", "1", "yes", "/cancel")
+    # Ticking both contradicts "not everything came back": refused at that question.
+    assert out.index("leave out what's missing") < out.index("Have any copies")
+    assert {i.category: i.status for i in declarations(factory)[1].items} == {
+        "planning": "returned",
+        "marking": "missing",
+    }

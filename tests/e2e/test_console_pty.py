@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -30,6 +32,9 @@ class Terminal:
             stdout=replica,
             stderr=replica,
             start_new_session=True,
+            # The terminal is the program's controlling terminal, so Ctrl-C typed at it is a
+            # SIGINT, as in a real shell.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(replica)
         self.screen = ""
@@ -56,6 +61,13 @@ class Terminal:
 
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
+
+    def ctrl_c(self) -> None:
+        """Ctrl-C, as a person types it. Python's readline loses a SIGINT that lands between
+        showing the prompt and waiting for a key (no person types that fast), so wait a moment
+        after the prompt first."""
+        time.sleep(0.5)
+        os.write(self.master, b"\x03")
 
     def close(self) -> int:
         """Wait for the program to end, keeping the rest of what it showed."""
@@ -100,7 +112,10 @@ def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
         assert "I have read, understood and agree to abide by this Acceptable Use Policy." in dialog
         terminal.expect("> ")
 
-        terminal.type("")
+        terminal.type("")  # no question; Enter alone is not an agreement
+        assert "version 2025.1." in terminal.expect("Type 'I agree' to agree")
+        terminal.expect("> ")
+        terminal.type("I agree")
         confirmed = terminal.expect("Alex Teacher> ")
         assert "Thank you. Your agreement to Staff Acceptable Use Policy (version 2025.1)" in (
             " ".join(confirmed.split())
@@ -126,6 +141,32 @@ def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
         terminal.expect("(optional, Enter to skip)")
         terminal.expect("> ")
         os.write(terminal.master, b"\x04")  # Ctrl-D: end of input, as a person types it
+    finally:
+        code = terminal.close()
+    assert code == 0, terminal.screen
+    assert "Traceback" not in terminal.screen
+
+
+def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(tmp_path):
+    env = program_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb", PYTHONPATH=str(ROOT)
+    )
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
+    terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
+    try:
+        terminal.expect("Alex Teacher> ")
+        terminal.type("/aup")
+        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("> ")
+        terminal.ctrl_c()
+        assert "Cancelled: nothing was saved." in terminal.expect("Alex Teacher> ")
+        # Still running: line editing recalls the last command with the Up arrow.
+        os.write(terminal.master, b"\x1b[A\r")
+        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("> ")
+        terminal.type("/cancel")
+        terminal.expect("Alex Teacher> ")
+        terminal.ctrl_c()  # at the command prompt: leave
     finally:
         code = terminal.close()
     assert code == 0, terminal.screen

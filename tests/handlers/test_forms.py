@@ -284,3 +284,47 @@ def test_with_initial_does_not_change_the_field():
     field = forms.single("where", "Where?", WHERE)
     assert field.with_initial("home").initial == "home"
     assert field.initial is None
+
+
+# --- conditions and checks against earlier answers ----------------------------------------------
+
+_CONDITIONAL = Form(
+    id="c",
+    title="C",
+    fields=(
+        forms.single("format", "How?", {"paper": "Paper", "usb": "USB stick"}),
+        forms.text(
+            "tag",
+            "Asset tag",
+            when=forms.When("format", ("usb",), "Only for a USB stick."),
+            missing="Add the tag.",
+        ),
+        forms.text(
+            "note",
+            "Note",
+            required=False,
+            checks=(
+                lambda value, answers: "Not for paper." if answers["format"] == "paper" else None,
+            ),
+        ),
+    ),
+)
+
+
+def test_a_field_that_does_not_apply_is_dropped_and_one_that_applies_is_required():
+    tz = ZoneInfo("Europe/London")
+    today = date(2026, 11, 24)
+    assert _CONDITIONAL.parse({"format": "paper", "tag": "USB-1"}, tz, today)["tag"] is None
+    with pytest.raises(FormErrors) as raised:
+        _CONDITIONAL.parse({"format": "usb"}, tz, today)
+    assert raised.value.errors == {"tag": "Add the tag."}
+    assert _CONDITIONAL.parse({"format": "usb", "tag": "USB-1"}, tz, today)["tag"] == "USB-1"
+
+
+def test_a_check_sees_the_earlier_answers():
+    tz = ZoneInfo("Europe/London")
+    with pytest.raises(FormErrors) as raised:
+        _CONDITIONAL.parse({"format": "paper", "note": "x"}, tz, date(2026, 11, 24))
+    assert raised.value.errors == {"note": "Not for paper."}
+    note = _CONDITIONAL.field("note")
+    assert note.accept("x", tz, date(2026, 11, 24), {"format": "usb"}) == "x"

@@ -263,14 +263,45 @@ def test_planning_on_a_personal_device_is_allowed(factory, clock, school):
 # --- bad input: a clear message next to the field, and nothing written --------------------------
 
 
+def test_answers_to_questions_that_do_not_apply_are_dropped_not_refused(factory, clock, school):
+    """A modal shows every field: "If Other" text without Other ticked, or a paper carrier's
+    encryption answer, are not asked of them, so they are neither refused nor kept."""
+    raw = {**MARKING_ON_PAPER, "other_category": "Reading logs", "encryption": "no"}
+    reply = act(factory, clock, TEACHER, routes.submit("offsite.what", raw, {}))
+    assert isinstance(reply, Ask) and reply.form.state == {"what": MARKING_ON_PAPER}
+
+
+def test_questions_that_apply_only_sometimes_are_optional_in_a_modal_and_say_when(
+    factory, clock, school
+):
+    first = act(factory, clock, TEACHER, routes.command("offsite"))
+    assert isinstance(first, Ask)
+    form = first.form
+    for name in ("other_category", "asset_tag", "encryption"):
+        assert form.field(name).shown_optional and form.field(name).when is not None
+    assert form.field("other_category").when.hint == "Only if you ticked Other."
+    assert not form.field("other_category").applies({"categories": ["planning"]})
+    assert form.field("other_category").applies({"categories": ["planning", "other"]})
+    assert form.field("asset_tag").applies({"format": "usb"})
+    assert not form.field("encryption").applies({"format": "remote"})
+    # No field shown as optional is then required at submit when it doesn't apply.
+    optional_left_blank = {
+        "categories": ["planning"],
+        "format": "paper",
+        **{f.name: "" for f in form.fields if f.shown_optional},
+    }
+    reply = act(factory, clock, TEACHER, routes.submit("offsite.what", optional_left_blank, {}))
+    assert isinstance(reply, Ask) and reply.form.id == "offsite.details"
+
+
 @pytest.mark.parametrize(
     ("answers", "field", "words"),
     [
         ({"categories": []}, "categories", "Choose at least one"),
         ({"categories": ["planning", "other"]}, "other_category", "ticked Other"),
-        ({"other_category": "Reading logs"}, "other_category", "Only fill this in"),
         ({"format": "school_laptop", "encryption": "yes"}, "asset_tag", "asset tag"),
-        ({"format": "usb", "asset_tag": "USB-3", "encryption": "n/a"}, "encryption", "encrypted"),
+        ({"format": "usb", "asset_tag": "USB-3"}, "encryption", "whether it's encrypted"),
+        ({"format": "usb", "asset_tag": "USB-3", "encryption": "n/a"}, "encryption", "Choose one"),
         (
             {"categories": ["other"], "other_category": "Notes on A123456789012"},
             "other_category",
@@ -364,3 +395,37 @@ def test_someone_not_on_the_staff_list_is_told_and_nothing_is_written(
         assert isinstance(reply, Say) and "not on Safekeep's staff list" in reply.text
     assert written(factory) == (0, 0, 0)
     assert audit_actions(factory).count("offsite.declared") == 0
+
+
+# --- a request made out of school hours says when the approver is asked -------------------------
+
+
+def test_a_sensitive_declaration_at_0430_says_the_approver_is_asked_at_0800(factory, clock, school):
+    clock.set(london(2026, 11, 24, 4, 30))  # a Tuesday in term, before school hours
+    first = act(factory, clock, TEACHER, routes.submit("offsite.what", SEND_ON_PAPER, {}))
+    assert isinstance(first, Ask)
+    assert "they'll get your request at 08:00 today. Please don't" in (first.form.intro or "")
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 11, 24))
+    assert isinstance(reply, Say)
+    assert "they'll get your request at 08:00 today" in reply.text
+    assert "you'll get a message by the end of today" in reply.text
+    assert "we've asked an approver" not in reply.text  # nobody has been asked yet
+    with factory() as session:
+        (queued,) = session.scalars(select(OutboxMessage)).all()
+    assert queued.next_attempt_at == london(2026, 11, 24, 8, 0)
+
+
+def test_a_sensitive_declaration_on_a_saturday_says_which_day_the_approver_is_asked(
+    factory, clock, school
+):
+    clock.set(london(2026, 11, 28, 11, 0))
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, date(2026, 11, 30))
+    assert isinstance(reply, Say)
+    assert "they'll get your request at 08:00 on Mon 30 Nov" in reply.text
+    assert "by the end of Mon 30 Nov" in reply.text
+
+
+def test_a_sensitive_declaration_in_school_hours_asks_the_approver_now(factory, clock, school):
+    reply = declare(factory, clock, TEACHER, SEND_ON_PAPER, TOMORROW)
+    assert isinstance(reply, Say)
+    assert "we've asked an approver" in reply.text and "school hours" not in reply.text

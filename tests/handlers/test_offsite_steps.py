@@ -20,10 +20,9 @@ PROMISES = ["kept_secure", "never_in_car", "report_loss"]
 MARKING_ON_PAPER: dict[str, Any] = {
     "categories": ["planning", "marking"],
     "format": "paper",
-    "encryption": "n/a",
 }
 # SEND records on paper: sensitive, so a class teacher needs an approver.
-SEND_ON_PAPER: dict[str, Any] = {"categories": ["send"], "format": "paper", "encryption": "n/a"}
+SEND_ON_PAPER: dict[str, Any] = {"categories": ["send"], "format": "paper"}
 
 
 def details(expected_return: date | str, **overrides: Any) -> dict[str, Any]:

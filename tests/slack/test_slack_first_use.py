@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.demo import demo_config
 from storage.models import Person, School
+from tests.conftest import DEMO_MADE
 from tests.drivers.fake_slack_api import FakeSlack
 from tests.drivers.slack import BOT_TOKEN, TEAM_ID, demo_workspace, start
 
@@ -23,7 +24,9 @@ def fresh_workspace():
 def test_the_first_command_creates_the_school_and_applies_the_school_config(
     factory, engine, clock, database_url, fresh_workspace
 ):
-    bot = start(factory, engine, clock, database_url, fresh_workspace, school_config=demo_config())
+    bot = start(
+        factory, engine, clock, database_url, fresh_workspace, school_config=demo_config(DEMO_MADE)
+    )
     try:
         bot.command("/aup")
         assert bot.open_view()["callback_id"] == "aup.agree"
