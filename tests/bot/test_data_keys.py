@@ -33,7 +33,9 @@ def _run(capsys, *argv: str) -> tuple[int, str]:
 def test_a_database_copied_without_its_key_file_is_refused_and_no_key_is_made(
     console, database_url, monkeypatch, capsys, restore_keys, tmp_path
 ):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # sealed with key 'test'
+    console.say(
+        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+    )  # sealed with key 'test'
     copy = tmp_path / "copied" / "safekeep.db"
     copy.parent.mkdir()
     source, target = sqlite3.connect(database_url.removeprefix("sqlite:///")), sqlite3.connect(copy)
@@ -106,7 +108,9 @@ def test_servers_refuse_to_start_when_the_keys_cannot_open_the_stored_data(
     console, database_url, keys
 ):
     """Found at start-up, before anyone meets it in the middle of a report."""
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # sealed with key 'test'
+    console.say(
+        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+    )  # sealed with key 'test'
     env = program_env(DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=crypto.new_key_spec(keys))
     done = run_bot("worker", cwd=ROOT, env=env, timeout=60)
     assert done.returncode == 2, done.stderr

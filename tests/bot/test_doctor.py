@@ -64,7 +64,9 @@ def fake_slack():
 
 
 def test_a_complete_set_up_passes_every_check_and_exits_0(doctor, console):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # some encrypted data
+    console.say(
+        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+    )  # some encrypted data
     report = doctor()
     assert report.code == 0, "\n".join(report.lines)
     assert report.lines[-1] == "All checks passed."
@@ -109,7 +111,9 @@ def test_an_out_of_date_schema_says_to_migrate(doctor, monkeypatch, tmp_path):
 
 
 def test_a_key_id_in_use_but_not_configured_is_named_with_its_columns(doctor, console, monkeypatch):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # sealed with key 'test'
+    console.say(
+        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+    )  # sealed with key 'test'
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", crypto.new_key_spec("k2"))
     report = doctor()
     assert report.code == 1
@@ -120,7 +124,9 @@ def test_a_key_id_in_use_but_not_configured_is_named_with_its_columns(doctor, co
 
 
 def test_a_different_key_under_the_right_id_fails_the_sample(doctor, console, monkeypatch):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?")  # sealed with key 'test'
+    console.say(
+        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+    )  # sealed with key 'test'
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", crypto.new_key_spec("test"))
     report = doctor()
     assert report.code == 1

@@ -49,5 +49,6 @@ def test_every_refusal_joins_its_roles_with_or():
         with pytest.raises(Refused) as refused:
             require(Ctx(), permission)  # type: ignore[arg-type]
         labels = sorted(ROLE_LABELS[r] for r in roles)
-        expected = f"only the {', '.join(labels[:-1])} or {labels[-1]} can do that."
+        names = f"{', '.join(labels[:-1])} or {labels[-1]}" if len(labels) > 1 else labels[0]
+        expected = f"only the {names} can do that."
         assert expected in refused.value.message
