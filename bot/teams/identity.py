@@ -16,15 +16,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import runtime
+from bot import directory, runtime
 from handlers import people
-from handlers.routes import Locate
 from handlers.school_config import SchoolConfig
 from storage.database import transaction
-from storage.models import Person, School, TeamsConversation
+from storage.models import TeamsConversation
 
 log = logging.getLogger(__name__)
 
@@ -32,45 +30,28 @@ PLATFORM = "teams"
 Lookup = Callable[[], Awaitable[dict[str, Any] | None]]
 
 
-class Directory:
+class Directory(directory.Directory):
     """Finds (and on first use creates or links) the school and person behind an activity."""
 
+    platform = PLATFORM
+    school_key = "teams_tenant_id"
+
     def __init__(self, rt: runtime.Runtime, school_config: SchoolConfig | None = None) -> None:
-        self.rt = rt
-        self.school_config = school_config
-        self._schools: dict[str, int] = {}
-        self._people: dict[tuple[int, str], int] = {}
+        super().__init__(rt, school_config)
         self._references: dict[int, str] = {}  # person -> the reference last stored
 
     async def school_id(self, tenant_id: str) -> int:
         """The tenant's school, created on first use."""
-        if tenant_id not in self._schools:
-            found = await asyncio.to_thread(self._find_school, tenant_id)
-            if found is None:
-                found = await asyncio.to_thread(self._create_school, tenant_id)
-            self._schools[tenant_id] = found
-        return self._schools[tenant_id]
+        return await self.school_for(tenant_id, nameless)
 
     async def person_id(self, school_id: int, aad_object_id: str, lookup: Lookup) -> int | None:
         """The staff member behind an Entra object id; ``lookup`` asks the Bot Connector for the
         member (email, UPN) when the id is not linked to anyone yet."""
-        key = (school_id, aad_object_id)
-        if key in self._people:
-            return self._people[key]
-        found = await asyncio.to_thread(self._find_person, school_id, aad_object_id)
-        if found is None:
-            email = email_of(await lookup())
-            if email:
-                found = await asyncio.to_thread(self._link_person, school_id, aad_object_id, email)
-        if found is not None:
-            self._people[key] = found
-        return found
 
-    def locate(self, school_id: int, person_id: int | None) -> Locate:
-        def locate(session: Session) -> tuple[School, Person | None]:
-            return people.staff_member(session, school_id, person_id)
+        async def email() -> str | None:
+            return email_of(await lookup())
 
-        return locate
+        return await self.person_for(school_id, aad_object_id, email)
 
     async def remember_conversation(
         self, school_id: int, person_id: int, reference: dict[str, Any]
@@ -84,39 +65,6 @@ class Directory:
         self._references[person_id] = text
 
     # --- database steps (run in a thread) ---------------------------------------------------
-
-    def _find_school(self, tenant_id: str) -> int | None:
-        with self.rt.factory() as session:
-            return session.scalar(select(School.id).where(School.teams_tenant_id == tenant_id))
-
-    def _create_school(self, tenant_id: str) -> int:
-        try:
-            with transaction(self.rt.factory) as session:
-                school = people.first_use_school(
-                    session, PLATFORM, None, self.rt.clock(), teams_tenant_id=tenant_id
-                )
-                school_id = school.id
-        except IntegrityError:  # another request created it at the same moment
-            found = self._find_school(tenant_id)
-            if found is None:
-                raise
-            return found
-        log.info("created school %s for an Entra ID tenant", school_id)
-        if self.school_config is not None:
-            runtime.configure_school(self.rt, school_id, self.school_config)
-        return school_id
-
-    def _find_person(self, school_id: int, aad_object_id: str) -> int | None:
-        with self.rt.factory() as session:
-            person = people.find_by_identity(session, school_id, PLATFORM, aad_object_id)
-            return person.id if person else None
-
-    def _link_person(self, school_id: int, aad_object_id: str, email: str) -> int | None:
-        with transaction(self.rt.factory) as session:
-            person = people.link_by_email(
-                session, school_id, PLATFORM, aad_object_id, email, self.rt.clock()
-            )
-            return person.id if person else None
 
     def _store_reference(self, school_id: int, person_id: int, text: str) -> None:
         with transaction(self.rt.factory) as session:
@@ -134,6 +82,11 @@ class Directory:
                 )
             elif row.reference != text:
                 row.reference, row.updated_at = text, self.rt.clock()
+
+
+async def nameless() -> str | None:
+    """A tenant's name is not in the activity: handlers/people.py names its school."""
+    return None
 
 
 def email_of(member: dict[str, Any] | None) -> str | None:
