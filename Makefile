@@ -78,7 +78,7 @@ MOVED_CLOCKS := \
 	"2027-10-31 00:30:00"
 # A Saturday; the early May bank holiday; the summer holiday; a leap day; 01:30 BST on the
 # morning the clocks go back. The tests that touch dates: handlers, schedules, the command line
-# and the journeys through each adapter.
+# and the journeys through each adapter, on two workers (pytest-xdist) to keep CI short.
 DATE_TESTS := tests/handlers tests/schedules tests/journeys tests/e2e tests/bot/test_cli.py \
 	tests/bot/test_console_school.py tests/slack/test_slack_cli.py
 FAKETIME_LIB = $(shell $(BIN)/python -c 'import libfaketime, pathlib; \
@@ -88,7 +88,7 @@ test-dates: $(TEST_STAMP)
 	  echo "make test-dates: the clock moved to $$moment UTC"; \
 	  TZ=UTC FAKETIME="@$$moment" FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1 \
 	    LD_PRELOAD="$(FAKETIME_LIB)" TEST_DATABASE_URL= \
-	    $(BIN)/python -m pytest $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
+	    $(BIN)/python -m pytest -n 2 $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
 	done
 
 ## make lint: ruff (lint and format) on everything, mypy on handlers/ and storage/
