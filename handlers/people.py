@@ -2,7 +2,10 @@
 
 A workspace (or tenant) is one school, created on first use. A platform user is linked to a
 person once, by email, and audited; after that the stored identity answers. A staff list read
-from a platform is synced here as plain data: adapters only fetch it.
+from Slack, an Entra ID group or a CSV is synced here as plain data (adapters only fetch it).
+Each person records the synced lists that name them (Person.sources), so a sync marks as leavers
+(inactive, never deleted) only people its own list dropped and no other list still names: the
+simplest design in which a CSV of governors never makes Slack staff leavers.
 """
 
 from __future__ import annotations

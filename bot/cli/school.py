@@ -33,7 +33,7 @@ def staff_options(p: argparse.ArgumentParser) -> None:
         dest="source",
         nargs="+",
         default=["slack"],
-        metavar="SOURCE",
+        metavar=("SOURCE", "FILE"),
         help="slack (the default), entra (the SAFEKEEP_GRAPH_STAFF_GROUP group) or csv FILE "
         "(columns email,name[,group])",
     )

@@ -200,3 +200,13 @@ def test_a_missing_csv_file_or_a_missing_file_argument_is_one_clear_line(shell, 
     assert "usage: python -m bot staff sync --from csv FILE" in capsys.readouterr().err
     assert main(["staff", "sync", "--from", "teams"]) == 2
     assert "'teams' is not a staff list" in capsys.readouterr().err
+
+
+def test_the_entra_and_graph_addresses_must_be_https_and_lose_a_trailing_slash():
+    from bot.settings import ConfigError, load_settings
+
+    settings = load_settings({"SAFEKEEP_GRAPH_URL": "https://graph.example.org/"})
+    assert settings.graph_url == "https://graph.example.org"
+    assert settings.entra_authority == "https://login.microsoftonline.com"
+    with pytest.raises(ConfigError, match="SAFEKEEP_ENTRA_AUTHORITY must start with https://"):
+        load_settings({"SAFEKEEP_ENTRA_AUTHORITY": "http://127.0.0.1:8080"})
