@@ -25,6 +25,8 @@ from storage.crypto import (
 
 DEFAULT_DATABASE_URL = "sqlite:///safekeep.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_ENTRA_AUTHORITY = "https://login.microsoftonline.com"
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 TEAMS_IDENTITY = ("CLIENTID", "CLIENTSECRET", "TENANTID")
 # SQLAlchemy backend names Safekeep runs on (``postgres://`` is read as postgresql).
@@ -49,6 +51,8 @@ class Settings:
     teams_tenant_id: str | None = None
     teams_anonymous_allowed: bool = False  # local testing only: Teams requests unauthenticated
     graph_staff_group: str | None = None
+    entra_authority: str = DEFAULT_ENTRA_AUTHORITY
+    graph_url: str = DEFAULT_GRAPH_URL
     port: int = 3000
     host: str = "0.0.0.0"
     timezone: str = "Europe/London"
@@ -190,6 +194,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"SLACK_API_URL must start with https:// (got '{api_url}').")
+    entra_authority = https_url(get("SAFEKEEP_ENTRA_AUTHORITY") or DEFAULT_ENTRA_AUTHORITY)
+    graph_url = https_url(get("SAFEKEEP_GRAPH_URL") or DEFAULT_GRAPH_URL, "SAFEKEEP_GRAPH_URL")
     database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
     anonymous = (get(TEAMS_PREFIX + "ANONYMOUS_ALLOWED") or "").lower() == "true"
@@ -209,10 +215,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         teams_tenant_id=get(TEAMS_PREFIX + "TENANTID"),
         teams_anonymous_allowed=anonymous,
         graph_staff_group=get("SAFEKEEP_GRAPH_STAFF_GROUP"),
+        entra_authority=entra_authority,
+        graph_url=graph_url,
         port=int(port_text),
         host=get("HOST") or "0.0.0.0",
         timezone=tz,
     )
+
+
+def https_url(url: str, name: str = "SAFEKEEP_ENTRA_AUTHORITY") -> str:
+    """A Microsoft endpoint's base URL, without its trailing slash; tokens go only over https."""
+    if not url.startswith("https://"):
+        raise ConfigError(f"{name} must start with https:// (got '{url}').")
+    return url.rstrip("/")
 
 
 def check_database_url(url: str) -> None:

@@ -2,13 +2,16 @@
 
 A workspace (or tenant) is one school, created on first use. A platform user is linked to a
 person once, by email, and audited; after that the stored identity answers. A staff list read
-from a platform is synced here as plain data: adapters only fetch it.
+from Slack, an Entra ID group or a CSV is synced here as plain data (adapters only fetch it).
+Each person records the synced lists that name them (Person.sources), so a sync marks as leavers
+(inactive, never deleted) only people its own list dropped and no other list still names: the
+simplest design in which a CSV of governors never makes Slack staff leavers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -148,17 +151,40 @@ def only_school(session: Session) -> School | None:
 
 
 # --- staff-list sync -------------------------------------------------------------------------
+#
+# Each synced list is a source ("slack", "entra", "csv"), and a person remembers the sources
+# that name them (Person.sources). A sync of one source adds that source to everyone it lists
+# and takes it away from everyone it no longer lists; a person no source names any more is a
+# leaver: marked inactive and audited, never deleted (their records and signatures stay as
+# evidence). So a CSV of governors never makes Slack staff leavers, someone on two lists leaves
+# only when both drop them, and people added by hand or by school.toml (no source) are never
+# touched by a sync. Someone who comes back on any list is active again.
+
+
+@dataclass(frozen=True)
+class StaffSource:
+    """A list the staff list is synced from, and the platform its ids belong to (if any)."""
+
+    key: str
+    label: str
+    platform: str | None
+
+
+SLACK = StaffSource("slack", "Slack", "slack")
+ENTRA = StaffSource("entra", "the Entra ID group", "teams")
+CSV = StaffSource("csv", "the CSV file", None)
 
 
 @dataclass(frozen=True)
 class Member:
-    """One account in a platform's member list, as the adapter read it."""
+    """One account in a platform's member list (or a CSV row), as the adapter read it."""
 
     external_id: str
     email: str | None
     name: str = ""
     is_bot: bool = False
     deactivated: bool = False
+    group: str | None = None  # one of ROLE_GROUPS, when the list says (the CSV's group column)
 
 
 def staff_email(member: Member) -> str | None:
@@ -173,31 +199,100 @@ class SyncResult:
     source: str = ""
     added: int = 0
     updated: int = 0
+    returned: int = 0
     skipped: int = 0
+    leavers: int = 0
+    # Leavers who still hold roles: "email (role, role)", for the admin to reassign.
+    leavers_with_roles: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        line = (
             f"Staff sync from {self.source}: {self.added} added, {self.updated} already known, "
+            f"{self.returned} back again, {self.leavers} marked as leavers (inactive, kept), "
             f"{self.skipped} skipped (bots, deactivated accounts, no email)."
         )
+        if self.leavers_with_roles:
+            line += (
+                f" Leavers who still hold roles (inactive people get no alerts, so give the "
+                f"roles to someone else with 'python -m bot roles'): "
+                f"{'; '.join(self.leavers_with_roles)}."
+            )
+        return line
 
 
-def sync_staff(ctx: Context, platform: str, source: str, members: Iterable[Member]) -> SyncResult:
-    """Every member with an email becomes (or stays) a person, matched by email, and their
-    platform id is linked so DMs reach them. Bots, deactivated accounts and guests without an
-    email are skipped. Nobody is removed: leavers are deactivated by the school, deliberately,
-    not by a sync."""
-    result = SyncResult(source)
+def sync_staff(ctx: Context, source: StaffSource, members: Iterable[Member]) -> SyncResult:
+    """Every member with an email becomes (or stays) an active person, matched by email, named
+    by ``source``, and linked to their platform id so DMs reach them. Bots, deactivated accounts
+    and accounts without an email are skipped. People this source listed before and no longer
+    lists leave it; those no source lists any more are marked inactive (see above)."""
+    result = SyncResult(source.label)
+    listed: set[int] = set()
     for member in members:
         email = staff_email(member)
         if email is None:
             result.skipped += 1
             continue
-        person, created = upsert_person(ctx.session, ctx.school, email, member.name, ctx.now)
-        link_identity(ctx.session, person, platform, member.external_id)
+        known = find_by_email(ctx.session, ctx.school.id, email)
+        returning = known is not None and not known.active
+        person, created = upsert_person(
+            ctx.session, ctx.school, email, member.name, ctx.now, role_group=member.group
+        )
+        if source.platform is not None and member.external_id:
+            take_identity(ctx.session, person, source.platform, member.external_id)
+        if source.key not in person.sources:
+            person.sources = [*person.sources, source.key]
+        if person.id in listed:
+            continue  # listed twice: counted once
+        listed.add(person.id)
         if created:
             result.added += 1
+        elif returning:
+            result.returned += 1
+            ctx.audit("person.returned", f"person:{person.id}", source=source.key)
         else:
             result.updated += 1
-    ctx.audit("staff.synced", f"school:{ctx.school.id}", added=result.added, skipped=result.skipped)
+    _mark_leavers(ctx, source, listed, result)
+    ctx.audit(
+        "staff.synced",
+        f"school:{ctx.school.id}",
+        source=source.key,
+        added=result.added,
+        returned=result.returned,
+        leavers=result.leavers,
+        skipped=result.skipped,
+    )
     return result
+
+
+def _mark_leavers(ctx: Context, source: StaffSource, listed: set[int], result: SyncResult) -> None:
+    school_people = ctx.session.scalars(
+        select(Person).where(Person.school_id == ctx.school.id).order_by(Person.id)
+    )
+    for person in school_people:
+        if person.id in listed or source.key not in person.sources:
+            continue
+        person.sources = [s for s in person.sources if s != source.key]
+        if person.sources or not person.active:
+            continue  # still on another list
+        person.active = False
+        result.leavers += 1
+        ctx.audit("person.left", f"person:{person.id}", source=source.key)
+        if person.role_names:
+            roles = ", ".join(sorted(person.role_names))
+            result.leavers_with_roles.append(f"{person.email} ({roles})")
+
+
+def take_identity(session: Session, person: Person, platform: str, external_id: str) -> None:
+    """Link this platform id to ``person``, taking it from anyone else who held it (an account
+    whose email changed is the same account: its old record must not keep the id)."""
+    held = session.scalar(
+        select(PlatformIdentity).where(
+            PlatformIdentity.school_id == person.school_id,
+            PlatformIdentity.platform == platform,
+            PlatformIdentity.external_id == external_id,
+        )
+    )
+    if held is not None and held.person_id != person.id:
+        held.person.identities.remove(held)  # deleted as an orphan
+        session.flush()
+    link_identity(session, person, platform, external_id)

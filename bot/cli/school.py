@@ -23,14 +23,45 @@ from storage.database import transaction
 from storage.models import School
 from storage.models.school import ROLES
 
+SOURCES = ("slack", "entra", "csv")
+
 
 def staff_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["sync"], help="sync: refresh the staff list from Slack")
+    p.add_argument("action", choices=["sync"], help="sync: refresh the staff list")
+    p.add_argument(
+        "--from",
+        dest="source",
+        nargs="+",
+        default=["slack"],
+        metavar=("SOURCE", "FILE"),
+        help="slack (the default), entra (the SAFEKEEP_GRAPH_STAFF_GROUP group) or csv FILE "
+        "(columns email,name[,group])",
+    )
     p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
 
 
 def staff_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    """refresh the staff list from Slack (members with an email; bots and deactivated skipped)"""
+    """refresh the staff list from Slack, an Entra ID group or a CSV; leavers are marked
+    inactive, never deleted"""
+    source, *rest = args.source
+    if source not in SOURCES:
+        return fail(
+            f"'{source}' is not a staff list; use --from slack, --from entra or --from csv FILE"
+        )
+    if (source == "csv") != bool(rest) or len(rest) > 1:
+        return fail(
+            "usage: python -m bot staff sync --from csv FILE"
+            if source == "csv"
+            else f"usage: python -m bot staff sync --from {source} (no file)"
+        )
+    if source == "csv":
+        return _sync_csv(args, settings, clock, rest[0])
+    if source == "entra":
+        return _sync_entra(args, settings, clock)
+    return _sync_slack(args, settings, clock)
+
+
+def _sync_slack(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     import asyncio
 
     from slack_sdk.errors import SlackApiError
@@ -53,6 +84,69 @@ def staff_command(args: argparse.Namespace, settings: Settings, clock: Clock) ->
         return fail(f"Slack refused the staff sync: {exc.response.get('error')}")
     print(result.summary())
     return 0
+
+
+def _sync_entra(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    import asyncio
+
+    from bot.teams.graph import group_members
+    from bot.teams.identity import Directory
+
+    if not (settings.teams_client_id and settings.teams_client_secret and settings.teams_tenant_id):
+        return fail(
+            "staff sync --from entra needs the Teams bot identity: "
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, __CLIENTSECRET and __TENANTID"
+        )
+    if not settings.graph_staff_group:
+        return fail(
+            "staff sync --from entra needs SAFEKEEP_GRAPH_STAFF_GROUP: the object id of the "
+            "Entra ID group whose members are the staff"
+        )
+    members = group_members(settings)  # before touching the database: a refusal changes nothing
+    rt = runtime.start(settings, allow_local_key=False, clock=clock)
+    if args.school is not None:
+        with rt.factory() as session:
+            school_id = pick_school(session, args.school).id
+    else:  # the tenant's school, made on first use as the Teams adapter does
+        directory = Directory(rt, settings.school_config)
+        school_id = asyncio.run(directory.school_id(settings.teams_tenant_id))
+    print(_apply_sync(rt, school_id, people.ENTRA, members).summary())
+    return 0
+
+
+def _sync_csv(args: argparse.Namespace, settings: Settings, clock: Clock, path: str) -> int:
+    from handlers.staff_csv import read_staff_csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            text = file.read()
+    except FileNotFoundError:
+        return fail(f"there is no file {path}")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = (
+            "it is not UTF-8 text (save it as 'CSV UTF-8')"
+            if isinstance(exc, UnicodeDecodeError)
+            else exc.strerror
+        )
+        return fail(f"cannot read {path}: {why}")
+    try:
+        members = read_staff_csv(text)
+    except UserError as exc:
+        return fail(f"{path}: {exc.message}")
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with rt.factory() as session:
+        school_id = pick_school(session, args.school).id
+    print(_apply_sync(rt, school_id, people.CSV, members).summary())
+    return 0
+
+
+def _apply_sync(
+    rt: runtime.Runtime, school_id: int, source: people.StaffSource, members: list[people.Member]
+) -> people.SyncResult:
+    with transaction(rt.factory) as session:
+        school = session.get_one(School, school_id)
+        ctx = Context(session, school, None, rt.clock, platform="cli")
+        return people.sync_staff(ctx, source, members)
 
 
 def audit_options(p: argparse.ArgumentParser) -> None:

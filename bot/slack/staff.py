@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.slack.app import make_client
-from bot.slack.identity import PLATFORM, Directory, member
+from bot.slack.identity import Directory, member
 from handlers import people
 from handlers.context import Context
 from storage.database import transaction
@@ -56,4 +56,4 @@ def _apply(rt: Runtime, school_id: int, members: list[people.Member]) -> people.
     with transaction(rt.factory) as session:
         school = session.get_one(School, school_id)
         ctx = Context(session, school, None, rt.clock, platform="cli")
-        return people.sync_staff(ctx, PLATFORM, "Slack", members)
+        return people.sync_staff(ctx, people.SLACK, members)

@@ -53,6 +53,9 @@ class Person(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role_group: Mapped[str] = mapped_column(String(16), default="teaching")
     active: Mapped[bool] = mapped_column(default=True)
+    # The synced staff lists that name this person ("slack", "entra", "csv"); a person no list
+    # names any more is a leaver. Empty for people added by hand or by school.toml.
+    sources: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime]
 
     roles: Mapped[list[RoleAssignment]] = relationship(

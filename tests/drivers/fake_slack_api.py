@@ -89,6 +89,8 @@ class FakeSlack:
     # The scopes each bot token was granted, sent as Slack does in the x-oauth-scopes header of
     # every answer; a token not listed has every scope the manifest asks for.
     scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # users.list answers at most this many members a page (Slack may send fewer than asked).
+    users_page_size: int = 200
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add_team(self, team_id: str, name: str, token: str) -> None:
@@ -256,7 +258,15 @@ class FakeSlack:
     def api_users_list(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         team = self.teams[token][0]
         members = [u.to_json() for u in self.users.values() if u.team_id == team]
-        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+        start = int(str(args.get("cursor") or "0"))
+        size = min(int(str(args.get("limit") or 200)), self.users_page_size)
+        end = start + size
+        cursor = str(end) if end < len(members) else ""
+        return {
+            "ok": True,
+            "members": members[start:end],
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def api_views_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         user = str(args.get("trigger_id", "")).split(".")[1:2]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import ssl
 import threading
 import time
 import urllib.error
@@ -62,11 +63,11 @@ class ServerThread:
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def serve(self, app: web.Application) -> int:
+    def serve(self, app: web.Application, ssl_context: ssl.SSLContext | None = None) -> int:
         async def start() -> int:
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
             await site.start()
             self.runners.append(runner)
             return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]

@@ -80,7 +80,9 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
         SLACK_API_URL=settings.slack_api_url,
     )
     assert main(["staff", "sync"], clock=clock) == 0
-    assert "1 added, 10 already known, 3 skipped" in capsys.readouterr().out
+    assert "1 added, 10 already known, 0 back again, 0 marked as leavers" in (
+        capsys.readouterr().out
+    )
     with factory() as session:
         newcomer = session.scalars(
             select(Person).where(Person.email == "newteacher@example.org")
@@ -89,6 +91,33 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
     assert newcomer.identity("slack") == slack.user_id("newteacher@example.org")
     assert newcomer.display_name == "Nia Newteacher"
     assert "leaver@example.org" not in emails and "bot@example.org" not in emails
+
+
+def test_staff_sync_reads_every_page_and_marks_a_leaver_inactive_between_two_syncs(
+    slack, monkeypatch, factory, school, capsys, clock
+):
+    slack.fake.users_page_size = 3  # ten demo staff: four pages
+    settings = slack.adapter.rt.settings
+    strip_own_settings(
+        monkeypatch,
+        DATABASE_URL=settings.database_url,
+        SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC,
+        SLACK_BOT_TOKEN=settings.slack_bot_token,
+        SLACK_SIGNING_SECRET=settings.slack_signing_secret,
+        SLACK_API_URL=settings.slack_api_url,
+    )
+    assert main(["staff", "sync", "--from", "slack"], clock=clock) == 0
+    assert "0 added, 10 already known, 0 back again, 0 marked" in capsys.readouterr().out
+    assert len(slack.fake.calls_to("users.list")) == 4
+    slack.add_user("joiner@example.org", "Jo Joiner")
+    del slack.fake.users[slack.user_id("teacher@example.org")]
+    assert main(["staff", "sync"], clock=clock) == 0
+    out = capsys.readouterr().out
+    assert "1 added, 9 already known, 0 back again, 1 marked as leavers" in out
+    with factory() as session:
+        active = dict(session.execute(select(Person.email, Person.active)).all())
+    assert active["joiner@example.org"] is True
+    assert active["teacher@example.org"] is False  # kept, inactive
 
 
 @pytest.fixture
