@@ -104,6 +104,9 @@ SPECIAL_DATA_NEEDED = (
     "information, and only you can say. 'Not sure' is fine."
 )
 
+TIME_IN_FUTURE = "This time is in the future."
+AFTER_DISCOVERY = "This is after it was discovered."
+
 
 def special_data_contradicts(ticked: list[str]) -> str:
     """The words at the question when the records ticked say yes and the answer says no."""

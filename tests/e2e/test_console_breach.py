@@ -20,8 +20,7 @@ LOST_ENCRYPTED_LAPTOP = (
     "1",  # a device
     "LT-0042",  # asset tag
     "1",  # encrypted: yes
-    "1,2",  # planning, marking
-    "2",  # safeguarding/SEND/medical data: no
+    "1,2",  # planning, marking (which answer the safeguarding question: no)
     "3",  # a class
     "1",  # pupils
     "2",  # child at immediate risk: no
@@ -31,15 +30,14 @@ LOST_SAFEGUARDING_PAPER = (
     "2",  # paper
     "",  # no asset tag
     "4",  # not applicable (paper)
-    "7",  # safeguarding information
-    "1",  # safeguarding/SEND/medical data: yes
+    "7",  # safeguarding information (which answers the safeguarding question: yes)
     "1",  # one person
     "1,2",  # pupils, parents
     "1",  # child at immediate risk: yes
 )
 DETAILS = (
-    "",  # when it happened: not known
     "",  # discovered: now (Enter keeps it)
+    "",  # when it happened: not known
     "3",  # on public transport
     "Left the bag on the train home.",
     "Asked the train company's lost property to look for it.",
