@@ -71,6 +71,23 @@ class When:
 
 
 @dataclass(frozen=True)
+class WhenAnswers:
+    """A field applies only when ``test`` holds for the typed answers before it: a condition on
+    several answers, or on what an answer means rather than its value. ``test`` must allow for
+    an earlier answer that is missing (a modal sends everything at once)."""
+
+    test: Callable[[Mapping[str, Any]], bool]
+    hint: str
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        return self.test(answers)
+
+
+# What to say when a required answer is blank: fixed words, or words built from earlier answers.
+Missing = str | Callable[[Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     label: str
@@ -84,9 +101,12 @@ class Field:
     # Free text checked for personal data before the validators; "reference": checked as a
     # reference (a crime reference, an asset tag), where "CR/0123456789/26" is no phone number.
     screen: bool | Literal["reference"] = False
-    when: When | None = None
+    when: When | WhenAnswers | None = None
     checks: tuple[AnswersCheck, ...] = ()
-    missing: str | None = None  # what to say when a required answer is blank
+    missing: Missing | None = None  # what to say when a required answer is blank
+    # Checks for an answer sent although the field doesn't apply (a modal shows every field):
+    # one that contradicts the earlier answers is refused at the field rather than dropped.
+    conflicts: tuple[AnswersCheck, ...] = ()
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         """Whether this field is asked, given the typed answers to the fields before it."""
@@ -110,13 +130,13 @@ class Field:
                 return choice.label
         return value
 
-    def parse(self, raw: Any, tz: ZoneInfo) -> Any:
+    def parse(self, raw: Any, tz: ZoneInfo, answers: Mapping[str, Any] | None = None) -> Any:
         """Turn one raw answer into its typed value; raises ValueError with the message."""
         if self.kind == "multi":
             values = [raw] if isinstance(raw, str) else list(raw or [])
             values = [v for v in (str(v).strip() for v in values) if v]
             if not values:
-                return self._missing([])
+                return self._missing([], answers)
             known = {c.value for c in self.choices}
             unknown = [v for v in values if v not in known]
             if unknown:
@@ -126,7 +146,7 @@ class Field:
             return list(dict.fromkeys(values))
         text = "" if raw is None else (raw if isinstance(raw, str) else str(raw)).strip()
         if not text:
-            return self._missing(None)
+            return self._missing(None, answers)
         if self.kind in ("text", "long_text"):
             if len(text) > self.max_length:
                 raise ValueError(f"Keep this under {self.max_length} characters ({len(text)} now).")
@@ -167,7 +187,7 @@ class Field:
         """The typed answer once it parses and passes screening, every validator and every
         check against the earlier ``answers``; raises ValueError with the message to show.
         ``today`` is the school's date, from its clock."""
-        value = self.parse(raw, tz)
+        value = self.parse(raw, tz, answers)
         if value in (None, []):
             return value
         if self.screen:
@@ -177,7 +197,7 @@ class Field:
             if problem:
                 raise ValueError(problem)
             if not value:  # nothing but the "keep as written" mark
-                return self._missing(None)
+                return self._missing(None, answers)
         for check in self.validators:
             problem = check(value)
             if problem:
@@ -188,10 +208,28 @@ class Field:
                 raise ValueError(problem)
         return value
 
-    def _missing(self, empty: Any) -> Any:
+    def conflict(self, raw: Any, tz: ZoneInfo, answers: Mapping[str, Any]) -> str | None:
+        """Why an answer sent for this field where it doesn't apply contradicts the earlier
+        ``answers``, or None (the answer is then dropped)."""
+        if not self.conflicts:
+            return None
+        try:
+            value = replace(self, required=False).parse(raw, tz)
+        except ValueError:
+            return None
+        if value in (None, []):
+            return None
+        for check in self.conflicts:
+            problem = check(value, answers)
+            if problem:
+                return problem
+        return None
+
+    def _missing(self, empty: Any, answers: Mapping[str, Any] | None = None) -> Any:
         if self.required:
+            missing = self.missing(answers or {}) if callable(self.missing) else self.missing
             raise ValueError(
-                self.missing
+                missing
                 or ("Please answer this." if self.kind != "multi" else "Choose at least one.")
             )
         return empty
@@ -271,12 +309,16 @@ class Form:
         """Typed answers for every field, or FormErrors naming each field that is wrong.
 
         A field that doesn't apply (its ``When`` doesn't hold) is None (or [] for several
-        choices), whatever was sent for it."""
+        choices), whatever was sent for it, unless what was sent contradicts the earlier answers
+        (its ``conflicts``): that is refused at the field."""
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in self.fields:
             if not f.applies(answers):
                 answers[f.name] = [] if f.kind == "multi" else None
+                conflict = f.conflict(raw.get(f.name), tz, answers)
+                if conflict:
+                    errors[f.name] = conflict
                 continue
             try:
                 answers[f.name] = f.accept(raw.get(f.name), tz, today, answers)

@@ -104,6 +104,9 @@ SPECIAL_DATA_NEEDED = (
     "information, and only you can say. 'Not sure' is fine."
 )
 
+TIME_IN_FUTURE = "This time is in the future."
+AFTER_DISCOVERY = "This is after it was discovered."
+
 
 def special_data_contradicts(ticked: list[str]) -> str:
     """The words at the question when the records ticked say yes and the answer says no."""
@@ -296,6 +299,11 @@ NOT_NOTIFY_REASON_NEEDED = (
     "It goes in the breach log."
 )
 RISK_REASONING_NEEDED = "Say briefly why you chose this level of risk."
+# Where a modal shows every question, the hint says when a conditional one must be answered.
+RISK_REASONING_HINT = "Needed once you choose a level of risk."
+DECISION_REASON_HINT = "Needed once the decision is made."
+DELAY_REASON_HINT = "Needed when the decision comes after the deadline."
+TELLING_HINT = "Only if telling them."
 EXCEPTION_NEEDED = "The risk is high: choose the Article 34 exception that applies."
 METHOD_NEEDED = "Choose how the people affected are (or will be) told."
 NOTIFIED_IN_FUTURE = "This time is in the future."

@@ -10,6 +10,8 @@ guidance straight away when a child may be at risk, in every adapter.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -75,15 +77,15 @@ def what_form(ctx: Context, state: State) -> Form:
     fields += [
         forms.single("encrypted", "Was the device encrypted or password-locked?", msg.ENCRYPTED),
         forms.multi("categories", "What kinds of records were involved?", msg.CATEGORIES),
-        # Optional: ``check_special_data`` asks for it at this field only when the categories
-        # can't answer it, and refuses a No they contradict. Showing it only then waits for the
-        # form language's conditions.
+        # Asked only when the categories can't answer it; a modal shows it anyway, so a No that
+        # the categories contradict is refused there.
         forms.single(
             "special_data",
             "Any safeguarding, SEND, medical or child-protection information?",
             msg.YES_NO_UNSURE,
-            required=False,
-            help=msg.SPECIAL_DATA_HELP,
+            when=forms.WhenAnswers(_special_data_asked, msg.SPECIAL_DATA_HELP),
+            missing=msg.SPECIAL_DATA_NEEDED,
+            conflicts=(_special_data_contradicted,),
         ),
         forms.single("people_band", "How many people's information?", msg.PEOPLE_BANDS),
         forms.multi("subject_types", "Whose information?", msg.SUBJECT_TYPES),
@@ -119,7 +121,6 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
         )
         if earlier is not None and earlier.reporter_id == ctx.person.id:
             return Ask(details_form(ctx, earlier))
-    check_special_data(answers["categories"], answers.get("special_data"))
     declaration_id = _chosen_declaration(ctx, answers, state)
     incident = Incident(
         school_id=ctx.school.id,
@@ -159,19 +160,21 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
     return Ask(details_form(ctx, incident, alerted))
 
 
-def check_special_data(categories: list[str], answer: str | None) -> None:
-    """The answer about safeguarding, SEND or medical data must agree with the categories, and
-    is needed when they can't say; the problem is shown at the question."""
-    settled = incidents.special_data_from_categories(categories)
-    if settled == "yes" and answer == "no":
-        ticked = [
-            msg.label(msg.CATEGORIES, c)
-            for c in categories
-            if c in incidents.SAFEGUARDING_CATEGORIES
-        ]
-        raise FormErrors({"special_data": msg.special_data_contradicts(ticked)})
-    if settled is None and answer is None:
-        raise FormErrors({"special_data": msg.SPECIAL_DATA_NEEDED})
+def _special_data_asked(answers: Mapping[str, Any]) -> bool:
+    """The categories ticked can't say whether safeguarding, SEND or medical data is involved."""
+    categories = answers.get("categories") or []
+    return bool(categories) and incidents.special_data_from_categories(categories) is None
+
+
+def _special_data_contradicted(answer: str, answers: Mapping[str, Any]) -> str | None:
+    """A No beside categories that are safeguarding, SEND or medical information themselves."""
+    categories = answers.get("categories") or []
+    if answer != "no" or incidents.special_data_from_categories(categories) != "yes":
+        return None
+    ticked = [
+        msg.label(msg.CATEGORIES, c) for c in categories if c in incidents.SAFEGUARDING_CATEGORIES
+    ]
+    return msg.special_data_contradicts(ticked)
 
 
 def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | None:
@@ -197,13 +200,18 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
         ),
         notice=msg.CHILD_RISK_GUIDANCE if incidents.child_may_be_at_risk(incident) else None,
         fields=(
-            forms.datetime_field(
-                "occurred_at", "When did it happen? Leave blank if you don't know.", required=False
-            ),
+            # Discovered first, so each time is checked at its own question as it is given.
             forms.datetime_field(
                 "discovered_at",
                 "When was it discovered?",
                 initial=ctx.local(ctx.now).replace(second=0, microsecond=0, tzinfo=None),
+                validators=(_not_in_future(ctx),),
+            ),
+            forms.datetime_field(
+                "occurred_at",
+                "When did it happen? Leave blank if you don't know.",
+                required=False,
+                checks=(_not_after_discovery,),
             ),
             forms.single("location", "Where did it happen?", msg.LOCATIONS),
             forms.long_text("description", "Briefly, what happened?", max_length=1000),
@@ -226,6 +234,18 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
     )
 
 
+def _not_in_future(ctx: Context) -> forms.Validator:
+    latest = ctx.now + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    return lambda discovered: msg.TIME_IN_FUTURE if discovered > latest else None
+
+
+def _not_after_discovery(occurred: datetime, answers: Mapping[str, Any]) -> str | None:
+    discovered = answers.get("discovered_at")
+    if discovered is not None and occurred > discovered:
+        return msg.AFTER_DISCOVERY
+    return None
+
+
 def details_form_for(ctx: Context, state: State) -> Form:
     return details_form(ctx, _own_incident(ctx, state))
 
@@ -233,15 +253,7 @@ def details_form_for(ctx: Context, state: State) -> Form:
 def report_details(ctx: Context, answers: Answers, state: State) -> Reply:
     """Add the second step's answers; the reporter is thanked with what happens next."""
     incident = _own_incident(ctx, state, for_update=True)
-    errors = {}
-    latest = ctx.now.timestamp() + FUTURE_SLACK_MINUTES * 60
     discovered, occurred = answers["discovered_at"], answers.get("occurred_at")
-    if discovered.timestamp() > latest:
-        errors["discovered_at"] = "This time is in the future."
-    if occurred is not None and occurred > discovered:
-        errors["occurred_at"] = "This is after it was discovered."
-    if errors:
-        raise FormErrors(errors)
     first_time = incident.discovered_at is None
     incident.occurred_at = occurred
     incident.discovered_at = discovered

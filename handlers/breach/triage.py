@@ -8,6 +8,7 @@ seen the alert, so escalation must stop.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from typing import Any
 
@@ -75,11 +76,17 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
     """The DPO/SIRO/DSL decisions, pre-filled with what is already recorded."""
     deadline = incidents.ico_deadline(incident, ctx.settings)
     state = "passed" if ctx.now > deadline else f"{_hours(deadline - ctx.now)} left"
+    decided = ("notify", "not_notify")
     fields = (
         forms.single("classification", "Is it a personal data breach?", msg.CLASSIFICATIONS),
         forms.multi("cia", "Type of breach", msg.CIA, required=False),
         forms.single("risk", "Risk to the people affected", msg.RISKS, required=False),
-        forms.long_text("risk_reasoning", "Why this level of risk?", required=False),
+        forms.long_text(
+            "risk_reasoning",
+            "Why this level of risk?",
+            when=forms.When("risk", tuple(msg.RISKS), msg.RISK_REASONING_HINT),
+            missing=msg.RISK_REASONING_NEEDED,
+        ),
         forms.single("record_count", "About how many records?", msg.COUNT_BANDS, required=False),
         forms.single(
             "subject_count",
@@ -88,23 +95,37 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
             required=False,
         ),
         forms.single("ico_decision", "Report to the ICO?", msg.ICO_DECISIONS),
-        forms.long_text("ico_rationale", "Reason for the ICO decision", required=False),
+        forms.long_text(
+            "ico_rationale",
+            "Reason for the ICO decision",
+            when=forms.When("ico_decision", decided, msg.DECISION_REASON_HINT),
+            missing=_rationale_missing,
+            checks=(_fuller_reason,),
+        ),
         forms.multi(
             "confirm_not_notify",
             msg.NOT_NOTIFY_CONFIRM_LABEL,
             msg.NOT_NOTIFY_CONFIRM_CHOICE,
-            required=False,
-            help=msg.NOT_NOTIFY_CONFIRM_HELP,
+            when=forms.WhenAnswers(_not_notifying_a_risk, msg.NOT_NOTIFY_CONFIRM_HELP),
+            missing=_confirmation_missing,
         ),
-        forms.datetime_field("ico_notified_at", "When was the ICO told?", required=False),
+        forms.datetime_field(
+            "ico_notified_at",
+            "When was the ICO told?",
+            required=False,
+            validators=(lambda told: msg.NOTIFIED_IN_FUTURE if told > ctx.now else None,),
+        ),
         forms.text(
             "ico_case_ref", "ICO case reference", required=False, screen="reference", max_length=64
         ),
         forms.long_text(
             "delay_reason",
             msg.DELAY_REASON_LABEL.format(hours=ctx.settings.ico_deadline_hours),
-            required=False,
-            help="Needed when the decision comes after the deadline. " + msg.NO_NAMES,
+            when=forms.WhenAnswers(_late(ctx, incident), msg.DELAY_REASON_HINT),
+            missing=msg.DELAY_REASON_NEEDED.format(
+                hours=ctx.settings.ico_deadline_hours, deadline=ctx.when(deadline)
+            ),
+            help=msg.NO_NAMES,
         ),
         forms.single("subjects_decision", "Tell the people affected?", msg.SUBJECT_DECISIONS),
         forms.single(
@@ -113,9 +134,26 @@ def triage_form(ctx: Context, incident: Incident) -> Form:
             msg.ART34_EXCEPTIONS,
             required=False,
         ),
-        forms.long_text("subjects_rationale", "Reason for that decision", required=False),
-        forms.single("subjects_method", "How are they told?", msg.SUBJECT_METHODS, required=False),
-        forms.date_field("subjects_told_at", "When were they told?", required=False),
+        forms.long_text(
+            "subjects_rationale",
+            "Reason for that decision",
+            when=forms.When("subjects_decision", ("tell", "not_tell"), msg.DECISION_REASON_HINT),
+            missing=msg.RATIONALE_NEEDED,
+        ),
+        forms.single(
+            "subjects_method",
+            "How are they told?",
+            msg.SUBJECT_METHODS,
+            when=forms.When("subjects_decision", ("tell",), msg.TELLING_HINT),
+            missing=msg.METHOD_NEEDED,
+        ),
+        forms.date_field(
+            "subjects_told_at",
+            "When were they told?",
+            required=False,
+            when=forms.When("subjects_decision", ("tell",), msg.TELLING_HINT),
+            validators=(lambda day: msg.NOTIFIED_IN_FUTURE if day > ctx.today else None,),
+        ),
         forms.multi("other_bodies", "Who else has been told?", msg.OTHER_BODIES, required=False),
         forms.long_text("containment", "Containment and recovery actions", required=False),
         forms.long_text("lessons_learned", "Lessons learned", required=False),
@@ -270,62 +308,65 @@ def _decide(ctx: Context, incident: Incident, answers: Answers, changed: list[st
 
 
 def _check(ctx: Context, incident: Incident, answers: Answers) -> None:
+    """What the fields can't check on their own: an exception for not telling people about a
+    high risk, and closing only once the breach and the ICO decision are recorded."""
     errors: dict[str, str] = {}
-    deadline = incidents.ico_deadline(incident, ctx.settings)
-    deciding = answers["ico_decision"] != "undecided"
-    if answers.get("risk") and not answers.get("risk_reasoning"):
-        errors["risk_reasoning"] = msg.RISK_REASONING_NEEDED
-    if deciding and not answers.get("ico_rationale"):
-        errors["ico_rationale"] = msg.RATIONALE_NEEDED
-    if _not_notifying_a_risk(answers):
-        errors.update(_second_look(answers))
-    decided_at = (incident.ico_decided_at or ctx.now) if deciding else None
-    notified = answers.get("ico_notified_at")
-    late = (decided_at is not None and decided_at > deadline) or (
-        notified is not None and notified > deadline
-    )
-    if late and not answers.get("delay_reason"):
-        errors["delay_reason"] = msg.DELAY_REASON_NEEDED.format(
-            hours=ctx.settings.ico_deadline_hours, deadline=ctx.when(deadline)
-        )
-    if notified is not None and notified > ctx.now:
-        errors["ico_notified_at"] = msg.NOTIFIED_IN_FUTURE
-    if answers.get("subjects_told_at") and answers["subjects_told_at"] > ctx.today:
-        errors["subjects_told_at"] = msg.NOTIFIED_IN_FUTURE
-    subjects = answers["subjects_decision"]
     if (
-        subjects == "not_tell"
+        answers["subjects_decision"] == "not_tell"
         and answers.get("risk") == "high"
         and not answers.get("art34_exception")
     ):
         errors["art34_exception"] = msg.EXCEPTION_NEEDED
-    if subjects != "undecided" and not answers.get("subjects_rationale"):
-        errors["subjects_rationale"] = msg.RATIONALE_NEEDED
-    if subjects == "tell" and not answers.get("subjects_method"):
-        errors["subjects_method"] = msg.METHOD_NEEDED
+    deciding = answers["ico_decision"] != "undecided"
     if answers.get("close") and (answers["classification"] == "investigating" or not deciding):
         errors["close"] = msg.CLOSE_NEEDS
     if errors:
         raise FormErrors(errors)
 
 
-def _not_notifying_a_risk(answers: Answers) -> bool:
-    return answers["ico_decision"] == "not_notify" and answers.get("risk") in RISKY
+def _not_notifying_a_risk(answers: Mapping[str, Any]) -> bool:
+    return answers.get("ico_decision") == "not_notify" and answers.get("risk") in RISKY
 
 
-def _second_look(answers: Answers) -> dict[str, str]:
-    """Not reporting a breach assessed as a risk: an explicit confirmation and a reason of more
-    than a few words, each asked for at its own field."""
-    errors: dict[str, str] = {}
-    risk = msg.RISK_WORDS[answers["risk"]]
-    count = len(WORD.findall(answers.get("ico_rationale") or ""))
-    if count < MIN_NOT_NOTIFY_WORDS:
-        errors["ico_rationale"] = msg.NOT_NOTIFY_REASON_NEEDED.format(
-            risk=risk, words=MIN_NOT_NOTIFY_WORDS, count=count
+def _late(ctx: Context, incident: Incident) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether the ICO decision (or telling the ICO) comes after the deadline, given the answers:
+    then the reason for the delay is needed (Art 33(1))."""
+    deadline = incidents.ico_deadline(incident, ctx.settings)
+
+    def late(answers: Mapping[str, Any]) -> bool:
+        deciding = answers.get("ico_decision") in ("notify", "not_notify")
+        decided_at = (incident.ico_decided_at or ctx.now) if deciding else None
+        notified = answers.get("ico_notified_at")
+        return (decided_at is not None and decided_at > deadline) or (
+            notified is not None and notified > deadline
         )
-    if "confirmed" not in (answers.get("confirm_not_notify") or []):
-        errors["confirm_not_notify"] = msg.NOT_NOTIFY_CONFIRM_NEEDED.format(risk=risk)
-    return errors
+
+    return late
+
+
+def _rationale_missing(answers: Mapping[str, Any]) -> str:
+    if _not_notifying_a_risk(answers):
+        return _fuller_reason("", answers) or msg.RATIONALE_NEEDED
+    return msg.RATIONALE_NEEDED
+
+
+def _fuller_reason(reason: str, answers: Mapping[str, Any]) -> str | None:
+    """Not reporting a breach assessed as a risk needs a reason of more than a few words."""
+    if not _not_notifying_a_risk(answers):
+        return None
+    count = len(WORD.findall(reason or ""))
+    if count >= MIN_NOT_NOTIFY_WORDS:
+        return None
+    return msg.NOT_NOTIFY_REASON_NEEDED.format(
+        risk=msg.RISK_WORDS[answers["risk"]], words=MIN_NOT_NOTIFY_WORDS, count=count
+    )
+
+
+def _confirmation_missing(answers: Mapping[str, Any]) -> str:
+    """Not reporting a breach assessed as a risk: an explicit confirmation at its own field."""
+    return msg.NOT_NOTIFY_CONFIRM_NEEDED.format(
+        risk=msg.RISK_WORDS.get(str(answers.get("risk")), "")
+    )
 
 
 def _hours(delta: Any) -> str:

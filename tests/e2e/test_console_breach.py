@@ -20,8 +20,7 @@ LOST_ENCRYPTED_LAPTOP = (
     "1",  # a device
     "LT-0042",  # asset tag
     "1",  # encrypted: yes
-    "1,2",  # planning, marking
-    "2",  # safeguarding/SEND/medical data: no
+    "1,2",  # planning, marking (which answer the safeguarding question: no)
     "3",  # a class
     "1",  # pupils
     "2",  # child at immediate risk: no
@@ -31,15 +30,14 @@ LOST_SAFEGUARDING_PAPER = (
     "2",  # paper
     "",  # no asset tag
     "4",  # not applicable (paper)
-    "7",  # safeguarding information
-    "1",  # safeguarding/SEND/medical data: yes
+    "7",  # safeguarding information (which answers the safeguarding question: yes)
     "1",  # one person
     "1,2",  # pupils, parents
     "1",  # child at immediate risk: yes
 )
 DETAILS = (
-    "",  # when it happened: not known
     "",  # discovered: now (Enter keeps it)
+    "",  # when it happened: not known
     "3",  # on public transport
     "Left the bag on the train home.",
     "Asked the train company's lost property to look for it.",
@@ -55,15 +53,14 @@ TRIAGE_NOT_REPORTABLE = (
     "2",  # 11 to 100 people
     "3",  # don't report to the ICO
     "Unintelligible to anyone who finds it.",
-    "",  # no second look: the risk is unlikely
+    # no second look: the risk is unlikely
     "",  # not notified
     "",  # no case reference
-    "",  # no delay reason
+    # no delay reason asked: within the deadline
     "3",  # don't tell them
     "2",  # Art 34(3)(a)
     "Encrypted, no risk to the pupils.",
-    "",  # no method
-    "",  # not told
+    # how and when they were told: not asked, they aren't told
     "",  # nobody else told
     "Remote wipe requested.",
     "",  # no lessons yet
@@ -78,9 +75,10 @@ def test_the_dpo_triages_in_the_console_and_a_late_decision_asks_for_the_delay(
     console.act_as("dpo@example.org")
     clock.advance(hours=73)
     late = list(TRIAGE_NOT_REPORTABLE)
-    out = console.say(
-        "/breach triage 1", *late, "The DPO was on leave; the cover plan was not used."
-    )
+    after_case_ref = 10
+    # Past the deadline the delay reason is asked; Enter alone is refused at that question.
+    late[after_case_ref:after_case_ref] = ["", "The DPO was on leave; the cover plan was not used."]
+    out = console.say("/breach triage 1", *late)
     assert "ICO deadline Fri 27 Nov 10:00 (passed)" in out
     assert "! The 72-hour deadline passed at Fri 27 Nov 10:00" in out
     assert "Breach #1 updated" in out

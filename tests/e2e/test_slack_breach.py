@@ -123,6 +123,25 @@ def test_a_no_beside_safeguarding_records_is_shown_at_the_question_in_slack(slac
         assert session.scalars(select(Incident)).all() == []
 
 
+def test_the_safeguarding_question_is_optional_in_the_modal_and_needed_only_when_it_applies(
+    slack, factory
+):
+    slack.command("/breach")
+    form = slack.open_view()
+    block = next(b for b in form["blocks"] if b.get("block_id") == "special_data")
+    assert block["optional"] is True
+    assert block["hint"]["text"].startswith("Leave it blank if you ticked safeguarding")
+    what = {**LOST_LAPTOP, "categories": ["tracking"], "special_data": None}
+    refused = slack.submit(form, what)
+    assert refused.json["response_action"] == "errors"
+    assert set(refused.json["errors"]) == {"special_data"}
+    assert "only you can say" in refused.json["errors"]["special_data"]
+    step_two = slack.submit(form, {**what, "categories": ["tracking", "medical"]})
+    assert step_two.json["view"]["callback_id"] == "breach.details_step"
+    with factory() as session:
+        assert session.scalars(select(Incident)).one().special_data == "yes"
+
+
 def test_not_reporting_a_high_risk_in_slack_is_questioned_at_the_reason_and_the_confirmation(
     slack, factory
 ):

@@ -21,7 +21,7 @@ LOST_LAPTOP: dict[str, Any] = {
     "asset_tag": "LT-0042",
     "encrypted": "yes",
     "categories": ["planning", "marking"],
-    "special_data": "no",
+    "special_data": "",  # not asked: planning and marking answer it (no)
     "people_band": "class",
     "subject_types": ["pupils"],
     "child_at_risk": "no",
@@ -33,7 +33,7 @@ LOST_SAFEGUARDING_PAPER: dict[str, Any] = {
     "asset_tag": "",
     "encrypted": "not_applicable",
     "categories": ["safeguarding"],
-    "special_data": "yes",
+    "special_data": "",  # not asked: safeguarding records answer it (yes)
     "people_band": "1",
     "subject_types": ["pupils", "parents"],
     "child_at_risk": "yes",

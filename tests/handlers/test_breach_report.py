@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers import admin, breach, home, people, registers, routes
 from handlers.context import Context
+from handlers.forms import Form
 from handlers.replies import Ask, Invalid, Say
 from schedules import sweeps
 from storage.database import transaction
@@ -135,7 +136,8 @@ def test_safeguarding_paper_with_a_child_at_risk_alerts_dsl_and_deputies_and_sho
 
 
 def test_unsure_about_sensitive_data_tells_the_dsl_too(factory, clock, school):
-    report(factory, clock, school, what={**LOST_LAPTOP, "special_data": "unsure"})
+    what = {**LOST_LAPTOP, "categories": ["planning", "other"], "special_data": "unsure"}
+    report(factory, clock, school, what=what)
     assert "dsl@example.org" in recipients(factory, "Breach #1")
 
 
@@ -193,15 +195,30 @@ def test_personal_data_in_the_description_is_refused_and_not_stored(factory, clo
     assert "Thank you" in text_of(again)
 
 
-def test_times_in_the_future_or_out_of_order_are_refused(factory, clock, school):
+def test_times_in_the_future_or_out_of_order_are_refused_at_their_own_question(
+    factory, clock, school
+):
     _, done = report(
-        factory,
-        clock,
-        school,
-        details={**DETAILS, "discovered_at": "2026-11-24 12:00", "occurred_at": "2026-11-24 13:00"},
+        factory, clock, school, details={**DETAILS, "discovered_at": "2026-11-24 12:00"}
     )
     assert isinstance(done, Invalid)
-    assert set(done.errors) == {"discovered_at", "occurred_at"}
+    assert done.errors == {"discovered_at": "This time is in the future."}
+    late = {**DETAILS, "discovered_at": "2026-11-24 09:00", "occurred_at": "2026-11-24 09:30"}
+    _, done = report(factory, clock, school, details=late)
+    assert isinstance(done, Invalid)
+    assert done.errors == {"occurred_at": "This is after it was discovered."}
+
+
+def test_the_discovery_time_comes_first_so_the_time_it_happened_is_checked_against_it(
+    factory, clock, school
+):
+    step, _ = report(factory, clock, school, details=None)
+    names = [f.name for f in step.form.fields]
+    assert names.index("discovered_at") < names.index("occurred_at")
+    occurred = step.form.field("occurred_at")
+    discovered = clock() - timedelta(hours=1)
+    assert occurred.checks[0](clock(), {"discovered_at": discovered}) is not None
+    assert occurred.checks[0](discovered, {"discovered_at": discovered}) is None
 
 
 def test_only_the_reporter_can_add_the_details(factory, clock, school):
@@ -316,6 +333,12 @@ def test_submitting_the_same_report_form_twice_reports_the_breach_once(factory, 
     assert recipients(factory, "Breach #2") == set()
 
 
+def report_form(factory, clock, school) -> Form:
+    opened = act(factory, clock, school, "teacher@example.org", routes.command("breach"))
+    assert isinstance(opened, Ask)
+    return opened.form
+
+
 def revoke(factory, clock, school, email: str, role: str) -> None:
     with transaction(factory) as session:
         row = session.get_one(School, school.id)
@@ -369,13 +392,36 @@ def test_records_that_may_hold_safeguarding_data_need_the_reporters_answer(
     assert "only you can say" in reply.errors["special_data"]
 
 
-def test_routine_records_need_no_answer_and_a_yes_still_counts(factory, clock, school):
+def test_routine_records_answer_the_question_with_no_so_it_is_not_asked(factory, clock, school):
+    special = report_form(factory, clock, school).field("special_data")
+    assert not special.applies({"categories": ["planning", "marking"]})
     report(factory, clock, school, what={**LOST_LAPTOP, "special_data": ""})
     assert incident(factory).special_data == "no"
     assert recipients(factory, "Breach #1") == LEADS
+    # A modal shows the question anyway; an answer there is dropped, as for any question that
+    # doesn't apply.
     report(factory, clock, school, what={**LOST_LAPTOP, "special_data": "yes"})
-    assert incident(factory, 2).special_data == "yes"
-    assert "dsl@example.org" in recipients(factory, "Breach #2")
+    assert incident(factory, 2).special_data == "no"
+
+
+@pytest.mark.parametrize(
+    ("categories", "asked"),
+    [
+        (["safeguarding"], False),
+        (["planning", "medical"], False),
+        (["planning", "marking"], False),
+        (["other"], True),
+        (["planning", "letters"], True),
+        ([], False),
+    ],
+)
+def test_the_safeguarding_question_applies_only_when_the_categories_cant_answer_it(
+    factory, clock, school, categories, asked
+):
+    special = report_form(factory, clock, school).field("special_data")
+    assert special.applies({"categories": categories}) is asked
+    assert special.shown_optional and special.when is not None
+    assert special.when.hint.startswith("Leave it blank if you ticked safeguarding")
 
 
 def test_a_report_stored_before_the_rule_reads_as_safeguarding_data_everywhere(
@@ -410,7 +456,8 @@ def test_a_report_stored_before_the_rule_reads_as_safeguarding_data_everywhere(
 
 
 def test_planning_and_marking_with_no_special_data_leave_the_dsl_out(factory, clock, school):
-    report(factory, clock, school, what={**LOST_LAPTOP, "categories": ["planning", "other"]})
+    what = {**LOST_LAPTOP, "categories": ["planning", "other"], "special_data": "no"}
+    report(factory, clock, school, what=what)
     assert recipients(factory, "Breach #1") == LEADS
 
 

@@ -229,10 +229,20 @@ def test_decisions_must_hang_together(factory, clock, school):
         "risk_reasoning",
         "ico_rationale",
         "confirm_not_notify",
-        "art34_exception",
         "subjects_rationale",
         "ico_notified_at",
     }
+    # The exception for not telling people about a high risk is still checked on saving.
+    fixed = {
+        **muddled,
+        "risk_reasoning": "Health details of one pupil.",
+        "ico_decision": "notify",
+        "ico_rationale": "A high risk to one pupil.",
+        "ico_notified_at": "",
+        "subjects_rationale": "Their parents already know.",
+    }
+    reply = triage(factory, clock, school, "dpo@example.org", fixed)
+    assert isinstance(reply, Invalid) and set(reply.errors) == {"art34_exception"}
     telling = {**NOT_REPORTABLE, "subjects_decision": "tell", "subjects_method": ""}
     reply = triage(factory, clock, school, "dpo@example.org", telling)
     assert isinstance(reply, Invalid) and set(reply.errors) == {"subjects_method"}
@@ -506,3 +516,70 @@ def test_two_triage_saves_at_the_same_moment_record_one_first_decision(factory, 
     decided = [e for e in incident(factory).events if e.kind == "ico_decided"]
     assert len(decided) == 1 and decided[0].actor_id == dpo.id
     assert incident(factory).acknowledged_by_id == dpo.id
+
+
+def _triage_fields(factory, clock, school):
+    reply = act(factory, clock, school, "dpo@example.org", routes.command("breach", "triage 1"))
+    assert isinstance(reply, Ask)
+    return reply.form
+
+
+@pytest.mark.parametrize(
+    ("name", "asked_for", "not_asked_for"),
+    [
+        ("risk_reasoning", {"risk": "unlikely"}, {"risk": None}),
+        ("ico_rationale", {"ico_decision": "notify"}, {"ico_decision": "undecided"}),
+        (
+            "confirm_not_notify",
+            {"risk": "high", "ico_decision": "not_notify"},
+            {"risk": "unlikely", "ico_decision": "not_notify"},
+        ),
+        (
+            "subjects_rationale",
+            {"subjects_decision": "not_tell"},
+            {"subjects_decision": "undecided"},
+        ),
+        ("subjects_method", {"subjects_decision": "tell"}, {"subjects_decision": "not_tell"}),
+        ("subjects_told_at", {"subjects_decision": "tell"}, {"subjects_decision": "not_tell"}),
+    ],
+)
+def test_a_triage_question_that_depends_on_earlier_answers_is_asked_only_when_it_applies(
+    factory, clock, school, name, asked_for, not_asked_for
+):
+    report(factory, clock, school)
+    field = _triage_fields(factory, clock, school).field(name)
+    assert field.shown_optional and field.when is not None and field.when.hint
+    assert field.applies(asked_for)
+    assert not field.applies(not_asked_for)
+
+
+def test_the_delay_reason_is_asked_only_after_the_deadline(factory, clock, school):
+    report(factory, clock, school)
+    delay = _triage_fields(factory, clock, school).field("delay_reason")
+    assert not delay.applies({"ico_decision": "notify", "ico_notified_at": None})
+    clock.advance(hours=73)
+    delay = _triage_fields(factory, clock, school).field("delay_reason")
+    assert delay.applies({"ico_decision": "notify", "ico_notified_at": None})
+    assert not delay.applies({"ico_decision": "undecided", "ico_notified_at": None})
+    with pytest.raises(ValueError, match="The 72-hour deadline passed"):
+        delay.accept("", clock().tzinfo, clock().date(), {"ico_decision": "notify"})
+
+
+def test_a_conditional_triage_answer_is_required_only_when_it_applies_with_its_own_words(
+    factory, clock, school
+):
+    report(factory, clock, school)
+    form = _triage_fields(factory, clock, school)
+    tz, today = clock().tzinfo, clock().date()
+    risky = {"risk": "high", "ico_decision": "not_notify"}
+    with pytest.raises(ValueError, match="Confirm here that you are not reporting it"):
+        form.field("confirm_not_notify").accept([], tz, today, risky)
+    with pytest.raises(ValueError, match="at least 8 words \\(0 now\\)"):
+        form.field("ico_rationale").accept("", tz, today, risky)
+    with pytest.raises(ValueError, match="Give the reason for this decision"):
+        form.field("ico_rationale").accept("", tz, today, {"ico_decision": "notify"})
+    with pytest.raises(ValueError, match="Choose how the people affected"):
+        form.field("subjects_method").accept("", tz, today, {"subjects_decision": "tell"})
+    # Not applying, the same blank answers are simply not asked for.
+    quiet = {**NOT_REPORTABLE, "confirm_not_notify": [], "subjects_method": ""}
+    assert not isinstance(triage(factory, clock, school, "dpo@example.org", quiet), Invalid)

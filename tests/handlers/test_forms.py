@@ -328,3 +328,45 @@ def test_a_check_sees_the_earlier_answers():
     assert raised.value.errors == {"note": "Not for paper."}
     note = _CONDITIONAL.field("note")
     assert note.accept("x", tz, date(2026, 11, 24), {"format": "usb"}) == "x"
+
+
+_SEVERAL = Form(
+    id="s",
+    title="S",
+    fields=(
+        forms.single("risk", "Risk?", {"low": "Low", "high": "High"}),
+        forms.single("decision", "Tell?", {"tell": "Tell", "keep": "Keep"}),
+        forms.text(
+            "confirm",
+            "Confirm",
+            when=forms.WhenAnswers(
+                lambda a: a.get("risk") == "high" and a.get("decision") == "keep",
+                "Only when keeping a high risk quiet.",
+            ),
+            missing=lambda a: f"The risk is {a['risk']}: confirm it.",
+            conflicts=(
+                lambda value, answers: (
+                    "Only for a high risk." if answers["risk"] == "low" else None
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def test_a_condition_on_several_answers_and_a_missing_message_from_them():
+    assert _SEVERAL.field("confirm").shown_optional
+    assert _SEVERAL.parse({"risk": "high", "decision": "tell"}, LONDON, TODAY)["confirm"] is None
+    with pytest.raises(FormErrors) as raised:
+        _SEVERAL.parse({"risk": "high", "decision": "keep"}, LONDON, TODAY)
+    assert raised.value.errors == {"confirm": "The risk is high: confirm it."}
+    done = _SEVERAL.parse({"risk": "high", "decision": "keep", "confirm": "ok"}, LONDON, TODAY)
+    assert done["confirm"] == "ok"
+
+
+def test_an_answer_to_a_field_that_does_not_apply_is_refused_only_when_it_contradicts():
+    with pytest.raises(FormErrors) as raised:
+        _SEVERAL.parse({"risk": "low", "decision": "keep", "confirm": "ok"}, LONDON, TODAY)
+    assert raised.value.errors == {"confirm": "Only for a high risk."}
+    sent = {"risk": "high", "decision": "tell", "confirm": "ok"}
+    assert _SEVERAL.parse(sent, LONDON, TODAY)["confirm"] is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import registers
+from handlers.breach import messages as msg
 from handlers.context import Context
 from schedules import sweeps
 from storage.database import transaction
@@ -23,6 +24,7 @@ DETAILS = {
     "actions_taken": "Asked the train company's lost property to look for it.",
     "police_ref": None,
 }
+SPECIAL_DATA_QUESTION = "Any safeguarding, SEND, medical or child-protection information?"
 # Words from the report that must never be in a DM: who reported it and what they wrote.
 PERSONAL = ("Alex", "teacher@", "train", "Y4", "lost property")
 
@@ -95,17 +97,21 @@ def test_a_lost_encrypted_laptop_alerts_the_leads_but_not_the_safeguarding_team(
 def test_medical_and_safeguarding_records_are_safeguarding_data_in_the_dsl_alert_and_the_log(
     chat: Chat, factory, clock, school
 ):
-    """The records ticked answer the safeguarding question: a "No" beside them is pointed out at
-    the question, and the DSL's alert and the breach log say yes, as the routing does."""
+    """The records ticked answer the safeguarding question: the console doesn't ask it, a "No"
+    beside them in a modal (which shows every question) is pointed out at the question, and the
+    DSL's alert and the breach log say yes, as the routing does."""
     what = {**LOST_LAPTOP, "categories": ["safeguarding", "medical"], "special_data": "no"}
     chat.command("/breach")
-    refused = chat.fill(what)
-    assert "You ticked Safeguarding information and Medical or health information" in refused
-    assert "the answer can't be No" in refused
-    with factory() as session:
-        assert session.scalars(select(Incident)).all() == []
-
-    step_two = chat.fill({**what, "special_data": ""})
+    if chat.platform == "console":
+        step_two = chat.fill(what)
+        assert SPECIAL_DATA_QUESTION not in step_two
+    else:
+        refused = chat.fill(what)
+        assert "You ticked Safeguarding information and Medical or health information" in refused
+        assert "the answer can't be No" in refused
+        with factory() as session:
+            assert session.scalars(select(Incident)).all() == []
+        step_two = chat.fill({**what, "special_data": ""})
     assert "the DSL and the deputy DSLs have been alerted" in step_two
     chat.deliver()
     for email in (DSL, DEPUTY, DPO):
@@ -117,6 +123,32 @@ def test_medical_and_safeguarding_records_are_safeguarding_data_in_the_dsl_alert
         (row,) = registers.export(ctx, "breaches").as_dicts()
     assert row["special_category_or_safeguarding"] == "yes"
     assert row["data_categories"] == "Safeguarding information, Medical or health information"
+
+
+def test_the_safeguarding_question_is_asked_only_when_the_records_ticked_cant_answer_it(
+    chat: Chat, factory
+):
+    """Ticking safeguarding information answers it (the console doesn't ask); with only "other"
+    only the reporter can say, so the question is asked and an answer is needed."""
+    chat.command("/breach")
+    step_two = chat.fill({**LOST_LAPTOP, "categories": ["safeguarding"], "special_data": ""})
+    assert "Report a breach (2 of 2)" in step_two
+    if chat.platform == "console":
+        assert SPECIAL_DATA_QUESTION not in step_two
+    chat.fill(DETAILS)
+
+    chat.command("/breach")
+    other = {**LOST_LAPTOP, "categories": ["other"], "special_data": ""}
+    refused = chat.fill(other)
+    assert "only you can say" in refused
+    if chat.platform == "console":
+        assert SPECIAL_DATA_QUESTION in refused
+    step_two = chat.fill({**other, "special_data": "unsure"})
+    assert "Report a breach (2 of 2)" in step_two
+    assert "the DSL and the deputy DSLs have been alerted" in step_two
+    with factory() as session:
+        incidents = session.scalars(select(Incident).order_by(Incident.id)).all()
+    assert [i.special_data for i in incidents] == ["yes", "unsure"]
 
 
 def test_the_dpo_not_reporting_a_high_risk_breach_confirms_it_with_a_fuller_reason(
@@ -133,13 +165,18 @@ def test_the_dpo_not_reporting_a_high_risk_breach_confirms_it_with_a_fuller_reas
     decision = {**NOT_REPORTABLE, "risk": "high", "ico_rationale": "Encrypted, so no risk."}
     refused = chat.fill(decision)
     assert "at least 8 words (4 now)" in refused
-    assert "Confirm here that you are not reporting it" in refused
+    if chat.platform == "console":  # refused at the reason, before the confirmation is asked
+        assert msg.NOT_NOTIFY_CONFIRM_LABEL not in refused
+    else:  # a modal shows every question: both problems at once
+        assert "Confirm here that you are not reporting it" in refused
     with factory() as session:
         assert session.scalars(select(Incident)).one().ico_decision is None
 
     reason = "The laptop was encrypted and the key is safe."
     saved = chat.fill({**decision, "ico_rationale": reason, "confirm_not_notify": ["confirmed"]})
     assert "Breach #1 updated" in saved
+    if chat.platform == "console":
+        assert msg.NOT_NOTIFY_CONFIRM_LABEL in saved
     with factory() as session:
         incident = session.scalars(select(Incident)).one()
     assert (incident.ico_decision, incident.risk) == ("not_notify", "high")
