@@ -92,7 +92,8 @@ class Field:
     name: str
     label: str
     kind: FieldKind
-    required: bool = True
+    # True, False, or a test of the earlier answers (required only in some cases)
+    required: bool | Callable[[Mapping[str, Any]], bool] = True
     help: str | None = None
     choices: tuple[Choice, ...] = ()
     initial: Any = None
@@ -115,7 +116,7 @@ class Field:
     @property
     def shown_optional(self) -> bool:
         """Shown as optional where every field is shown at once (a conditional field is)."""
-        return not self.required or self.when is not None
+        return self.required is not True or self.when is not None
 
     @property
     def is_free_text(self) -> bool:
@@ -226,7 +227,8 @@ class Field:
         return None
 
     def _missing(self, empty: Any, answers: Mapping[str, Any] | None = None) -> Any:
-        if self.required:
+        required = self.required(answers or {}) if callable(self.required) else self.required
+        if required:
             missing = self.missing(answers or {}) if callable(self.missing) else self.missing
             raise ValueError(
                 missing

@@ -28,7 +28,7 @@ def form_header(form: Form) -> str:
 
 
 def field_prompt(field: Field) -> str:
-    lines = [plain(field.label) + ("" if field.required else " (optional, Enter to skip)")]
+    lines = [plain(field.label) + ("" if field.required is True else " (optional, Enter to skip)")]
     if field.help:
         lines.append(f"  {plain(field.help)}")
     if field.choices:

@@ -158,7 +158,7 @@ def field_blocks(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[d
 
 
 def _input(kind: str, field: Field, **extra: Any) -> dict[str, Any]:
-    label = field.label if field.required else f"{field.label} (optional)"
+    label = f"{field.label} (optional)" if field.shown_optional else field.label
     element: dict[str, Any] = {"type": kind, "id": field.name, "label": label}
     element.update({k: v for k, v in extra.items() if v not in (None, "")})
     return element
@@ -206,7 +206,7 @@ def field_inputs(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[d
         return [_input("Input.Date", field, value=str(day))]
     if kind == "datetime":
         day, time = _date_and_time(value, tz)
-        label = field.label if field.required else f"{field.label} (optional)"
+        label = f"{field.label} (optional)" if field.shown_optional else field.label
         parts = [
             {"type": "Input.Date", "id": field.name + DATE_PART, "label": label, "value": day},
             {"type": "Input.Time", "id": field.name + TIME_PART, "value": time},

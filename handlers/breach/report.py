@@ -77,13 +77,14 @@ def what_form(ctx: Context, state: State) -> Form:
     fields += [
         forms.single("encrypted", "Was the device encrypted or password-locked?", msg.ENCRYPTED),
         forms.multi("categories", "What kinds of records were involved?", msg.CATEGORIES),
-        # Asked only when the categories can't answer it; a modal shows it anyway, so a No that
+        # Asked unless the categories already say yes; a modal shows it anyway, so a No that
         # the categories contradict is refused there.
         forms.single(
             "special_data",
             "Any safeguarding, SEND, medical or child-protection information?",
             msg.YES_NO_UNSURE,
             when=forms.WhenAnswers(_special_data_asked, msg.SPECIAL_DATA_HELP),
+            required=_special_data_unsettled,
             missing=msg.SPECIAL_DATA_NEEDED,
             conflicts=(_special_data_contradicted,),
         ),
@@ -161,9 +162,19 @@ def report_what(ctx: Context, answers: Answers, state: State) -> Reply:
 
 
 def _special_data_asked(answers: Mapping[str, Any]) -> bool:
-    """The categories ticked can't say whether safeguarding, SEND or medical data is involved."""
+    """The categories ticked don't already say safeguarding, SEND or medical data is involved.
+
+    Routine records are asked about too: lesson plans with a pupil's needs written in them are
+    the reporter's to flag, and a "yes" must reach the DSL."""
     categories = answers.get("categories") or []
-    return bool(categories) and incidents.special_data_from_categories(categories) is None
+    return bool(categories) and incidents.special_data_from_categories(categories) != "yes"
+
+
+def _special_data_unsettled(answers: Mapping[str, Any]) -> bool:
+    """Only the reporter can say (records that are neither routine nor sensitive): an answer is
+    needed. For routine records a blank answer means no."""
+    categories = answers.get("categories") or []
+    return incidents.special_data_from_categories(categories) is None
 
 
 def _special_data_contradicted(answer: str, answers: Mapping[str, Any]) -> str | None:

@@ -20,7 +20,8 @@ LOST_ENCRYPTED_LAPTOP = (
     "1",  # a device
     "LT-0042",  # asset tag
     "1",  # encrypted: yes
-    "1,2",  # planning, marking (which answer the safeguarding question: no)
+    "1,2",  # planning, marking
+    "",  # safeguarding question: blank, which for planning and marking means no
     "3",  # a class
     "1",  # pupils
     "2",  # child at immediate risk: no

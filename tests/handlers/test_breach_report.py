@@ -392,16 +392,18 @@ def test_records_that_may_hold_safeguarding_data_need_the_reporters_answer(
     assert "only you can say" in reply.errors["special_data"]
 
 
-def test_routine_records_answer_the_question_with_no_so_it_is_not_asked(factory, clock, school):
+def test_routine_records_mean_no_unless_the_reporter_says_yes_which_reaches_the_dsl(
+    factory, clock, school
+):
     special = report_form(factory, clock, school).field("special_data")
-    assert not special.applies({"categories": ["planning", "marking"]})
+    assert special.applies({"categories": ["planning", "marking"]})
     report(factory, clock, school, what={**LOST_LAPTOP, "special_data": ""})
     assert incident(factory).special_data == "no"
     assert recipients(factory, "Breach #1") == LEADS
-    # A modal shows the question anyway; an answer there is dropped, as for any question that
-    # doesn't apply.
+    # Lesson plans with a pupil's needs written in them: the reporter flags it, the DSL hears.
     report(factory, clock, school, what={**LOST_LAPTOP, "special_data": "yes"})
-    assert incident(factory, 2).special_data == "no"
+    assert incident(factory, 2).special_data == "yes"
+    assert recipients(factory, "Breach #2") == LEADS | {"dsl@example.org", "deputy@example.org"}
 
 
 @pytest.mark.parametrize(
@@ -409,7 +411,7 @@ def test_routine_records_answer_the_question_with_no_so_it_is_not_asked(factory,
     [
         (["safeguarding"], False),
         (["planning", "medical"], False),
-        (["planning", "marking"], False),
+        (["planning", "marking"], True),
         (["other"], True),
         (["planning", "letters"], True),
         ([], False),
