@@ -54,7 +54,7 @@ BREACH_DETAILS = {
 WAIT = 15.0  # seconds: the longest any one step may take
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("npx") is None or not PLAYGROUND_BIN.exists(),
+    shutil.which("node") is None or not PLAYGROUND_BIN.exists(),
     reason="Node.js and the pinned Agents Playground are needed: run "
     "`npm ci --no-audit --no-fund` in tests/playground (make test does when npm is on the PATH)",
 )
@@ -115,15 +115,17 @@ def safekeep(
 def playground(safekeep: str, tmp_path: Path) -> Iterator[Playground]:
     port = free_port()
     log = tmp_path / "playground.log"
+    # The local install's own command (what `npx agentsplayground` runs there), started in the
+    # test's folder: the Playground writes its log to devTools/ under its working directory.
     command = [
-        "npx", "--no-install", "agentsplayground",
+        str(PLAYGROUND_BIN),
         "-e", safekeep, "-c", "msteams", "--dt", "-p", str(port),
         "--conversation-id", CHAT_ID,
     ]  # fmt: skip
     env = program_env(TEAMSAPPTESTER_BROWSER="none")
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, cwd=PLAYGROUND, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+            command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
