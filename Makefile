@@ -14,6 +14,8 @@ READY := $(VENV)/.created
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DATA := safekeep.db safekeep.db-wal safekeep.db-shm safekeep.key
+PLAYGROUND := tests/playground
+PLAYGROUND_STAMP := $(PLAYGROUND)/node_modules/.installed
 
 # Checked on every run: a .venv whose Python no longer runs (removed, or left behind by a system
 # Python upgrade) or is too old loses its stamps here, so it is made again and reinstalled below.
@@ -23,7 +25,7 @@ ifneq ($(VENV_WORKS),yes)
 $(shell rm -f $(READY) $(STAMP) $(TEST_STAMP))
 endif
 
-.PHONY: run test test-dates lint clean clean-data
+.PHONY: run test test-dates lint clean clean-data playground
 
 # A working virtual environment (made again from nothing if the one there does not work).
 $(READY):
@@ -49,6 +51,20 @@ $(TEST_STAMP): pyproject.toml | $(READY)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(STAMP)
 
+# Microsoft's Agents Playground for the end-to-end Teams test (tests/teams/test_playground.py),
+# pinned by tests/playground/package-lock.json: installed with npm ci when npm is on the PATH and
+# the lock file changed. Without npm that one test is skipped and says why.
+playground:
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) -s --no-print-directory $(PLAYGROUND_STAMP); \
+	else \
+	  echo "npm is not on the PATH: the Agents Playground test will be skipped"; \
+	fi
+
+$(PLAYGROUND_STAMP): $(PLAYGROUND)/package-lock.json
+	cd $(PLAYGROUND) && npm ci --no-audit --no-fund
+	@touch $@
+
 ## make run: install on first use, upgrade the database, start Safekeep
 run: $(STAMP)
 	$(BIN)/python -m bot migrate
@@ -57,7 +73,7 @@ run: $(STAMP)
 ## make test: install with test extras on first use and run the whole suite on SQLite, then
 ## again on PostgreSQL when TEST_DATABASE_URL is set (its public schema is dropped and made
 ## again: a throwaway database). Either run failing fails make.
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) playground
 	@echo "make test: SQLite"
 	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -97,9 +113,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## make clean: remove .venv and build files (your data stays)
+## make clean: remove .venv, the test Playground's node_modules and build files (your data stays)
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(PLAYGROUND)/node_modules *.egg-info
 
 ## make clean-data: remove the console's database and its key file: everything typed into it
 clean-data:
