@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -55,7 +56,10 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # The synced staff lists that name this person ("slack", "entra", "csv"); a person no list
     # names any more is a leaver. Empty for people added by hand or by school.toml.
-    sources: Mapped[list[str]] = mapped_column(default=list)
+    # JSONB on PostgreSQL: plain json has no equality, and people are selected DISTINCT.
+    sources: Mapped[list[str]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), default=list
+    )
     created_at: Mapped[datetime]
 
     roles: Mapped[list[RoleAssignment]] = relationship(

@@ -7,6 +7,7 @@ Create Date: 2026-12-02
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0003"
 down_revision = "0002"
@@ -17,7 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("sources", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+            sa.Column(
+                "sources",
+                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                nullable=False,
+                server_default=sa.text("'[]'"),
+            )
         )
 
 
