@@ -314,6 +314,8 @@ def errors_view(form_view_json: dict[str, Any], errors: dict[str, str]) -> dict[
     """A submitted form shown again with each problem under its field (for late answers)."""
     blocks: list[dict[str, Any]] = []
     for block in form_view_json.get("blocks", []):
+        if str(block.get("block_id", "")).startswith("error_"):
+            continue  # the problems of an earlier late answer: replaced by this one's
         blocks.append(block)
         message = errors.get(block.get("block_id", ""))
         if message and block.get("type") == "input":

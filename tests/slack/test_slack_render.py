@@ -112,3 +112,16 @@ def test_every_view_the_aup_journey_sends_is_valid(slack):
     slack.submit(slack.open_view(), {})
     assert check_everything_sent(slack.fake) >= 3
     assert json.dumps(slack.open_view()).count("was recorded") == 1
+
+
+def test_a_form_shown_again_late_twice_carries_only_the_latest_problems():
+    form = {
+        "type": "modal",
+        "callback_id": "breach.report",
+        "blocks": [{"type": "input", "block_id": "what", "element": {"type": "plain_text_input"}}],
+    }
+    once = render.errors_view(form, {"what": "First problem."})
+    twice = render.errors_view(once, {"what": "Second problem."})
+    ids = [b["block_id"] for b in twice["blocks"]]
+    assert ids == ["what", "error_what"]
+    assert "Second problem." in json.dumps(twice) and "First problem." not in json.dumps(twice)
