@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.delivery import Delivery, Dispatcher  # noqa: E402
 from handlers import admin, people, routes  # noqa: E402
-from handlers.aup import agree, versions  # noqa: E402
+from handlers.aup import agree, roster, versions  # noqa: E402
 from handlers.clock import FrozenClock  # noqa: E402
 from handlers.context import Context  # noqa: E402
 from handlers.replies import Notice, Say  # noqa: E402
@@ -109,7 +109,7 @@ def bench_aup(factory: sessionmaker[Session], label: str, n: int) -> Timing:
     school_id, emails = demo_school(factory, n)
     with factory() as session:
         school = session.get_one(School, school_id)
-        version = versions.current_version(Context(session, school, None, CLOCK))
+        version = roster.versions_in_force(Context(session, school, None, CLOCK))[0]
         assert version is not None
         state = dict(agree.agree_form(version).state)
 

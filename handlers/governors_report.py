@@ -6,25 +6,16 @@ now, and AUP sign-off by role group. Counts only: no names, nothing about any pu
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import select
 
-from handlers.aup.versions import current_version
+from handlers.aup.register import signed_by_group
+from handlers.aup.roster import GROUP_LABELS
 from handlers.breach.log import governors_summary
 from handlers.context import Context
 from handlers.offsite import rules as offsite_rules
 from handlers.replies import Say
 from handlers.school_calendar import SchoolCalendar
-from storage.models import AupAcknowledgement, OffsiteDeclaration, Person
-
-ROLE_GROUP_LABELS = {
-    "teaching": "Teaching staff",
-    "support": "Support staff",
-    "governor": "Governors",
-    "volunteer": "Volunteers",
-    "contractor": "Contractors and visitors",
-}
+from storage.models import OffsiteDeclaration
 
 
 def termly_report(ctx: Context) -> Say:
@@ -72,29 +63,16 @@ def termly_report(ctx: Context) -> Say:
 
 
 def aup_by_role_group(ctx: Context) -> list[str]:
-    version = current_version(ctx)
-    if version is None:
+    counts = signed_by_group(ctx)
+    if not counts:
         return ["• No policy published in Safekeep yet."]
-    staff = ctx.session.scalars(
-        select(Person).where(Person.school_id == ctx.school.id, Person.active.is_(True))
-    ).all()
-    signed_ids = set(
-        ctx.session.scalars(
-            select(AupAcknowledgement.person_id).where(
-                AupAcknowledgement.aup_version_id == version.id
-            )
-        )
-    )
-    totals = Counter(p.role_group for p in staff)
-    signed = Counter(p.role_group for p in staff if p.id in signed_ids)
-    lines = [
-        f"• Version {version.version}: {_percent(len(signed_ids & {p.id for p in staff}), len(staff))} signed"
-    ]
-    for group, label in ROLE_GROUP_LABELS.items():
-        if totals[group]:
-            lines.append(
-                f"  – {label}: {signed[group]} of {totals[group]} ({_percent(signed[group], totals[group])})"
-            )
+    signed = sum(pair[0] for pair in counts.values())
+    total = sum(pair[1] for pair in counts.values())
+    lines = [f"• Everyone who must sign: {_percent(signed, total)} signed"]
+    for group, label in GROUP_LABELS.items():
+        if group in counts:
+            done, due = counts[group]
+            lines.append(f"  – {label}: {done} of {due} ({_percent(done, due)})")
     return lines
 
 

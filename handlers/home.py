@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from handlers.access import allowed
-from handlers.aup import versions as aup_versions
+from handlers.aup import roster as aup_roster
 from handlers.breach import incidents as breach_incidents
 from handlers.context import Context
 from handlers.offsite import messages as msg
@@ -18,7 +18,7 @@ from handlers.offsite import returns as offsite_return
 from handlers.offsite import rules as offsite_rules
 from handlers.replies import Button, Say
 from handlers.school_calendar import SchoolCalendar
-from storage.models import AupAcknowledgement, Incident, OffsiteApproval, OffsiteDeclaration, Person
+from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person
 
 # Everyone a breach alert can reach (the IT lead included) sees unacknowledged ones here.
 ALERT_ROLES = breach_incidents.ALERTED_ROLES
@@ -51,8 +51,9 @@ def outstanding(ctx: Context) -> Say:
         )
         buttons.append(offsite_return.return_button(declaration))
 
-    version = aup_versions.current_version(ctx)
-    if version is not None and aup_versions.acknowledgement(ctx, person, version) is None:
+    mine = aup_roster.standing(ctx, person)
+    version = mine.version
+    if version is not None and mine.status in (aup_roster.TO_SIGN, aup_roster.OVERDUE):
         lines.append(f"• Please read and agree to the {version.title} (version {version.version})")
         buttons.append(Button("Read and agree", "aup.start", style="primary"))
 
@@ -115,19 +116,10 @@ def overview(ctx: Context) -> list[str]:
         f"• Records off site: {out} ({overdue} overdue)",
         f"• Breaches open: {open_breaches or 0}",
     ]
-    version = aup_versions.current_version(ctx)
-    if version is not None:
-        staff = ctx.session.scalar(
-            select(func.count(Person.id)).where(
-                Person.school_id == school_id, Person.active.is_(True)
-            )
-        )
-        signed = ctx.session.scalar(
-            select(func.count(func.distinct(AupAcknowledgement.person_id)))
-            .join(Person, Person.id == AupAcknowledgement.person_id)
-            .where(AupAcknowledgement.aup_version_id == version.id, Person.active.is_(True))
-        )
-        lines.append(f"• {version.title} {version.version}: {signed or 0} of {staff or 0} signed")
+    everyone = [one for one in aup_roster.roster(ctx) if one.version is not None]
+    if everyone:
+        signed = sum(one.status == aup_roster.SIGNED for one in everyone)
+        lines.append(f"• Acceptable Use Policy: {signed} of {len(everyone)} signed")
     return lines
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers.aup import agree, register
 from handlers.aup import messages as msg
-from handlers.aup.versions import acknowledgement, current_version
+from handlers.aup.roster import SIGNED, standing
 from handlers.context import Context
 from handlers.flow import ActionHandler, Command, FlowForm
 from handlers.replies import Ask, Reply, Say
@@ -21,11 +21,11 @@ def command(ctx: Context, text: str) -> Reply:
         return register.status(ctx)
     if word not in ("", "read", "sign"):
         return Say(msg.USAGE)
-    version = current_version(ctx)
+    mine = standing(ctx, ctx.person)
+    version, signed = mine.version, mine.signature
     if version is None:
         return Say(msg.NO_VERSION)
-    signed = acknowledgement(ctx, ctx.person, version)
-    if signed is not None:
+    if mine.status == SIGNED and signed is not None:
         return Say(
             f"You agreed to *{version.title}* (version {version.version}) on "
             f"{ctx.when(signed.acknowledged_at)}. Nothing more to do."

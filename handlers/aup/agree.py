@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from handlers import forms
 from handlers.aup import messages as msg
-from handlers.aup.versions import acknowledgement, current_version
+from handlers.aup.roster import record_signature, version_for
 from handlers.context import Context
 from handlers.flow import FlowForm
 from handlers.forms import Form
 from handlers.replies import Ask, Reply, Say
-from storage.models import AupAcknowledgement, AupVersion
+from storage.models import AupVersion
 
 FORM_ID = "aup.agree"
 
@@ -42,36 +42,15 @@ def agree_form(version: AupVersion) -> Form:
 
 def agree(ctx: Context, answers: dict[str, object], state: dict[str, object]) -> Reply:
     """Record the one-click agreement to exactly the wording that was shown."""
-    version = current_version(ctx)
+    version = version_for(ctx, ctx.person)
     if version is None:
         return Say(msg.NO_VERSION)
     if version.id != state.get("version_id") or version.text_hash != state.get("text_hash"):
         return Ask(agree_form(version).prefilled({"question": answers.get("question")}))
-    existing = acknowledgement(ctx, ctx.person, version)
-    if existing is None:
-        question = answers.get("question")
-        row = AupAcknowledgement(
-            school_id=ctx.school.id,
-            person_id=ctx.person.id,
-            aup_version_id=version.id,
-            version=version.version,
-            text_hash=version.text_hash,
-            cycle="",
-            acknowledged_at=ctx.now,
-            platform=ctx.platform,
-            platform_user_id=ctx.person.identity(ctx.platform),
-            question=str(question) if question else None,
-        )
-        ctx.session.add(row)
-        ctx.session.flush()
-        ctx.audit(
-            "aup.acknowledged",
-            f"aup:{version.id}",
-            version=version.version,
-            text_hash=version.text_hash,
-            has_question=bool(question),
-        )
-        existing = row
+    question = answers.get("question")
+    existing = record_signature(ctx, ctx.person, version)
+    if question and existing.question is None:
+        existing.question = str(question)
     return Say(
         f"Thank you. Your agreement to *{version.title}* (version {version.version}) was "
         f"recorded on {ctx.when(existing.acknowledged_at)}.",
@@ -83,7 +62,7 @@ def agree_form_for(ctx: Context, state: dict[str, object]) -> Form:
     """Rebuild the agreement form shown earlier (to parse its submission)."""
     version = ctx.session.get(AupVersion, state.get("version_id"))
     if version is None or version.school_id != ctx.school.id:
-        version = current_version(ctx)
+        version = version_for(ctx, ctx.person)
     if version is None:
         return Form(id=FORM_ID, title="Acceptable Use Policy", fields=())
     return agree_form(version)

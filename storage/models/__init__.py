@@ -1,7 +1,13 @@
 """Safekeep's typed models. Every row belongs to one school (the tenant)."""
 
 from storage.models.audit import AuditEvent
-from storage.models.aup import AupAcknowledgement, AupCampaign, AupVersion
+from storage.models.aup import (
+    AupAcknowledgement,
+    AupCampaign,
+    AupExemption,
+    AupQuestion,
+    AupVersion,
+)
 from storage.models.base import Base
 from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversation
 from storage.models.incidents import Incident, IncidentEvent
@@ -13,6 +19,8 @@ __all__ = [
     "AuditEvent",
     "AupAcknowledgement",
     "AupCampaign",
+    "AupExemption",
+    "AupQuestion",
     "AupVersion",
     "Base",
     "Incident",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.crypto import EncryptedText
@@ -27,6 +28,10 @@ class AupVersion(Base):
     effective_date: Mapped[date]
     published_at: Mapped[datetime]
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The role groups this version applies to (storage.models.school.ROLE_GROUPS).
+    groups: Mapped[list[str]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), default=list
+    )
 
 
 class AupCampaign(Base):
@@ -42,6 +47,8 @@ class AupCampaign(Base):
     opens_on: Mapped[date]
     due_on: Mapped[date]
     created_at: Mapped[datetime]
+    # "yearly" (the Spring-term round) or "new_version" (a version published mid-year).
+    kind: Mapped[str] = mapped_column(String(16), default="yearly")
 
 
 class AupAcknowledgement(Base):
@@ -59,5 +66,45 @@ class AupAcknowledgement(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_user_id: Mapped[str | None] = mapped_column(String(128))
     question: Mapped[str | None] = mapped_column(EncryptedText)
+    # The platform's own id for the click that agreed (Slack view id, Teams activity id).
+    interaction_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    # "chat" (agreed in Safekeep), "paper" or "email" (recorded by a lead, with evidence).
+    method: Mapped[str] = mapped_column(String(16), default="chat")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    evidence_ref: Mapped[str | None] = mapped_column(EncryptedText, default=None)
+    # This year's online-safety training, when the school asks for it with the agreement.
+    training_completed_on: Mapped[date | None] = mapped_column(default=None)
 
     aup_version: Mapped[AupVersion] = relationship(lazy="joined")
+
+
+class AupQuestion(Base):
+    """A question asked instead of agreeing; the Online Safety lead answers it from a DM."""
+
+    __tablename__ = "aup_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    aup_version_id: Mapped[int] = mapped_column(ForeignKey("aup_versions.id"))
+    asked_at: Mapped[datetime]
+    question: Mapped[str] = mapped_column(EncryptedText)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    answer: Mapped[str | None] = mapped_column(EncryptedText, default=None)
+
+
+class AupExemption(Base):
+    """A person excused from signing for a stated reason and period (e.g. long-term absence)."""
+
+    __tablename__ = "aup_exemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
@@ -23,7 +23,8 @@ ROLES = (
     "admin",
     "approver",
 )
-ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor")
+# The AUP groups a person belongs to (each AUP version names the groups it applies to).
+ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor", "visitor")
 
 
 class School(Base):
@@ -61,6 +62,9 @@ class Person(Base):
         JSON().with_variant(JSONB(), "postgresql"), default=list
     )
     created_at: Mapped[datetime]
+    # The first day this person was on the roster (a new starter is asked to sign the AUP on
+    # their first school day on it); None for people from before the roster kept it.
+    joined_on: Mapped[date | None] = mapped_column(default=None)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="person", lazy="selectin", cascade="all, delete-orphan"

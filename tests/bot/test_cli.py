@@ -313,7 +313,7 @@ def test_export_aup_as_csv_lists_every_member_of_staff(cli, school, factory):
     rows = list(csv.DictReader(io.StringIO(ran.out)))
     assert len(rows) == 10
     teacher = next(r for r in rows if r["person_email"] == "teacher@example.org")
-    assert (teacher["version"], teacher["status"]) == ("2025.1", "pending")
+    assert (teacher["version"], teacher["status"]) == ("2025.1", "to_sign")
     with factory() as session:
         exported = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "register.exported")
@@ -358,7 +358,7 @@ def test_export_audit_as_csv_keeps_details_as_json(cli, school):
 def test_export_aup_as_json(cli, school):
     ran = cli("export", "aup", "--format", "json")
     rows = json.loads(ran.out)
-    assert {r["status"] for r in rows} == {"pending"}
+    assert {r["status"] for r in rows} == {"to_sign"}
     assert {r["person_email"] for r in rows} >= {"head@example.org", "dsl@example.org"}
 
 

@@ -18,7 +18,7 @@ SECRET = "Question about the visitor Wi-Fi policy zebra-7731"
 
 
 def _store_question(factory: sessionmaker[Session], school: School, person: Person) -> int:
-    from handlers.aup import versions as aup
+    from handlers.aup import roster
     from handlers.context import Context
     from tests.conftest import TEST_KEYS  # noqa: F401  (the session key ring is active)
 
@@ -29,7 +29,7 @@ def _store_question(factory: sessionmaker[Session], school: School, person: Pers
             session.get_one(Person, person.id),
             lambda: school.created_at,
         )
-        version = aup.current_version(ctx)
+        version = roster.versions_in_force(ctx)[0]
         assert version is not None
         row = AupAcknowledgement(
             school_id=school.id,

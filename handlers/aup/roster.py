@@ -1,0 +1,246 @@
+"""Who must sign which AUP version, and where each person stands: the one answer that `/aup`,
+App Home, `/aup status`, the export, the campaign's reminders and the governors' report share.
+
+A person's version is the newest one in force for their group. The round they sign in is that
+version's newest campaign already open (the yearly Spring round, or a new version's own round);
+signing is recorded under the round's cycle, so each year's round asks again while last year's
+signature stays as evidence. Before any round has opened, a signature of the version counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from handlers.context import Context
+from storage.models import AupAcknowledgement, AupCampaign, AupExemption, AupVersion, Person
+from storage.models.school import ROLE_GROUPS
+
+GROUP_LABELS = {
+    "teaching": "Teaching staff",
+    "support": "Support staff",
+    "governor": "Governors",
+    "volunteer": "Volunteers",
+    "contractor": "Contractors",
+    "visitor": "Visitors",
+}
+assert tuple(GROUP_LABELS) == ROLE_GROUPS
+
+# A person's status, as stored in exports; STATUS_LABELS has the words people read.
+SIGNED, TO_SIGN, OVERDUE, EXEMPT, NOTHING_TO_SIGN = (
+    "signed",
+    "to_sign",
+    "overdue",
+    "exempt",
+    "nothing_to_sign",
+)
+STATUS_LABELS = {SIGNED: "Signed", TO_SIGN: "To sign", OVERDUE: "Overdue", EXEMPT: "Exempt"}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one person stands with the AUP that applies to them today."""
+
+    person: Person
+    version: AupVersion | None  # None: no version in force for their group
+    campaign: AupCampaign | None  # the open round for that version, if any
+    signature: AupAcknowledgement | None  # their signature in this round
+    exemption: AupExemption | None  # an exemption covering today
+    due_on: date | None
+    status: str
+
+    @property
+    def cycle(self) -> str:
+        return cycle_of(self.campaign)
+
+
+def cycle_of(campaign: AupCampaign | None) -> str:
+    """The cycle a signature is recorded under: the open round's, or "" before any round."""
+    return campaign.cycle if campaign is not None else ""
+
+
+def versions_in_force(ctx: Context) -> list[AupVersion]:
+    """Every version already effective, newest first."""
+    return list(
+        ctx.session.scalars(
+            select(AupVersion)
+            .where(AupVersion.school_id == ctx.school.id, AupVersion.effective_date <= ctx.today)
+            .order_by(AupVersion.effective_date.desc(), AupVersion.id.desc())
+        )
+    )
+
+
+def version_for_group(versions: Sequence[AupVersion], group: str) -> AupVersion | None:
+    """The newest of ``versions`` (newest first) that applies to ``group``."""
+    return next((v for v in versions if group in v.groups), None)
+
+
+def version_for(ctx: Context, person: Person) -> AupVersion | None:
+    """The version in force for this person's group."""
+    return version_for_group(versions_in_force(ctx), person.role_group)
+
+
+def open_campaign(ctx: Context, version: AupVersion) -> AupCampaign | None:
+    """The newest round for this version that has opened."""
+    return ctx.session.scalar(
+        select(AupCampaign)
+        .where(AupCampaign.aup_version_id == version.id, AupCampaign.opens_on <= ctx.today)
+        .order_by(AupCampaign.opens_on.desc(), AupCampaign.id.desc())
+        .limit(1)
+    )
+
+
+def standing(ctx: Context, person: Person) -> Standing:
+    """Where this person stands today."""
+    return roster(ctx, [person])[0]
+
+
+def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standing]:
+    """Where everyone (by default every active person, by name) stands today, in few queries."""
+    if people is None:
+        people = ctx.session.scalars(
+            select(Person)
+            .where(Person.school_id == ctx.school.id, Person.active.is_(True))
+            .order_by(Person.display_name, Person.id)
+        ).all()
+    people = list(people)
+    versions = versions_in_force(ctx)
+    campaigns = _open_campaigns(ctx, versions)
+    ids = [p.id for p in people]
+    signatures: dict[tuple[int, int, str], AupAcknowledgement] = {}
+    for ack in ctx.session.scalars(
+        select(AupAcknowledgement)
+        .where(AupAcknowledgement.person_id.in_(ids))
+        .order_by(AupAcknowledgement.acknowledged_at)
+    ):
+        signatures.setdefault((ack.person_id, ack.aup_version_id, ack.cycle), ack)
+    exemptions = {
+        e.person_id: e
+        for e in ctx.session.scalars(
+            select(AupExemption).where(
+                AupExemption.person_id.in_(ids),
+                AupExemption.starts_on <= ctx.today,
+                AupExemption.ends_on >= ctx.today,
+                AupExemption.ended_at.is_(None),
+            )
+        )
+    }
+    found = []
+    for person in people:
+        version = version_for_group(versions, person.role_group)
+        campaign = campaigns.get(version.id) if version is not None else None
+        signature = (
+            signatures.get((person.id, version.id, cycle_of(campaign)))
+            if version is not None
+            else None
+        )
+        exemption = exemptions.get(person.id)
+        due_on = due_date(campaign, person)
+        found.append(
+            Standing(
+                person,
+                version,
+                campaign,
+                signature,
+                exemption,
+                due_on,
+                _status(ctx.today, version, signature, exemption, due_on),
+            )
+        )
+    return found
+
+
+def due_date(campaign: AupCampaign | None, person: Person) -> date | None:
+    """When this person must have signed by: the round's due date (None outside a round)."""
+    return campaign.due_on if campaign is not None else None
+
+
+def _status(
+    today: date,
+    version: AupVersion | None,
+    signature: AupAcknowledgement | None,
+    exemption: AupExemption | None,
+    due_on: date | None,
+) -> str:
+    if version is None:
+        return NOTHING_TO_SIGN
+    if signature is not None:
+        return SIGNED
+    if exemption is not None:
+        return EXEMPT
+    if due_on is not None and today > due_on:
+        return OVERDUE
+    return TO_SIGN
+
+
+def _open_campaigns(ctx: Context, versions: Sequence[AupVersion]) -> dict[int, AupCampaign]:
+    """Each version's newest open round."""
+    found: dict[int, AupCampaign] = {}
+    for campaign in ctx.session.scalars(
+        select(AupCampaign)
+        .where(
+            AupCampaign.aup_version_id.in_([v.id for v in versions]),
+            AupCampaign.opens_on <= ctx.today,
+        )
+        .order_by(AupCampaign.opens_on, AupCampaign.id)
+    ):
+        found[campaign.aup_version_id] = campaign
+    return found
+
+
+def record_signature(
+    ctx: Context,
+    person: Person,
+    version: AupVersion,
+    *,
+    method: str = "chat",
+    interaction_id: str | None = None,
+    evidence_ref: str | None = None,
+    training_completed_on: date | None = None,
+) -> AupAcknowledgement:
+    """Record that ``person`` agreed to exactly ``version`` in the open round (idempotent: a
+    second signature in the same round returns the first). ``method`` is "chat" (agreed in
+    Safekeep by the person) or "paper"/"email" (recorded by ctx.actor, a lead, with evidence).
+    """
+    cycle = cycle_of(open_campaign(ctx, version))
+    existing = ctx.session.scalar(
+        select(AupAcknowledgement).where(
+            AupAcknowledgement.person_id == person.id,
+            AupAcknowledgement.aup_version_id == version.id,
+            AupAcknowledgement.cycle == cycle,
+        )
+    )
+    if existing is not None:
+        return existing
+    on_behalf = method != "chat"
+    row = AupAcknowledgement(
+        school_id=ctx.school.id,
+        person_id=person.id,
+        aup_version_id=version.id,
+        version=version.version,
+        text_hash=version.text_hash,
+        cycle=cycle,
+        acknowledged_at=ctx.now,
+        platform=ctx.platform,
+        platform_user_id=None if on_behalf else person.identity(ctx.platform),
+        interaction_id=interaction_id,
+        method=method,
+        recorded_by_id=ctx.actor.id if on_behalf and ctx.actor is not None else None,
+        evidence_ref=evidence_ref,
+        training_completed_on=training_completed_on,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit(
+        "aup.acknowledged",
+        f"aup:{version.id}",
+        person=person.id,
+        version=version.version,
+        text_hash=version.text_hash,
+        cycle=cycle,
+        method=method,
+    )
+    return row
