@@ -71,14 +71,16 @@ run: $(STAMP)
 	$(BIN)/python -m bot
 
 ## make test: install with test extras on first use and run the whole suite on SQLite, then
-## again on PostgreSQL when TEST_DATABASE_URL is set (its public schema is dropped and made
-## again: a throwaway database). Either run failing fails make.
+## again on PostgreSQL when TEST_DATABASE_URL is set (throwaway databases: each of the
+## TEST_WORKERS pytest-xdist workers uses its own, named after TEST_DATABASE_URL's with _gw0,
+## _gw1... added, created if missing and emptied). Either run failing fails make.
+TEST_WORKERS ?= 2
 test: $(TEST_STAMP) playground
 	@echo "make test: SQLite"
-	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "make test: PostgreSQL (TEST_DATABASE_URL)"; \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	fi
 
 ## make test-dates: the date-sensitive tests again (SQLite) with the process clock moved to each
@@ -94,7 +96,8 @@ MOVED_CLOCKS := \
 	"2027-10-31 00:30:00"
 # A Saturday; the early May bank holiday; the summer holiday; a leap day; 01:30 BST on the
 # morning the clocks go back. The tests that touch dates: handlers, schedules, the command line
-# and the journeys through each adapter (the e2e tests they cover are left out, for CI's time), on two workers (pytest-xdist) to keep CI short.
+# and the journeys through each adapter (the e2e tests they cover are left out, for CI's time),
+# on TEST_WORKERS pytest-xdist workers to keep CI short.
 DATE_TESTS := tests/handlers tests/schedules tests/journeys tests/bot/test_cli.py \
 	tests/bot/test_console_school.py tests/slack/test_slack_cli.py tests/e2e/test_console_safekeep.py
 FAKETIME_LIB = $(shell $(BIN)/python -c 'import libfaketime, pathlib; \
@@ -104,7 +107,7 @@ test-dates: $(TEST_STAMP)
 	  echo "make test-dates: the clock moved to $$moment UTC"; \
 	  TZ=UTC FAKETIME="@$$moment" FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1 \
 	    LD_PRELOAD="$(FAKETIME_LIB)" TEST_DATABASE_URL= \
-	    $(BIN)/python -m pytest -n 2 $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
+	    $(BIN)/python -m pytest -n $(TEST_WORKERS) $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
 	done
 
 ## make lint: ruff (lint and format) on everything, mypy on handlers/ and storage/

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo import demo_config
@@ -34,6 +34,14 @@ LONDON = ZoneInfo("Europe/London")
 TEST_KEYS = crypto.KeyRing.parse(crypto.new_key_spec("test"))
 DEMO_MADE = date(2025, 9, 1)
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker has a database of its own beside TEST_DATABASE_URL's (made on
+    # first use), so workers never empty each other's tables or share advisory locks.
+    PG_URL = (
+        make_url(PG_URL)
+        .set(database=f"{make_url(PG_URL).database}_{os.environ['PYTEST_XDIST_WORKER']}")
+        .render_as_string(hide_password=False)
+    )
 
 
 def london(*args: int) -> datetime:
@@ -51,6 +59,7 @@ def data_keys() -> crypto.KeyRing:
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database made once per run: a SQLite file to copy, or the PostgreSQL URL."""
     if PG_URL:
+        _create_database(PG_URL)
         engine = make_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -63,6 +72,19 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(engine)
     engine.dispose()
     return str(path)
+
+
+def _create_database(url: str) -> None:
+    """Create the test database if it does not exist (a worker's own, under pytest-xdist)."""
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
