@@ -17,12 +17,17 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from handlers import people
+from handlers.context import Context
 from handlers.routes import Locate
 from handlers.school_config import SchoolConfig
 from storage.database import transaction
 from storage.models import Person, School
 
 log = logging.getLogger(__name__)
+
+
+async def _no_name() -> str | None:
+    return None
 
 
 class Directory:
@@ -66,6 +71,18 @@ class Directory:
         if found is not None:
             self._people[key] = found
         return found
+
+    async def refuse_foreign(self, own_key: str, foreign_key: str) -> None:
+        """Audit, on the school this install serves, a request from another workspace."""
+        school_id = await self.school_for(own_key, _no_name)
+
+        def record() -> None:
+            with transaction(self.rt.factory) as session:
+                school = session.get_one(School, school_id)
+                ctx = Context(session, school, None, self.rt.clock, platform=self.platform)
+                people.refuse_foreign_workspace(ctx, foreign_key)
+
+        await asyncio.to_thread(record)
 
     def locate(self, school_id: int, person_id: int | None) -> Locate:
         """The ``locate`` for handlers.routes.run: refuses people not on the staff list."""

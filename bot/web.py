@@ -13,10 +13,12 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select, text
 
 from bot.delivery import Dispatcher, Sender
 from bot.runtime import Runtime
+from bot.slack import gate
 from bot.slack.adapter import SlackAdapter
 from bot.teams.app import TeamsApp, add_teams_routes
 from storage.models import OutboxMessage
@@ -32,8 +34,12 @@ HEALTH = "/healthz"
 def add_slack_routes(web_app: web.Application, slack: SlackAdapter) -> None:
     """POST /slack/events for everything Slack sends; the OAuth pages when installs are on."""
     bolt = slack.app
+    verifier = SignatureVerifier(slack.rt.settings.slack_signing_secret)
 
     async def events(request: web.Request) -> web.Response:
+        refused = await gate.check(request, verifier)
+        if refused is not None:
+            return refused
         response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

@@ -48,6 +48,12 @@ def first_use_school(
     return create_school(session, name, platform, now, **ids)
 
 
+def refuse_foreign_workspace(ctx: Context, workspace: str) -> None:
+    """A signed request from a workspace (or tenant) this single-school install does not serve:
+    refused, creates nothing, and is audited on the school the install does serve."""
+    ctx.audit("access.foreign_workspace", f"workspace:{workspace[:64]}")
+
+
 def find_by_email(session: Session, school_id: int, email: str) -> Person | None:
     return session.scalar(
         select(Person).where(Person.school_id == school_id, Person.email == email.strip().lower())

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
+from bot import log_hygiene
 from bot.cli import doctor, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
 from bot.settings import ConfigError, Settings, environment, load_settings
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    log_hygiene.install()
     args = build_parser().parse_args(argv)
     database_url = ""
     try:

@@ -66,6 +66,7 @@ class SlackAdapter:
     directory: Directory
     trigger_budget: float = 1.5  # seconds before a "one moment" modal is opened
     submit_budget: float = 2.4  # seconds a form submission may take before "working on it"
+    single_workspace: bool = True  # one bot token: requests from any other team are refused
     _seen_events: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_EVENTS))
 
     @property
@@ -114,6 +115,11 @@ class SlackAdapter:
         school and a person once for the request. The lookup itself waits until a listener runs
         a turn, so it counts against Slack's window like the handler does, and an event that
         needs nobody (an uninstall, the Messages tab) creates no school."""
+        own = context.authorize_result.team_id if context.authorize_result else None
+        if self.single_workspace and own and context.team_id and context.team_id != own:
+            log.warning("refused a request from a Slack workspace this install does not serve")
+            await self.directory.refuse_foreign(own, str(context.team_id))
+            return BoltResponse(status=403, body="")
         context["who"] = Who(
             str(context.team_id or ""), str(context.user_id or ""), context.client, self
         )

@@ -60,6 +60,6 @@ def build(rt: Runtime, dispatcher: Dispatcher, *, socket_mode: bool = False) -> 
     if multi:
         app.enable_token_revocation_listeners()
     directory = Directory(rt, None if multi else settings.school_config)
-    adapter = SlackAdapter(rt, dispatcher, app, directory)
+    adapter = SlackAdapter(rt, dispatcher, app, directory, single_workspace=not multi)
     listeners.register(adapter)
     return adapter

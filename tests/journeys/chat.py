@@ -8,9 +8,11 @@ platform's requests; adding an adapter is one class and one line in ``ADAPTERS``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import io
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pytest
 
@@ -79,7 +81,64 @@ ADAPTERS: dict[str, Callable[[pytest.FixtureRequest], Chat]] = {
 }
 
 
+# What no log line may ever hold: the credentials the drivers use.
+SECRETS = (
+    "xoxb-demo-token",
+    "test-signing-secret",
+    "fake-bot-token",
+    "not-a-real-secret",
+    "fake-client-secret",
+)
+
+
+class Watched:
+    """A Chat that remembers every answer a person typed, to look for it in the logs."""
+
+    def __init__(self, inner: Chat) -> None:
+        self.inner = inner
+        self.typed: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def command(self, text: str) -> str:
+        self._remember(text.partition(" ")[2])
+        return self.inner.command(text)
+
+    def fill(self, answers: Mapping[str, Any]) -> str:
+        for value in answers.values():
+            for one in value if isinstance(value, list | tuple) else [value]:
+                self._remember(one)
+        return self.inner.fill(answers)
+
+    def _remember(self, value: object) -> None:
+        # Short answers ("yes", a count, a choice's key) are also ordinary words in log lines.
+        if isinstance(value, str) and len(value.strip()) >= 8:
+            self.typed.add(value.strip())
+
+
 @pytest.fixture(params=list(ADAPTERS))
-def chat(request: pytest.FixtureRequest) -> Chat:
-    """The demo school through one adapter, acting as the class teacher."""
-    return ADAPTERS[request.param](request)
+def chat(request: pytest.FixtureRequest) -> Iterator[Chat]:
+    """The demo school through one adapter, acting as the class teacher. Every logger logs at
+    DEBUG through Safekeep's log hygiene filter meanwhile, and afterwards nothing the person
+    typed, and no credential, may be in what was logged."""
+    from bot import log_hygiene
+
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    log_hygiene.install(handler)
+    loggers = [logging.getLogger(), *map(logging.getLogger, list(logging.root.manager.loggerDict))]
+    levels = [one.level for one in loggers]
+    for one in loggers:
+        one.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    watched = Watched(ADAPTERS[request.param](request))
+    try:
+        yield cast(Chat, watched)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        for one, level in zip(loggers, levels, strict=True):
+            one.setLevel(level)
+    logged = captured.getvalue()
+    leaked = [t for t in (*watched.typed, *SECRETS) if t in logged]
+    assert not leaked, f"the logs hold what was typed or a credential: {leaked}"

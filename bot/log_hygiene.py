@@ -1,0 +1,56 @@
+"""What Safekeep's logs may carry: never what people typed, never a token.
+
+Our own log lines name ids, kinds and reasons only. Our dependencies are chattier: at DEBUG
+slack_sdk logs every request and response body (names, emails, message text), bolt logs a body
+that failed its signature check at INFO, SQLAlchemy can echo statements with their values, and
+aiohttp's access log carries query strings (an OAuth ``code``). So a filter on every handler
+drops their records below WARNING whatever level a host sets, and blanks anything shaped like
+a token in the lines that remain.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Top-level packages whose DEBUG and INFO lines can carry bodies, values or query strings.
+DEPENDENCIES = frozenset(
+    {
+        "aiohttp",
+        "alembic",
+        "apscheduler",
+        "asyncio",
+        "microsoft_agents",
+        "msal",
+        "slack_bolt",
+        "slack_sdk",
+        "sqlalchemy",
+        "urllib3",
+    }
+)
+TOKEN = re.compile(
+    r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+"  # Slack bot, user, app and refresh tokens
+    r"|\bBearer\s+[A-Za-z0-9._~+/=-]+"  # HTTP bearer credentials
+    r"|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # JWTs (Bot Framework, Entra ID)
+)
+BLANK = "[redacted]"
+
+
+class Hygiene(logging.Filter):
+    """Drops dependencies' DEBUG/INFO records and blanks tokens in the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.split(".")[0] in DEPENDENCIES:
+            return False
+        message = record.getMessage()
+        clean = TOKEN.sub(BLANK, message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def install(*handlers: logging.Handler) -> None:
+    """Put the filter on these handlers (by default every handler of the root logger)."""
+    for handler in handlers or tuple(logging.getLogger().handlers):
+        if not any(isinstance(f, Hygiene) for f in handler.filters):
+            handler.addFilter(Hygiene())

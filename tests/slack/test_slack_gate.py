@@ -1,0 +1,109 @@
+"""The door of /slack/events: unsigned, stale, malformed or foreign requests are refused with
+4xx before anything parses them, change nothing, and never put what they carried in a log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.parse
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import AuditEvent, PlatformIdentity, School
+from tests.drivers.signing import sign
+
+FORM = "application/x-www-form-urlencoded"
+SECRET_WORDS = "Poppy Example-Child lost laptop"
+
+
+@pytest.fixture
+def logs(caplog):
+    """Every logger at DEBUG, as the worst-configured host would have it."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def nothing_stored(factory) -> None:
+    with factory() as session:
+        assert session.scalars(select(PlatformIdentity)).all() == []
+        assert session.scalar(select(func.count(School.id))) == 1
+
+
+UNSIGNED = [
+    ("payload=x", {}),
+    ("payload=" + urllib.parse.quote(json.dumps({"text": SECRET_WORDS})), {}),
+    ("", {}),
+    ("command=%2Fbreach", {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=1"}),
+    ("command=%2Fbreach", {"X-Slack-Request-Timestamp": str(10**20)}),
+]
+
+
+@pytest.mark.parametrize(("body", "headers"), UNSIGNED)
+def test_unsigned_or_badly_signed_bodies_get_401_before_parsing(
+    slack, factory, school, logs, body, headers
+):
+    sent = {"X-Slack-Signature": "", **headers}
+    answer = slack.post(body, FORM, sent)
+    assert answer.status == 401
+    assert "Traceback" not in logs.text and SECRET_WORDS not in logs.text
+    assert slack.fake.calls == []
+    nothing_stored(factory)
+
+
+def test_a_stale_signature_is_401_and_its_body_is_never_logged(slack, factory, school, logs):
+    body = "command=%2Fbreach&text=" + urllib.parse.quote(SECRET_WORDS) + "&team_id=T0DEMO"
+    answer = slack.post(body, FORM, sign(body, timestamp=int(time.time()) - 600))
+    assert answer.status == 401
+    assert SECRET_WORDS not in logs.text and urllib.parse.quote(SECRET_WORDS) not in logs.text
+    nothing_stored(factory)
+
+
+SIGNED_GARBAGE = [
+    ("payload=x", FORM),
+    ("payload=" + urllib.parse.quote("[1, 2]"), FORM),
+    ("payload=" + urllib.parse.quote("[" * 5000 + "]" * 5000), FORM),
+    ("payload=a&payload=b", FORM),
+    ("just words", FORM),
+    ('"a json string"', "application/json"),
+    ("{not json", "application/json"),
+    ("<xml/>", "text/xml"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), SIGNED_GARBAGE)
+def test_signed_bodies_not_shaped_like_slack_requests_get_400(
+    slack, factory, school, logs, body, content_type
+):
+    answer = slack.post(body, content_type)
+    assert answer.status == 400
+    assert "Traceback" not in logs.text
+    assert slack.fake.calls == []
+    nothing_stored(factory)
+
+
+def test_an_oversized_body_gets_413(slack, factory, school):
+    body = "command=%2Fbreach&text=" + "a" * (600 * 1024)
+    assert slack.post(body, FORM).status == 413
+    nothing_stored(factory)
+
+
+def test_a_signed_request_from_another_workspace_is_refused_audited_and_creates_nothing(
+    slack, factory, school, logs
+):
+    slack.command("/aup")  # the real workspace's school exists from its first use
+    with factory() as session:
+        schools = session.scalars(select(School.id)).all()
+    form = slack.command_form("/breach", as_="teacher@example.org")
+    form["team_id"] = "T0FOREIGN"
+    answer = slack.post(urllib.parse.urlencode(form), FORM)
+    assert answer.status == 403
+    assert "Demo" not in answer.text
+    with factory() as session:
+        assert session.scalars(select(School.id)).all() == schools
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.foreign_workspace")
+        ).one()
+    assert refused.subject == "workspace:T0FOREIGN"
+    assert len(slack.calls("views.open")) == 1  # /aup's, not the foreign /breach
