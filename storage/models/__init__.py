@@ -3,6 +3,7 @@
 from storage.models.audit import AuditEvent
 from storage.models.aup import AupAcknowledgement, AupCampaign, AupVersion
 from storage.models.base import Base
+from storage.models.concerns import Concern, ConcernEvent
 from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversation
 from storage.models.incidents import Incident, IncidentEvent
 from storage.models.offsite import OffsiteApproval, OffsiteDeclaration, OffsiteItem
@@ -15,6 +16,8 @@ __all__ = [
     "AupCampaign",
     "AupVersion",
     "Base",
+    "Concern",
+    "ConcernEvent",
     "Incident",
     "IncidentEvent",
     "LedgerEntry",

@@ -22,6 +22,7 @@ ROLES = (
     "business_manager",
     "admin",
     "approver",
+    "chair_of_governors",
 )
 ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor")
 
