@@ -7,8 +7,8 @@ export and the governors' counts) and messages (every word staff read). Escalati
 reminder are the sweep in schedules/concern_clock.py.
 
 `/concern` reports; `/concern list` shows your own reports; for the Headteacher, DSL and Online
-Safety lead, `/concern log` is the Online Safety incident log, and `/concern open N` opens
-Concern #N for the leads it reached.
+Safety lead, `/concern log` is the Online Safety incident log, `/concern open` the concerns
+still open, and `/concern open N` opens Concern #N for the leads it reached.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ def command(ctx: Context, text: str) -> Reply:
         return log.own_reports(ctx)
     if word == "log":
         return log.incident_log(ctx)
-    if word == "open" and rest:
-        return handling.open_found(ctx, records.find_by_number(ctx, rest))
+    if word == "open":
+        if rest:
+            return handling.open_found(ctx, records.find_by_number(ctx, rest))
+        return log.incident_log(ctx, still_open=True)
     return Say(msg.USAGE)
 
 

@@ -75,14 +75,17 @@ def visible(ctx: Context) -> list[Concern]:
     return rows
 
 
-def incident_log(ctx: Context) -> Reply:
-    """`/concern log`: every concern, for the Headteacher, DSL and Online Safety lead."""
+def incident_log(ctx: Context, *, still_open: bool = False) -> Reply:
+    """`/concern log`: every concern, for the Headteacher, DSL and Online Safety lead
+    (`/concern open`: those still open)."""
     require(ctx, "concern.log", "concern:log")
     rows = visible(ctx)
-    ctx.audit("concern.log_viewed", "concern:log", count=len(rows))
+    if still_open:
+        rows = [c for c in rows if c.status != "closed"]
+    ctx.audit("concern.log_viewed", "concern:log", count=len(rows), still_open=still_open)
     if not rows:
-        return Say(msg.NO_CONCERNS)
-    lines, buttons = [msg.LOG_HEADING], []
+        return Say(msg.NO_OPEN if still_open else msg.NO_CONCERNS)
+    lines, buttons = [msg.OPEN_HEADING if still_open else msg.LOG_HEADING], []
     for concern in rows:
         lines.append(log_line(ctx, concern))
         if concern.status != "closed":

@@ -10,12 +10,14 @@ from __future__ import annotations
 USAGE = (
     "Use `/concern` to report an online-safety concern about a pupil, a filtering or "
     "monitoring failure, or suspected misuse of school systems, or `/concern list` to see your "
-    "reports. The Headteacher, DSL and Online Safety lead can also use `/concern log`."
+    "reports. The Headteacher, DSL and Online Safety lead can also use `/concern log`, "
+    "`/concern open` and `/concern open N`."
 )
 NOT_FOUND = "That concern was not found."
 START_AGAIN = "Sorry, that report can't go on: please start again with `/concern`."
 NO_REPORTS = "You haven't reported any online-safety concerns. Use `/concern` to report one."
 NO_CONCERNS = "The online-safety incident log is empty: no concerns have been reported."
+NO_OPEN = "There are no open online-safety concerns."
 
 # --- the report -------------------------------------------------------------------------------
 
@@ -203,6 +205,7 @@ NOTHING_CHANGED = "Nothing changed on Concern #{number}."
 # --- the log ----------------------------------------------------------------------------------
 
 LOG_HEADING = "*Online-safety incident log*"
+OPEN_HEADING = "*Online-safety concerns still open*"
 EVENT_LABELS: dict[str, str] = {
     "reported": "reported",
     "alerted": "leads told",

@@ -31,7 +31,7 @@ def test_aup_status_is_only_for_leads_and_refusals_are_audited(console, factory)
     refused = console.say("/aup status")
     assert "only the" in refused and "recorded" in refused
     console.act_as("onlinesafety@example.org")
-    assert "0 of 10 signed" in console.say("/aup status")
+    assert "0 of 11 signed" in console.say("/aup status")
     with factory() as session:
         refusal = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "access.refused")

@@ -35,5 +35,5 @@ def test_a_teacher_agrees_to_the_aup_and_the_lead_sees_them_as_signed(
 
     chat.as_person(ONLINE_SAFETY_LEAD)
     status = chat.command("/aup status")
-    assert "version 2025.1: 1 of 10 signed" in status
+    assert "version 2025.1: 1 of 11 signed" in status
     assert "Not signed yet:" in status and "Alex Teacher" not in status
