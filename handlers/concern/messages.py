@@ -69,7 +69,7 @@ HARM_QUESTION = (
     "Could it mean an adult who works with children has harmed a child, or may pose a risk to "
     "children?"
 )
-NOTE_LABEL = "Briefly, what should the lead know? (optional)"
+NOTE_LABEL = "Briefly, what should the lead know?"
 NOTE_HELP = (
     "A web address or the kind of misuse, not names: use initials or 'a Y5 pupil'. "
     "Don't copy or describe images."
@@ -108,13 +108,12 @@ ALLEGATION_NOTE = (
     "LADO (the local authority's designated officer) within one working day. Don't discuss it "
     "with the person concerned."
 )
-NEXT_SCHOOL_DAY = "The Online Safety lead will see it on the next school day ({day})."
 NOBODY_TOLD = (
     "Nobody holds the roles that should hear about it in Safekeep, so please tell the DSL or "
     "the Headteacher in person now"
 )
 TOLD = "{roles} {verb} been told"
-TOLD_NEXT_DAY = "{roles} will be told on the next school day"
+TOLD_NEXT_DAY = "{roles} will be told on the next school day ({day})"
 ROLE_WORDS: dict[str, str] = {
     "dsl": "the DSL",
     "deputy_dsl": "the deputy DSLs",
@@ -135,10 +134,9 @@ FLAG_WORDS: dict[str, str] = {
     "illegal_material": "possible illegal material: do not screenshot or forward",
     "about_headteacher": "concerns the Headteacher",
     "child_affected": "a child may be affected",
-    "harm_threshold": "may meet the harm threshold",
+    "harm_threshold": "may meet the harm threshold: consult the LADO by {lado_day}",
     "out_of_hours": "reported out of school hours",
 }
-LADO_FLAG = "consult the LADO by {day}"
 ESCALATION = "Escalation: nobody has acknowledged Concern #{number} ({kind}{flags}) since {since}"
 LADO_REMINDER = (
     "Reminder: Concern #{number} may meet the harm threshold: consult the LADO today ({day})"
@@ -193,7 +191,7 @@ CHANGERS: dict[str, str] = {
     "other": "Someone else",
 }
 FILTERING_HINT = "Only when the filtering or monitoring was changed."
-ACTIONS_LABEL = "Actions taken (optional)"
+ACTIONS_LABEL = "Actions taken"
 CLOSE_LABEL = "Close the concern now?"
 CLOSE_NEEDS = "Record at least one outcome before closing."
 REF_NEEDED = "Give the reference in {system}, since it is recorded there."

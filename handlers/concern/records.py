@@ -93,10 +93,11 @@ def kind_words(concern: Concern) -> str:
 
 def flag_words(ctx: Context, concern: Concern) -> str:
     """' · possible illegal material: ... · consult the LADO by Wed 25 Nov': flags only."""
-    words = [msg.FLAG_WORDS[f] for f in concern.flags if f in msg.FLAG_WORDS]
-    if "harm_threshold" in concern.flags:
-        due = routing.lado_due(ctx.settings, concern.reported_at)
-        words.append(msg.LADO_FLAG.format(day=ctx.local(due).strftime("%a %-d %b")))
+    due = routing.lado_due(ctx.settings, concern.reported_at)
+    lado_day = ctx.local(due).strftime("%a %-d %b")
+    words = [
+        msg.FLAG_WORDS[f].format(lado_day=lado_day) for f in concern.flags if f in msg.FLAG_WORDS
+    ]
     return "".join(f" · {w}" for w in words)
 
 

@@ -205,7 +205,10 @@ def told_words(ctx: Context, concern: Concern) -> str:
         return msg.NOBODY_TOLD
     words = listed(msg.ROLE_WORDS[r] for r in roles)
     if sent is not None and not sent.details.get("at_once", True):
-        return msg.TOLD_NEXT_DAY.format(roles=words[0].upper() + words[1:])
+        route = records.route_of(ctx, concern)
+        first = routing.delivered_from(ctx.settings, route, concern.reported_at)
+        day = ctx.local(first).strftime("%a %-d %b")
+        return msg.TOLD_NEXT_DAY.format(roles=words[0].upper() + words[1:], day=day)
     plural = len(roles) > 1 or roles[0] in msg.PLURAL_ROLES
     text = msg.TOLD.format(roles=words, verb="have" if plural else "has")
     return text[0].upper() + text[1:]
@@ -238,9 +241,6 @@ def thanks(ctx: Context, concern: Concern) -> Say:
                 lead=msg.LEAD_WORDS[concern.kind], day=day, social_care=social_care
             )
         )
-    if concern.kind == "device":
-        first = routing.delivered_from(ctx.settings, route, concern.reported_at)
-        parts.append(msg.NEXT_SCHOOL_DAY.format(day=ctx.local(first).strftime("%a %-d %b")))
     if "harm_threshold" in concern.flags:
         lead = "chair of governors" if route.head == "chair_of_governors" else "Headteacher"
         parts.append(msg.ALLEGATION_NOTE.format(lead=lead))

@@ -24,7 +24,10 @@ def test_a_filtering_failure_out_of_hours_waits_for_the_next_school_morning(
 ):
     clock.set(london(2026, 11, 24, 19, 0))
     thanks = console.say("/concern", "filtering", "over_blocking", "no", "")
-    assert "The Online Safety lead and the IT lead will be told on the next school day" in thanks
+    assert (
+        "The Online Safety lead and the IT lead will be told on the next school day (Wed 25 Nov)"
+        in thanks
+    )
     assert "may not see this until the next school day (Wed 25 Nov)" in thanks
     with factory() as session:
         held = session.scalars(select(OutboxMessage)).all()
@@ -76,3 +79,23 @@ def test_termly_counts_are_by_kind_with_the_median_time_to_acknowledge(
     assert (autumn.total, autumn.acknowledged) == (3, 2)
     assert autumn.median_minutes_to_acknowledge == 20.0  # 10 and 30 minutes
     assert (spring.total, spring.median_minutes_to_acknowledge) == (1, None)
+
+
+def test_the_concern_settings_are_shown_to_the_headteacher(console):
+    console.act_as("head@example.org")
+    settings = console.say("/safekeep settings")
+    assert "Online-safety concerns: school hours 08:00 to 17:00" in settings
+    assert "escalates after 30 minutes in school hours" in settings
+    assert (
+        "CPOMS (https://demo.example.org/cpoms); children's social care: 020 7946 0123" in settings
+    )
+
+
+def test_a_lead_sees_the_unacknowledged_concerns_they_were_told_about_at_home(console):
+    console.say("/concern", "pupil", "contact")
+    console.act_as("dsl@example.org")
+    home = console.say("/home")
+    assert "Concern #1 (about a pupil online) reported Tue 24 Nov 10:00 is not acknowledged" in home
+    assert "Report an online-safety concern" in home
+    console.act_as("onlinesafety@example.org")
+    assert "Concern #1" not in console.say("/home")
