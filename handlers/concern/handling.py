@@ -101,7 +101,21 @@ def intro(ctx: Context, concern: Concern) -> str:
     )
     if concern.note:
         text += f"\nNote from the reporter: {concern.note}"
-    return text
+    return text + "\n" + timeline(ctx, concern)
+
+
+def timeline(ctx: Context, concern: Concern) -> str:
+    """What happened to the concern and who did it (openings are in the audit chain only)."""
+    lines = ["Timeline:"]
+    for event in concern.events:
+        if event.kind == "opened":
+            continue
+        actor = ctx.session.get(Person, event.actor_id) if event.actor_id else None
+        lines.append(
+            f"• {ctx.when(event.at)} {msg.EVENT_LABELS.get(event.kind, event.kind)}"
+            + (f" ({actor.display_name})" if actor else "")
+        )
+    return "\n".join(lines)
 
 
 def keeps_free_text(concern: Concern) -> bool:

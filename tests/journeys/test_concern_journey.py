@@ -227,6 +227,7 @@ def test_the_dsl_records_the_outcome_and_the_log_and_export_show_it(
     opened = chat.press("Open")
     assert "Concern #1 · about a pupil online (cyber-bullying)" in opened
     assert "reported Tue 24 Nov 10:00 by Alex Teacher" in opened
+    assert "Tue 24 Nov 10:12 acknowledged (Riley Safeguard)" in opened  # opening acknowledges
 
     refused = chat.fill(
         {"outcomes": ["recorded", "parents_told"], "system_ref": "", "close": "yes"}
