@@ -30,6 +30,7 @@ DEMO_STAFF = (
     StaffEntry("onlinesafety@example.org", "Jamie Online", "teaching"),
     StaffEntry("senco@example.org", "Robin Needs", "teaching"),
     StaffEntry("sbm@example.org", "Avery Finance", "support"),
+    StaffEntry("chair@example.org", "Drew Chair", "governor"),
 )
 
 DEMO_ROLES = {
@@ -43,7 +44,10 @@ DEMO_ROLES = {
     "business_manager": ["sbm@example.org"],
     "admin": ["it@example.org", "head@example.org"],
     "approver": ["head@example.org"],
+    "chair_of_governors": ["chair@example.org"],
 }
+# Invented: 020 7946 0xxx numbers are set aside by Ofcom for drama, so nobody is ever rung.
+DEMO_SOCIAL_CARE_PHONE = "020 7946 0123"
 
 
 def _weekday_on_or_after(day: date, weekday: int) -> date:
@@ -120,7 +124,12 @@ def demo_config(today: date) -> SchoolConfig:
     """The demo school on ``today`` (the school's date from the clock), its terms around it."""
     return SchoolConfig(
         name="Demo Primary School",
-        settings=SchoolSettings(terms=demo_terms(today)),
+        settings=SchoolSettings(
+            terms=demo_terms(today),
+            children_social_care_phone=DEMO_SOCIAL_CARE_PHONE,
+            safeguarding_system="CPOMS",
+            safeguarding_system_url="https://demo.example.org/cpoms",
+        ),
         roles=DEMO_ROLES,
         staff=DEMO_STAFF,
         aup=AupDocument(

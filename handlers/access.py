@@ -22,6 +22,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export": frozenset({"headteacher", "dpo", "admin"}),
     "roles.manage": frozenset({"headteacher", "admin"}),
     "settings.manage": frozenset({"headteacher", "admin"}),
+    # Online-safety concerns: each concern narrows this to the roles it reached
+    # (handlers/concern/routing.py), and never the Headteacher for one about the Headteacher.
+    "concern.handle": frozenset(
+        {
+            "dsl",
+            "deputy_dsl",
+            "headteacher",
+            "online_safety_lead",
+            "it_lead",
+            "dpo",
+            "chair_of_governors",
+        }
+    ),
+    "concern.log": frozenset({"headteacher", "dsl", "online_safety_lead"}),
     "demo.clock": frozenset({"admin"}),  # the console demo's /clock
 }
 
@@ -36,6 +50,7 @@ ROLE_LABELS: dict[str, str] = {
     "business_manager": "School business manager",
     "admin": "Safekeep admin",
     "approver": "Off-site approver",
+    "chair_of_governors": "Chair of governors",
 }
 
 
@@ -55,6 +70,38 @@ def require(ctx: Context, permission: str, subject: str = "") -> None:
         f"Sorry, only the {listed(roles, 'or')} can do that. "
         "The attempt has been recorded. If you need access, ask your Headteacher."
     )
+
+
+def require_role_in(
+    ctx: Context,
+    permission: str,
+    roles: Iterable[str],
+    subject: str,
+    *,
+    excluded: Iterable[str] = (),
+) -> None:
+    """``require`` for one subject that only some of the permission's roles may act on: the
+    actor needs one of ``roles`` (within the permission) and none of ``excluded``. Refusals
+    are audited the same way."""
+    person = ctx.actor
+    if person is None:
+        return
+    held = person.role_names
+    fitting = PERMISSIONS[permission] & set(roles)
+    barred = held & set(excluded)
+    if held & fitting and not barred:
+        return
+    ctx.audit("access.refused", subject, permission=permission, excluded=bool(barred))
+    if barred:
+        raise Refused(NOT_FOR_YOU)
+    labels = sorted(ROLE_LABELS[r] for r in fitting)
+    raise Refused(
+        f"Sorry, only the {listed(labels, 'or')} can do that. "
+        "The attempt has been recorded. If you need access, ask your Headteacher."
+    )
+
+
+NOT_FOR_YOU = "Sorry, this is handled by someone else. The attempt has been recorded."
 
 
 def people_with_roles(ctx: Context, roles: Iterable[str]) -> list[Person]:

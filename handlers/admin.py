@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 HELP = """*Safekeep* keeps the school's data-protection and online-safety promises in a few clicks.
 • `/offsite` tell us about records you're taking off site · `/offsite list` · `/offsite return`
 • `/breach` report a lost device or a suspected data breach, at any hour · `/breach list`
+• `/concern` report an online-safety concern about a pupil, a filtering failure or misuse
 • `/aup` read and agree to the Acceptable Use Policy
 • `/safekeep` this help"""
 
@@ -34,6 +35,7 @@ For leads:
 • `/safekeep roles grant ROLE EMAIL` · `/safekeep roles revoke ROLE EMAIL`
 • `/aup status` who has and hasn't signed · `/offsite register` records off site now
 • `/breach open` open breach reports · `/breach details N` · `/breach triage N`
+• `/concern log` the Online Safety incident log · `/concern open N`
 • `/safekeep report` counts for governors · `/safekeep export` the registers
 • `/safekeep settings` the school's policy settings"""
 
@@ -145,6 +147,7 @@ REGISTER_NOTES = {
     "audit": "the audit trail of every change (for the DPO and auditors)",
     "breaches": "the breach log with the ICO report form's fields",
     "breach-summary": "counts per term for governors",
+    "concerns": "the Online Safety incident log: every concern, its lead and outcome",
     "offsite": "records off site now, with holders and due dates",
 }
 
@@ -183,6 +186,13 @@ def _settings_view(ctx: Context) -> Reply:
         f"reminders at {', '.join(str(h) for h in s.ico_reminder_hours)} hours; deadline "
         f"{s.ico_deadline_hours} hours",
         f"• AUP: yearly re-signing in the {s.aup_campaign_term} term",
+        f"• Online-safety concerns: school hours {s.school_hours_start:%H:%M} to "
+        f"{s.school_hours_end:%H:%M}; a concern about a pupil goes to the DSL and deputies at "
+        f"once and escalates after {s.concern_ack_minutes} minutes in school hours; "
+        f"safeguarding record: {s.safeguarding_system or 'not set'}"
+        + (f" ({s.safeguarding_system_url})" if s.safeguarding_system_url else "")
+        + "; children's social care: "
+        + (s.children_social_care_phone or "not set"),
         "",
         "To change these, edit the school's school.toml (SAFEKEEP_SCHOOL_CONFIG) and restart "
         "Safekeep; every change is audited.",

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from handlers import access
 from handlers.access import allowed
 from handlers.aup import roster as aup_roster
 from handlers.breach import incidents as breach_incidents
+from handlers.concern import records as concern_records
 from handlers.context import Context
 from handlers.offsite import messages as msg
 from handlers.offsite import returns as offsite_return
 from handlers.offsite import rules as offsite_rules
 from handlers.replies import Button, Say
 from handlers.school_calendar import SchoolCalendar
-from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person
+from storage.models import (
+    Concern,
+    Incident,
+    OffsiteApproval,
+    OffsiteDeclaration,
+    Person,
+)
 
 # Everyone a breach alert can reach (the IT lead included) sees unacknowledged ones here.
 ALERT_ROLES = breach_incidents.ALERTED_ROLES
@@ -27,6 +35,7 @@ OVERVIEW_PERMISSIONS = ("offsite.register", "aup.status", "breach.details")
 HEADING = "*Your Safekeep*"
 NOTHING = "Nothing is waiting for you. Thank you for keeping our pupils' data safe."
 REPORT = Button("Report a lost device or breach", "breach.start", style="danger")
+CONCERN = Button("Report an online-safety concern", "concern.start", style="danger")
 DECLARE = Button("Declare records taken off site", "offsite.start")
 
 
@@ -86,12 +95,26 @@ def outstanding(ctx: Context) -> Say:
             )
         )
 
+    for concern in concern_waiting(ctx, person):
+        lines.append(
+            f"• Concern #{concern.number} ({concern_records.kind_words(concern)}) reported "
+            f"{ctx.when(concern.reported_at)} is not acknowledged yet"
+        )
+        buttons.append(
+            Button(
+                f"Acknowledge concern #{concern.number}",
+                "concern.acknowledge",
+                str(concern.id),
+                "primary",
+            )
+        )
+
     if len(lines) == 1:
         lines.append(NOTHING)
     if any(allowed(person, p) for p in OVERVIEW_PERMISSIONS):
         lines.append("")
         lines.extend(overview(ctx))
-    return Say("\n".join(lines), (*buttons, REPORT, DECLARE), title="Safekeep")
+    return Say("\n".join(lines), (*buttons, REPORT, CONCERN, DECLARE), title="Safekeep")
 
 
 def overview(ctx: Context) -> list[str]:
@@ -137,6 +160,23 @@ def _approvals_waiting(ctx: Context, person: Person) -> list[OffsiteApproval]:
             .order_by(OffsiteApproval.expires_at)
         )
     )
+
+
+def concern_waiting(ctx: Context, person: Person) -> list[Concern]:
+    """Unacknowledged concerns this person was told about (or may be escalated to)."""
+    if not person.role_names & access.PERMISSIONS["concern.handle"]:
+        return []
+    rows = ctx.session.scalars(
+        select(Concern)
+        .where(Concern.school_id == ctx.school.id, Concern.acknowledged_at.is_(None))
+        .order_by(Concern.reported_at)
+    )
+    waiting = []
+    for concern in rows:
+        route = concern_records.route_of(ctx, concern)
+        if person.role_names & set(route.roles) and not person.role_names & set(route.excluded):
+            waiting.append(concern)
+    return waiting
 
 
 def _alerts_waiting(ctx: Context, person: Person) -> list[Incident]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from handlers.access import require
 from handlers.aup.register import aup_register
 from handlers.breach.log import breach_register, governors_summary
+from handlers.concern.log import concern_register
 from handlers.context import Context
 from handlers.offsite.register import offsite_register
 from handlers.register_table import Register
@@ -43,6 +44,7 @@ REGISTERS: dict[str, Callable[[Context], Register]] = {
     "aup": aup_register,
     "audit": audit_register,
     "breaches": breach_register,
+    "concerns": concern_register,
     "offsite": offsite_register,
     "breach-summary": governors_summary,
 }

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import admin, aup, breach, offsite
+from handlers import admin, aup, breach, concern, offsite
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import KEY_MISSING, Refused, UserError
@@ -32,7 +32,7 @@ ACTIONS: dict[str, ActionHandler] = {}
 
 # Each flow module exposes COMMANDS (a tuple of Command), FORMS and ACTIONS; adding a flow is
 # one entry here. The order is the order commands are listed in the console's /help.
-FLOWS = (offsite, breach, aup, admin)
+FLOWS = (offsite, breach, concern, aup, admin)
 for _flow in FLOWS:
     COMMANDS.update((c.name, c) for c in getattr(_flow, "COMMANDS", ()))
     FORMS.update(getattr(_flow, "FORMS", {}))

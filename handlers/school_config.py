@@ -6,6 +6,7 @@ technician can fix it without reading code.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -74,9 +75,18 @@ SECTIONS: dict[str, set[str]] = {
         "standing_permissions",
     },
     "breach": {"ack_minutes", "ico_reminder_hours"},
+    "concern": {
+        "ack_minutes",
+        "school_hours",
+        "children_social_care_phone",
+        "safeguarding_system",
+        "safeguarding_system_url",
+    },
 }
 TERM_KEYS = {"name", "start", "end", "half_term"}
 STAFF_KEYS = {"email", "name", "role_group"}
+# A UK phone number as people write it: digits, spaces, a leading + and brackets or dashes.
+PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,20}[0-9]")
 
 
 def load_school_config(path: Path, default_tz: str = "Europe/London") -> SchoolConfig:
@@ -190,6 +200,7 @@ def parse_school_config(
                 "breach.ico_reminder_hours", "must be a list of whole hours between 1 and 71"
             )
         values["ico_reminder_hours"] = tuple(sorted(hours))
+    values.update(_concern_settings(reader, raw.get("concern", {})))
     aup_raw = raw.get("aup", {})
     if "campaign_term" in aup_raw:
         term = reader.text(aup_raw, "aup.campaign_term", key="campaign_term")
@@ -209,6 +220,41 @@ def parse_school_config(
     return SchoolConfig(
         name=name or "", settings=SchoolSettings(**values), roles=roles, staff=staff, aup=aup
     )
+
+
+def _concern_settings(reader: _Reader, concern: dict[str, Any]) -> dict[str, Any]:
+    """The [concern] section: escalation time, school hours, phone number and the safeguarding
+    system's name and address."""
+    values: dict[str, Any] = {}
+    if "ack_minutes" in concern:
+        values["concern_ack_minutes"] = reader.whole(
+            concern["ack_minutes"], "concern.ack_minutes", low=5, high=24 * 60
+        )
+    if "school_hours" in concern:
+        pair = concern["school_hours"]
+        if not isinstance(pair, list) or len(pair) != 2:
+            reader.fail("concern.school_hours", 'must be [start, end], e.g. ["08:00", "17:00"]')
+        start = reader.clock_time(pair[0], "concern.school_hours[0]")
+        end = reader.clock_time(pair[1], "concern.school_hours[1]")
+        if end <= start:
+            reader.fail("concern.school_hours", "must end later than it starts")
+        values["school_hours_start"], values["school_hours_end"] = start, end
+    if "children_social_care_phone" in concern:
+        phone = reader.text(concern, "concern.children_social_care_phone") or ""
+        if not PHONE.fullmatch(phone):
+            reader.fail(
+                "concern.children_social_care_phone",
+                'must be a phone number, e.g. "0300 123 4567"',
+            )
+        values["children_social_care_phone"] = phone
+    if "safeguarding_system" in concern:
+        values["safeguarding_system"] = reader.text(concern, "concern.safeguarding_system")
+    if "safeguarding_system_url" in concern:
+        url = reader.text(concern, "concern.safeguarding_system_url") or ""
+        if not url.startswith(("https://", "http://")):
+            reader.fail("concern.safeguarding_system_url", "must start with https://")
+        values["safeguarding_system_url"] = url
+    return values
 
 
 class _Reader:

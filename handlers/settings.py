@@ -93,6 +93,17 @@ class SchoolSettings:
     ico_deadline_hours: int = 72
     # AUP.
     aup_campaign_term: str = "spring"
+    # Online-safety concerns. School hours decide whether the DSL is likely to see a concern
+    # today; an unacknowledged concern about a pupil is escalated after concern_ack_minutes in
+    # school hours, at the start of the next school day otherwise.
+    concern_ack_minutes: int = 30
+    school_hours_start: time = time(8, 0)
+    school_hours_end: time = time(17, 0)
+    # The local children's social care (front door) number, shown out of hours.
+    children_social_care_phone: str = ""
+    # The school's safeguarding record (e.g. "CPOMS", "MyConcern") and its address.
+    safeguarding_system: str = ""
+    safeguarding_system_url: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -112,6 +123,8 @@ class SchoolSettings:
         data["afternoon_hour"] = self.afternoon_hour.strftime("%H:%M")
         data["afternoon_end_hour"] = self.afternoon_end_hour.strftime("%H:%M")
         data["approval_expiry_hour"] = self.approval_expiry_hour.strftime("%H:%M")
+        data["school_hours_start"] = self.school_hours_start.strftime("%H:%M")
+        data["school_hours_end"] = self.school_hours_end.strftime("%H:%M")
         data["ico_reminder_hours"] = list(self.ico_reminder_hours)
         return data
 
@@ -138,6 +151,8 @@ class SchoolSettings:
             "afternoon_hour",
             "afternoon_end_hour",
             "approval_expiry_hour",
+            "school_hours_start",
+            "school_hours_end",
         ):
             if name in values:
                 values[name] = time.fromisoformat(values[name])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import Clock
 from handlers.context import Context
-from schedules import breach_clock, offsite_chasers, term_dates
+from schedules import breach_clock, concern_clock, offsite_chasers, term_dates
 from storage.database import transaction
 from storage.models import School
 
@@ -27,6 +27,7 @@ Sweep = Callable[[Context], int]
 # Every sweep, by name; adding one is one entry here (e.g. "offsite_chasers": module.sweep).
 SWEEPS: dict[str, Sweep] = {
     "breach_clock": breach_clock.sweep,
+    "concern_clock": concern_clock.sweep,
     "offsite_chasers": offsite_chasers.sweep,
     "term_dates": term_dates.sweep,
 }

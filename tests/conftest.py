@@ -138,7 +138,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def school(factory: sessionmaker[Session], clock: FrozenClock) -> School:
-    """The demo school: ten fictional staff at example.org with every role filled."""
+    """The demo school: eleven fictional staff at example.org with every role filled."""
     with transaction(factory) as session:
         row = admin.create_school(session, "Demo Primary School", "console", clock())
         # The demo as made on its first school day of 2025/26: the fixed clock is then in the

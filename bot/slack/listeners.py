@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 SHORTCUT_BREACH = "report_breach"
 SHORTCUT_ACTION = "breach.start"
+SHORTCUT_CONCERN = "report_concern"
+# Each global shortcut's callback id and the flow action it starts.
+SHORTCUTS = {SHORTCUT_BREACH: SHORTCUT_ACTION, SHORTCUT_CONCERN: "concern.start"}
 # A button's action_id is a flow action ("aup.start"), perhaps with a ":N" uniqueness suffix.
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+(:\d+)?$")
 COMMAND = re.compile(r"^/.+$")
@@ -37,7 +40,8 @@ def register(adapter: SlackAdapter) -> None:
     app.middleware(adapter.resolve_caller)
     app.command(COMMAND)(on_command)
     app.action(ACTION_ID)(on_button)
-    app.shortcut(SHORTCUT_BREACH)(on_shortcut)
+    for callback_id in SHORTCUTS:
+        app.shortcut(callback_id)(on_shortcut)
     app.view(FORM)(on_submit)
     app.event("app_home_opened")(on_home)
     app.error(on_error)
@@ -82,9 +86,10 @@ async def on_button(ack: Any, body: dict[str, Any], who: Who) -> None:
 
 
 async def on_shortcut(ack: Any, body: dict[str, Any], who: Who) -> None:
-    """The global shortcut: report a lost device or breach from anywhere in Slack."""
+    """A global shortcut: report a lost device, a breach or a concern from anywhere in Slack."""
     await ack()
-    await show_press(who, body, routes.press(SHORTCUT_ACTION, ""), None)
+    action = SHORTCUTS.get(body.get("callback_id", ""), SHORTCUT_ACTION)
+    await show_press(who, body, routes.press(action, ""), None)
 
 
 async def on_submit(ack: Any, body: dict[str, Any], who: Who) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.listeners import SHORTCUT_BREACH
+from bot.slack.listeners import SHORTCUT_BREACH, SHORTCUT_CONCERN
 from handlers import routes
 
 APP_NAME = "Safekeep"
@@ -24,7 +24,7 @@ LONG_DESCRIPTION = (
 
 # What each scope is for (the README repeats this for a school's IT technician).
 BOT_SCOPES: dict[str, str] = {
-    "commands": "the /offsite, /breach, /aup and /safekeep commands and the shortcut",
+    "commands": "the /offsite, /breach, /concern, /aup and /safekeep commands and the shortcuts",
     "chat:write": "direct messages: alerts, reminders and approvals",
     "im:write": "open a direct message with a member of staff",
     "im:history": "after a lost answer from Slack, check Safekeep's own DM before sending it again",
@@ -35,6 +35,8 @@ BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 
 SHORTCUT_NAME = "Report a lost device or breach"
 SHORTCUT_DESCRIPTION = "Tell the DSL and DPO at once; it takes two minutes"
+CONCERN_SHORTCUT_NAME = "Report an online-safety concern"
+CONCERN_SHORTCUT_DESCRIPTION = "Tell the DSL or Online Safety lead at once; under a minute"
 
 
 def slack_manifest(base_url: str | None, *, socket_mode: bool = False) -> dict[str, Any]:
@@ -83,7 +85,13 @@ def slack_manifest(base_url: str | None, *, socket_mode: bool = False) -> dict[s
                     "type": "global",
                     "callback_id": SHORTCUT_BREACH,
                     "description": SHORTCUT_DESCRIPTION,
-                }
+                },
+                {
+                    "name": CONCERN_SHORTCUT_NAME,
+                    "type": "global",
+                    "callback_id": SHORTCUT_CONCERN,
+                    "description": CONCERN_SHORTCUT_DESCRIPTION,
+                },
             ],
             "slash_commands": commands,
         },

@@ -9,6 +9,7 @@ from storage.models.aup import (
     AupVersion,
 )
 from storage.models.base import Base
+from storage.models.concerns import Concern, ConcernEvent
 from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversation
 from storage.models.incidents import Incident, IncidentEvent
 from storage.models.offsite import OffsiteApproval, OffsiteDeclaration, OffsiteItem
@@ -23,6 +24,8 @@ __all__ = [
     "AupQuestion",
     "AupVersion",
     "Base",
+    "Concern",
+    "ConcernEvent",
     "Incident",
     "IncidentEvent",
     "LedgerEntry",

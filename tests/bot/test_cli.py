@@ -311,14 +311,14 @@ def test_export_aup_as_csv_lists_every_member_of_staff(cli, school, factory):
     ran = cli("export", "aup")
     assert ran.code == 0
     rows = list(csv.DictReader(io.StringIO(ran.out)))
-    assert len(rows) == 10
+    assert len(rows) == 11
     teacher = next(r for r in rows if r["person_email"] == "teacher@example.org")
     assert (teacher["version"], teacher["status"]) == ("2025.1", "to_sign")
     with factory() as session:
         exported = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "register.exported")
         ).one()
-    assert exported.subject == "export:aup" and exported.details == {"rows": 10}
+    assert exported.subject == "export:aup" and exported.details == {"rows": 11}
 
 
 def test_export_audit_as_json_to_a_file(cli, school, factory, tmp_path):
@@ -360,6 +360,16 @@ def test_export_aup_as_json(cli, school):
     rows = json.loads(ran.out)
     assert {r["status"] for r in rows} == {"to_sign"}
     assert {r["person_email"] for r in rows} >= {"head@example.org", "dsl@example.org"}
+
+
+def test_export_concerns_as_json_lists_the_incident_log_without_the_note(cli, console):
+    console.say("/concern", "device", "A Y6 pupil used a friend's login.")
+    ran = cli("export", "concerns", "--format", "json")
+    assert ran.code == 0
+    (row,) = json.loads(ran.out)
+    assert (row["reference"], row["status"]) == ("Concern #1", "open")
+    assert row["kind"] == "Misuse of school devices or accounts by a pupil"
+    assert "login" not in ran.out  # the reporter's note is for the lead, not the log
 
 
 def test_export_of_an_unknown_register_or_format_is_a_usage_error(cli, school):

@@ -439,6 +439,21 @@ BAD_FILES = [
         "breach.ico_reminder_hours",
         "between 1 and 71",
     ),
+    (
+        '[school]\nname = "X"\n[concern]\nchildren_social_care_phone = "ring the council"\n',
+        "concern.children_social_care_phone",
+        "must be a phone number",
+    ),
+    (
+        '[school]\nname = "X"\n[concern]\nschool_hours = ["17:00", "08:00"]\n',
+        "concern.school_hours",
+        "must end later than it starts",
+    ),
+    (
+        '[school]\nname = "X"\n[concern]\nsafeguarding_system_url = "cpoms.example.net"\n',
+        "concern.safeguarding_system_url",
+        "must start with https://",
+    ),
 ]
 
 
@@ -462,6 +477,32 @@ def test_toml_that_does_not_parse_names_the_file_and_the_line(tmp_path):
     path = write_toml(tmp_path, '[school]\nname = "unterminated\n')
     with pytest.raises(ConfigError, match=rf"{path} is not valid TOML: .*line 2"):
         load_school_config(path)
+
+
+def test_the_concern_settings_and_the_chair_of_governors_can_be_set(tmp_path):
+    body = MINIMAL + textwrap.dedent(
+        """
+        [roles]
+        chair_of_governors = "chair@example.org"
+
+        [concern]
+        ack_minutes = 20
+        school_hours = ["07:45", "16:30"]
+        children_social_care_phone = "020 7946 0999"
+        safeguarding_system = "MyConcern"
+        safeguarding_system_url = "https://myconcern.example.org/"
+        """
+    )
+    config = load_school_config(write_toml(tmp_path, body))
+    s = config.settings
+    assert config.roles["chair_of_governors"] == ["chair@example.org"]
+    assert (s.concern_ack_minutes, s.school_hours_start, s.school_hours_end) == (
+        20,
+        time(7, 45),
+        time(16, 30),
+    )
+    assert (s.children_social_care_phone, s.safeguarding_system) == ("020 7946 0999", "MyConcern")
+    assert type(s).from_json(s.to_json()) == s
 
 
 def test_the_offsite_device_limits_and_approval_expiry_can_be_set(tmp_path):

@@ -16,6 +16,7 @@ LEAD = "head@example.org"  # the Headteacher holds every lead's permission
 SUBCOMMANDS = {
     "offsite": {"list", "return", "register"},
     "breach": {"list", "open", "details", "triage"},
+    "concern": {"list", "log", "open"},
     "aup": {"status"},
     "safekeep": {"roles", "report", "export", "settings"},
 }

@@ -38,3 +38,4 @@ def test_a_teacher_agrees_to_the_aup_and_the_lead_sees_them_as_signed(
     assert "Teaching staff · Staff Acceptable Use Policy version 2025.1: 1 of 6 signed" in status
     assert "Support staff · Staff Acceptable Use Policy version 2025.1: 0 of 4 signed" in status
     assert "To sign: " in status and "Alex Teacher" not in status
+    assert "Governors · Staff Acceptable Use Policy version 2025.1: 0 of 1 signed" in status

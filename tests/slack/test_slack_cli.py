@@ -46,8 +46,11 @@ def test_the_http_manifest_lists_every_registered_command_at_our_url(capsys):
     ]
     assert "users:read.email" in app["oauth_config"]["scopes"]["bot"]
     assert app["features"]["app_home"]["home_tab_enabled"] is True
-    [shortcut] = app["features"]["shortcuts"]
-    assert (shortcut["type"], shortcut["callback_id"]) == ("global", "report_breach")
+    shortcuts = app["features"]["shortcuts"]
+    assert [(s["type"], s["callback_id"]) for s in shortcuts] == [
+        ("global", "report_breach"),
+        ("global", "report_concern"),
+    ]
     assert 175 <= len(app["display_information"]["long_description"]) <= 4000
 
 
@@ -80,7 +83,7 @@ def test_staff_sync_adds_members_with_an_email_and_skips_bots_and_deactivated(
         SLACK_API_URL=settings.slack_api_url,
     )
     assert main(["staff", "sync"], clock=clock) == 0
-    assert "1 added, 10 already known, 0 back again, 0 marked as leavers" in (
+    assert "1 added, 11 already known, 0 back again, 0 marked as leavers" in (
         capsys.readouterr().out
     )
     with factory() as session:
@@ -107,13 +110,13 @@ def test_staff_sync_reads_every_page_and_marks_a_leaver_inactive_between_two_syn
         SLACK_API_URL=settings.slack_api_url,
     )
     assert main(["staff", "sync", "--from", "slack"], clock=clock) == 0
-    assert "0 added, 10 already known, 0 back again, 0 marked" in capsys.readouterr().out
+    assert "0 added, 11 already known, 0 back again, 0 marked" in capsys.readouterr().out
     assert len(slack.fake.calls_to("users.list")) == 4
     slack.add_user("joiner@example.org", "Jo Joiner")
     del slack.fake.users[slack.user_id("teacher@example.org")]
     assert main(["staff", "sync"], clock=clock) == 0
     out = capsys.readouterr().out
-    assert "1 added, 9 already known, 0 back again, 1 marked as leavers" in out
+    assert "1 added, 10 already known, 0 back again, 1 marked as leavers" in out
     with factory() as session:
         active = dict(session.execute(select(Person.email, Person.active)).all())
     assert active["joiner@example.org"] is True
@@ -147,7 +150,7 @@ def test_on_a_new_database_staff_sync_makes_the_school_so_roles_can_be_granted_a
     active = crypto.active_keys()
     try:
         assert main(["staff", "sync"], clock=clock) == 0
-        assert "10 added, 0 already known" in capsys.readouterr().out
+        assert "11 added, 0 already known" in capsys.readouterr().out
         assert main(["roles", "grant", "dsl", "dsl@example.org"], clock=clock) == 0
         assert main(["staff", "sync"], clock=clock) == 0  # the same school the second time
     finally:

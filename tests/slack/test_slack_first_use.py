@@ -41,7 +41,7 @@ def test_the_first_command_creates_the_school_and_applies_the_school_config(
         "slack",
         "Demo Primary School",
     )
-    assert len(staff) == 10
+    assert len(staff) == 11
     # bolt checks the token once, the school is named once; a second command asks for neither
     assert len(bot.calls("auth.test")) == 2
 

@@ -154,6 +154,12 @@ def test_the_breach_shortcut_opens_a_modal_for_the_person_who_used_it(slack):
     assert opened["view"]["type"] == "modal"
 
 
+def test_the_concern_shortcut_opens_the_concern_report(slack):
+    assert slack.shortcut("report_concern").status == 200
+    [opened] = slack.calls("views.open")
+    assert opened["view"]["callback_id"] == "concern.report"
+
+
 def test_a_slow_answer_opens_a_waiting_modal_first_and_fills_it_in_after(slack):
     slack.adapter.trigger_budget = 0.0  # as if the database took longer than Slack's window
     reply = slack.command("/aup")
