@@ -93,6 +93,11 @@ class SchoolSettings:
     ico_deadline_hours: int = 72
     # AUP.
     aup_campaign_term: str = "spring"
+    # The staff list (school.toml [roster]): the group a synced newcomer gets when the list
+    # doesn't say (Slack and Entra never do; a CSV may), and whether Slack guests count.
+    default_group: str = "teaching"
+    include_guests: bool = False
+    guest_group: str = "visitor"
 
     @property
     def zone(self) -> ZoneInfo:
