@@ -98,7 +98,7 @@ def day(on: date) -> str:
     return f"{on:%a} {on.day} {on:%b %Y}"
 
 
-NOT_IN_CHAT = "no chat account"
+NOT_IN_CHAT = "not in chat"
 STATUS_FOOTER = (
     "Exempt someone with `/aup exempt`; record a signature on paper or by email with "
     "`/aup record`. Every signature of every version: `python -m bot export aup`."

@@ -26,6 +26,7 @@ from handlers.aup.roster import (
     roster,
 )
 from handlers.context import Context
+from handlers.people import CSV
 from handlers.register_table import Register
 from handlers.replies import Reply, Say
 from storage.models import AupAcknowledgement, Person
@@ -75,13 +76,14 @@ def _group_line(label: str, people: list[Standing]) -> str:
 
 def _named(ctx: Context, one: Standing) -> str:
     """A name as the status lists it: with the exemption's last day, or a note that the person
-    is not in chat (so a signature on paper or by email is the way)."""
-    name = one.person.display_name
+    is only on the staff-list CSV with no chat account (a signature on paper or by email is the
+    way for them)."""
+    person = one.person
     if one.status == EXEMPT and one.exemption is not None:
-        return f"{name} (until {msg.day(one.exemption.ends_on)})"
-    if not one.person.identities:
-        return f"{name} ({msg.NOT_IN_CHAT})"
-    return name
+        return f"{person.display_name} (until {msg.day(one.exemption.ends_on)})"
+    if person.sources == [CSV.key] and not person.identities:
+        return f"{person.display_name} ({msg.NOT_IN_CHAT})"
+    return person.display_name
 
 
 COLUMNS = [
