@@ -146,12 +146,12 @@ def aup_register(ctx: Context) -> Register:
         ]
         history: list[AupAcknowledgement | None] = list(signatures.get(person.id, [])) or [None]
         for signed in history:
-            register.rows.append(now + _signature(signed, one, emails))
+            register.rows.append(now + _signature(ctx, signed, one, emails))
     return register
 
 
 def _signature(
-    ack: AupAcknowledgement | None, one: Standing, emails: dict[int, str]
+    ctx: Context, ack: AupAcknowledgement | None, one: Standing, emails: dict[int, str]
 ) -> list[object]:
     if ack is None:
         return [*[""] * 10, "no"]
@@ -160,7 +160,7 @@ def _signature(
         ack.text_hash,
         ack.cycle,
         ack.acknowledged_at.isoformat(),
-        (ack.signed_on or ack.acknowledged_at.date()).isoformat(),
+        (ack.signed_on or ctx.local(ack.acknowledged_at).date()).isoformat(),
         ack.method,
         ack.platform,
         ack.interaction_id or "",
