@@ -136,3 +136,13 @@ def test_the_export_keeps_a_leaver_who_signed_with_the_status_left(factory, cloc
     assert "sbm@example.org" not in emails
     (ta,) = [r for r in rows if r["person_email"] == "ta@example.org"]
     assert (ta["status"], ta["method"], ta["recorded_by"]) == ("left", "email", LEAD)
+
+
+def test_the_aup_usage_names_the_leads_words_only_to_leads(factory, clock, school):
+    from handlers.aup import command
+
+    with factory() as session:
+        lead = command(lead_ctx(session, school.id, clock), "help")
+        teacher = command(lead_ctx(session, school.id, clock, "teacher@example.org"), "help")
+    assert isinstance(lead, Say) and "`/aup exempt end`" in lead.text
+    assert isinstance(teacher, Say) and "exempt" not in teacher.text
