@@ -127,8 +127,12 @@ def upsert_person(
     name: str,
     now: datetime,
     role_group: str | None = None,
+    *,
+    new_group: str = "teaching",
 ) -> tuple[Person, bool]:
-    """The staff record for this email, created if new; returns (person, created)."""
+    """The staff record for this email, created if new; returns (person, created).
+    ``role_group`` sets the group of anyone (a CSV's group column, school.toml);
+    ``new_group`` is only the group of someone created here (a sync's default)."""
     person = find_by_email(session, school.id, email)
     if person is not None:
         person.display_name = name or person.display_name
@@ -140,7 +144,7 @@ def upsert_person(
         school_id=school.id,
         email=email.strip().lower(),
         display_name=name or email.split("@")[0],
-        role_group=role_group or "teaching",
+        role_group=role_group or new_group,
         active=True,
         created_at=now,
     )
@@ -191,6 +195,8 @@ class Member:
     is_bot: bool = False
     deactivated: bool = False
     group: str | None = None  # one of ROLE_GROUPS, when the list says (the CSV's group column)
+    guest: bool = False  # a Slack guest (single- or multi-channel): left out unless the school
+    # says otherwise (school.toml [roster] include_guests)
 
 
 def staff_email(member: Member) -> str | None:
@@ -207,6 +213,7 @@ class SyncResult:
     updated: int = 0
     returned: int = 0
     skipped: int = 0
+    guests: int = 0
     leavers: int = 0
     # Leavers who still hold roles: "email (role, role)", for the admin to reassign.
     leavers_with_roles: list[str] = field(default_factory=list)
@@ -217,6 +224,11 @@ class SyncResult:
             f"{self.returned} back again, {self.leavers} marked as leavers (inactive, kept), "
             f"{self.skipped} skipped (bots, deactivated accounts, no email)."
         )
+        if self.guests:
+            line += (
+                f" {self.guests} guest account(s) left out (school.toml [roster] include_guests "
+                "= true adds them)."
+            )
         if self.leavers_with_roles:
             line += (
                 f" Leavers who still hold roles (inactive people get no alerts, so give the "
@@ -229,8 +241,15 @@ class SyncResult:
 def sync_staff(ctx: Context, source: StaffSource, members: Iterable[Member]) -> SyncResult:
     """Every member with an email becomes (or stays) an active person, matched by email, named
     by ``source``, and linked to their platform id so DMs reach them. Bots, deactivated accounts
-    and accounts without an email are skipped. People this source listed before and no longer
-    lists leave it; those no source lists any more are marked inactive (see above)."""
+    and accounts without an email are skipped; guests too, unless the school includes them.
+    People this source listed before and no longer lists leave it; those no source lists any
+    more are marked inactive (see above).
+
+    Groups: a group the list gives (the CSV's group column) is the person's group. Otherwise a
+    newcomer gets the school's default group (guests: its guest group), and someone already
+    known keeps the group they have, so a Slack or Entra sync never undoes a group a lead set
+    by CSV or school.toml."""
+    settings = ctx.settings
     result = SyncResult(source.label)
     listed: set[int] = set()
     for member in members:
@@ -238,10 +257,19 @@ def sync_staff(ctx: Context, source: StaffSource, members: Iterable[Member]) -> 
         if email is None:
             result.skipped += 1
             continue
+        if member.guest and not settings.include_guests:
+            result.guests += 1
+            continue
         known = find_by_email(ctx.session, ctx.school.id, email)
         returning = known is not None and not known.active
         person, created = upsert_person(
-            ctx.session, ctx.school, email, member.name, ctx.now, role_group=member.group
+            ctx.session,
+            ctx.school,
+            email,
+            member.name,
+            ctx.now,
+            role_group=member.group,
+            new_group=settings.guest_group if member.guest else settings.default_group,
         )
         if source.platform is not None and member.external_id:
             take_identity(ctx.session, person, source.platform, member.external_id)
@@ -266,6 +294,7 @@ def sync_staff(ctx: Context, source: StaffSource, members: Iterable[Member]) -> 
         returned=result.returned,
         leavers=result.leavers,
         skipped=result.skipped,
+        guests=result.guests,
     )
     return result
 

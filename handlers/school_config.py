@@ -82,6 +82,7 @@ SECTIONS: dict[str, set[str]] = {
         "safeguarding_system",
         "safeguarding_system_url",
     },
+    "roster": {"default_group", "include_guests", "guest_group"},
 }
 TERM_KEYS = {"name", "start", "end", "half_term"}
 STAFF_KEYS = {"email", "name", "role_group"}
@@ -207,6 +208,7 @@ def parse_school_config(
         if term not in ("autumn", "spring", "summer"):
             reader.fail("aup.campaign_term", "must be autumn, spring or summer")
         values["aup_campaign_term"] = term
+    values.update(reader.roster(raw.get("roster", {})))
 
     roles: dict[str, list[str]] = {}
     for role, emails in raw.get("roles", {}).items():
@@ -357,6 +359,21 @@ class _Reader:
         if group not in ROLE_GROUPS:
             self.fail(f"{where}.role_group", f"must be one of {', '.join(ROLE_GROUPS)}")
         return StaffEntry(email.lower(), name, group)
+
+    def roster(self, table: dict[str, Any]) -> dict[str, Any]:
+        """[roster]: the group synced newcomers get, and whether Slack guests count."""
+        values: dict[str, Any] = {}
+        for key in ("default_group", "guest_group"):
+            if key in table:
+                group = self.text(table, f"roster.{key}", key=key) or ""
+                if group not in ROLE_GROUPS:
+                    self.fail(f"roster.{key}", f"must be one of {', '.join(ROLE_GROUPS)}")
+                values[key] = group
+        if "include_guests" in table:
+            if not isinstance(table["include_guests"], bool):
+                self.fail("roster.include_guests", "must be true or false")
+            values["include_guests"] = table["include_guests"]
+        return values
 
     def aup(self, table: dict[str, Any], base_dir: Path) -> AupDocument:
         version = self.text(table, "aup.version", key="version", required=True) or ""

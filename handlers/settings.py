@@ -104,6 +104,11 @@ class SchoolSettings:
     # The school's safeguarding record (e.g. "CPOMS", "MyConcern") and its address.
     safeguarding_system: str = ""
     safeguarding_system_url: str = ""
+    # The staff list (school.toml [roster]): the group a synced newcomer gets when the list
+    # doesn't say (Slack and Entra never do; a CSV may), and whether Slack guests count.
+    default_group: str = "teaching"
+    include_guests: bool = False
+    guest_group: str = "visitor"
 
     @property
     def zone(self) -> ZoneInfo:

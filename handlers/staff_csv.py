@@ -1,7 +1,7 @@
 """The staff-list CSV: people who are not in chat (governors, volunteers), one a row.
 
 A header row names the columns ``email,name`` and optionally ``group`` (one of the role groups:
-teaching, support, governor, volunteer, contractor); other columns are ignored. Every problem is
+teaching, support, governor, volunteer, contractor, visitor); other columns are ignored. Every problem is
 one line naming the file's line, so the person who keeps the spreadsheet can fix it.
 """
 

@@ -70,4 +70,5 @@ def member(user: dict[str, Any]) -> people.Member:
         name=str(user.get("real_name") or profile.get("real_name") or ""),
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deactivated=bool(user.get("deleted")),
+        guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
     )

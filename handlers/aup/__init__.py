@@ -6,7 +6,10 @@ acknowledgement dialog), register (who has agreed, for leads and the export) and
 
 from __future__ import annotations
 
-from handlers.aup import agree, register
+from collections.abc import Callable
+
+from handlers.access import allowed
+from handlers.aup import agree, exemptions, paper, register
 from handlers.aup import messages as msg
 from handlers.aup.roster import SIGNED, standing
 from handlers.context import Context
@@ -19,8 +22,11 @@ def command(ctx: Context, text: str) -> Reply:
     word = text.strip().lower()
     if word == "status":
         return register.status(ctx)
+    if word in LEAD_WORDS:
+        return LEAD_WORDS[word](ctx)
     if word not in ("", "read", "sign"):
-        return Say(msg.USAGE)
+        lead = allowed(ctx.actor, "aup.status")
+        return Say(msg.USAGE + (f"\n{msg.LEAD_USAGE}" if lead else ""))
     mine = standing(ctx, ctx.person)
     version, signed = mine.version, mine.signature
     if version is None:
@@ -34,6 +40,13 @@ def command(ctx: Context, text: str) -> Reply:
     return Ask(agree.agree_form(version))
 
 
+# The leads' words after /aup (B: the roster); each checks its own permission.
+LEAD_WORDS: dict[str, Callable[[Context], Reply]] = {
+    "exempt": exemptions.open_exempt,
+    "exempt end": exemptions.open_end,
+    "record": paper.open_record,
+}
+
 COMMANDS = (Command("aup", "Read and agree to the Acceptable Use Policy", "[status]", command),)
 ACTIONS: dict[str, ActionHandler] = {"aup.start": lambda ctx, value: command(ctx, "")}
-FORMS: dict[str, FlowForm] = {**agree.FORMS}
+FORMS: dict[str, FlowForm] = {**agree.FORMS, **exemptions.FORMS, **paper.FORMS}

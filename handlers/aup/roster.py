@@ -200,10 +200,12 @@ def record_signature(
     interaction_id: str | None = None,
     evidence_ref: str | None = None,
     training_completed_on: date | None = None,
+    signed_on: date | None = None,
 ) -> AupAcknowledgement:
     """Record that ``person`` agreed to exactly ``version`` in the open round (idempotent: a
     second signature in the same round returns the first). ``method`` is "chat" (agreed in
-    Safekeep by the person) or "paper"/"email" (recorded by ctx.actor, a lead, with evidence).
+    Safekeep by the person) or "paper"/"email" (recorded by ctx.actor, a lead, with evidence
+    and ``signed_on``, the date on the paper or email).
     """
     cycle = cycle_of(open_campaign(ctx, version))
     existing = ctx.session.scalar(
@@ -231,6 +233,7 @@ def record_signature(
         recorded_by_id=ctx.actor.id if on_behalf and ctx.actor is not None else None,
         evidence_ref=evidence_ref,
         training_completed_on=training_completed_on,
+        signed_on=signed_on,
     )
     ctx.session.add(row)
     ctx.session.flush()

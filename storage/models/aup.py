@@ -74,6 +74,8 @@ class AupAcknowledgement(Base):
     evidence_ref: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # This year's online-safety training, when the school asks for it with the agreement.
     training_completed_on: Mapped[date | None] = mapped_column(default=None)
+    # The date written on a paper or email signature (acknowledged_at is when it was recorded).
+    signed_on: Mapped[date | None] = mapped_column(default=None)
 
     aup_version: Mapped[AupVersion] = relationship(lazy="joined")
 
@@ -108,3 +110,4 @@ class AupExemption(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     recorded_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)

@@ -31,6 +31,8 @@ class FakeUser:
     name: str
     is_bot: bool = False
     deleted: bool = False
+    is_restricted: bool = False  # a multi-channel guest
+    is_ultra_restricted: bool = False  # a single-channel guest
 
     def to_json(self) -> dict[str, Any]:
         profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name}
@@ -43,6 +45,8 @@ class FakeUser:
             "real_name": self.name,
             "deleted": self.deleted,
             "is_bot": self.is_bot,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "profile": profile,
         }
 

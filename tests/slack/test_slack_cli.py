@@ -123,6 +123,34 @@ def test_staff_sync_reads_every_page_and_marks_a_leaver_inactive_between_two_syn
     assert active["teacher@example.org"] is False  # kept, inactive
 
 
+def test_staff_sync_leaves_out_slack_guests_unless_the_school_includes_them(
+    slack, monkeypatch, factory, school, capsys, clock
+):
+    slack.add_user("visitor@example.org", "Vic Visitor", is_restricted=True)
+    slack.add_user("single@example.org", "Sol Single", is_ultra_restricted=True)
+    settings = slack.adapter.rt.settings
+    strip_own_settings(
+        monkeypatch,
+        DATABASE_URL=settings.database_url,
+        SAFEKEEP_DATA_KEYS=TEST_KEY_SPEC,
+        SLACK_BOT_TOKEN=settings.slack_bot_token,
+        SLACK_SIGNING_SECRET=settings.slack_signing_secret,
+        SLACK_API_URL=settings.slack_api_url,
+    )
+    assert main(["staff", "sync"], clock=clock) == 0
+    assert "2 guest account(s) left out" in capsys.readouterr().out
+    with factory() as session:
+        assert "visitor@example.org" not in set(session.scalars(select(Person.email)))
+        stored = session.get_one(School, school.id)
+        stored.settings = {**stored.settings, "include_guests": True}
+        session.commit()
+    assert main(["staff", "sync"], clock=clock) == 0
+    assert "2 added, 11 already known" in capsys.readouterr().out
+    with factory() as session:
+        groups = dict(session.execute(select(Person.email, Person.role_group)).all())
+    assert groups["visitor@example.org"] == groups["single@example.org"] == "visitor"
+
+
 @pytest.fixture
 def fake_slack_api():
     """The fake Slack Web API alone (workspace T0DEMO, the demo staff as members); its URL."""
