@@ -19,7 +19,15 @@ from datetime import date
 from handlers.access import people_with_roles
 from handlers.aup import campaign
 from handlers.aup import messages as msg
-from handlers.aup.roster import GROUP_LABELS, OVERDUE, TO_SIGN, Standing, first_asked_on, roster
+from handlers.aup.roster import (
+    GROUP_LABELS,
+    OVERDUE,
+    TO_SIGN,
+    Standing,
+    first_asked_on,
+    joined_during,
+    roster,
+)
 from handlers.context import Context
 from handlers.replies import Button, Notice
 from handlers.school_calendar import SchoolCalendar
@@ -60,7 +68,7 @@ def reminders(ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], t
             label,
             one.due_on,
             calendar.next_school_day(today) == one.due_on,
-            new_starter=first != calendar.school_day_on_or_after(one.campaign.opens_on),
+            new_starter=joined_during(one.campaign, one.person),
         )
         notice = Notice(text, (Button(msg.READ_AND_AGREE, "aup.start", style="primary"),))
         key = LedgerKey(

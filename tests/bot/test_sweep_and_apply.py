@@ -234,3 +234,14 @@ def test_settings_default_dates_come_from_the_applied_terms(
     with factory() as session:
         round_ = session.scalars(select(AupCampaign)).one()
     assert (round_.opens_on, round_.due_on) == (date(2027, 1, 4), date(2027, 2, 12))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [(["sweep"], "run every scheduled sweep once"), (["school"], "apply a changed school.toml")],
+)
+def test_the_new_commands_have_help(cli, argv, words):
+    ran = cli(*argv, "--help")
+    assert ran.code == 0
+    assert f"usage: python -m bot {argv[0]}" in ran.out
+    assert words in " ".join(ran.out.split())
