@@ -68,7 +68,7 @@ def reminders(ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], t
             label,
             one.due_on,
             calendar.next_school_day(today) == one.due_on,
-            new_starter=joined_during(one.campaign, one.person),
+            new_starter=joined_during(calendar, one.campaign, one.person),
         )
         notice = Notice(text, (Button(msg.READ_AND_AGREE, "aup.start", style="primary"),))
         key = LedgerKey(

@@ -48,10 +48,7 @@ def reminder(kind: str, label: str, due_on: date, next_school_day: bool, new_sta
         when = "the next school day" if next_school_day else "soon"
         return f"{head} · due {_day(due_on)}, {when}. Please read and agree to it."
     if kind == "asked" and new_starter:
-        return (
-            f"Welcome. {head} · as a new member of the school, please read and agree to it by "
-            f"{_day(due_on)}."
-        )
+        return f"Welcome. {head} · please read and agree to it by {_day(due_on)}."
     if kind == "asked":
         return f"{head} is open · please read and agree to it by {_day(due_on)}."
     return f"Reminder · {head} · please read and agree to it by {_day(due_on)}."

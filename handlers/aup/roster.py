@@ -160,22 +160,25 @@ def due_date(calendar: SchoolCalendar, campaign: AupCampaign | None, person: Per
     for a new starter the school's number of school days after joining, if that is later."""
     if campaign is None:
         return None
-    if not joined_during(campaign, person):
+    if not joined_during(calendar, campaign, person):
         return campaign.due_on
     assert person.joined_on is not None
     days = calendar.settings.aup_new_starter_school_days
     return max(campaign.due_on, calendar.add_school_days(person.joined_on, days))
 
 
-def joined_during(campaign: AupCampaign, person: Person) -> bool:
-    """True for a new starter: someone who joined the roster after the round opened."""
-    return person.joined_on is not None and person.joined_on > campaign.opens_on
+def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> bool:
+    """True for a new starter: someone who joined the roster after the round opened. A round
+    written late (the school began using Safekeep after its opening day) counts from the day it
+    was written, so the staff who arrived with the school keep the round's own dates."""
+    started = max(campaign.opens_on, calendar.today(campaign.created_at))
+    return person.joined_on is not None and person.joined_on > started
 
 
 def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> date:
     """The day a person is first asked in a round: the round's first day, or a new starter's
     first school day on the roster."""
-    if joined_during(campaign, person):
+    if joined_during(calendar, campaign, person):
         assert person.joined_on is not None
         return calendar.school_day_on_or_after(person.joined_on)
     return calendar.school_day_on_or_after(campaign.opens_on)

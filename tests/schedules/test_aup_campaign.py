@@ -331,8 +331,8 @@ def test_a_new_starter_is_asked_on_their_first_school_day_and_has_their_own_due_
     theirs = {day: texts for day, texts in theirs.items() if texts}
     assert theirs == {
         date(2027, 3, 8): [
-            "Welcome. Acceptable Use Policy · the 2026/27 Spring round · as a new member of the "
-            "school, please read and agree to it by Fri 19 Mar."
+            "Welcome. Acceptable Use Policy · the 2026/27 Spring round · please read and agree "
+            "to it by Fri 19 Mar."
         ],
         date(2027, 3, 17): [
             "Reminder · Acceptable Use Policy · the 2026/27 Spring round · please read and "
@@ -364,8 +364,34 @@ def test_a_new_starter_joining_early_in_the_round_is_due_with_everyone(factory, 
     assert sent == [
         (
             STARTER,
-            "Welcome. Acceptable Use Policy · the 2026/27 Spring round · as a new member of "
-            "the school, please read and agree to it by Fri 12 Feb.",
+            "Welcome. Acceptable Use Policy · the 2026/27 Spring round · please read and agree "
+            "to it by Fri 12 Feb.",
+        )
+    ]
+
+
+def test_staff_who_arrive_with_a_school_that_starts_mid_round_keep_the_rounds_dates(
+    factory, clock, school
+):
+    # The round is written late (say the school was set up today, 20 Jan): everyone on the
+    # roster today is in the round as it stands; only someone who joins later is a new starter.
+    clock.set(london(2027, 1, 20, 7, 0))
+    joins(factory, clock, "early@example.org", "Kim Early")
+    sweep = Sweep(factory, clock)
+    first = sweep.at(london(2027, 1, 20, 8, 0))
+    assert rounds(factory)[0][2:4] == (date(2027, 1, 5), date(2027, 2, 12))
+    assert len(first) == 11
+    assert {text for _, text in first} == {
+        "Reminder · Acceptable Use Policy · the 2026/27 Spring round · please read and agree "
+        "to it by Fri 12 Feb."
+    }
+    clock.set(london(2027, 1, 21, 12, 0))
+    joins(factory, clock, STARTER, "Pat Newcomer")
+    assert sweep.at(london(2027, 1, 21, 16, 0)) == [
+        (
+            STARTER,
+            "Welcome. Acceptable Use Policy · the 2026/27 Spring round · please read and agree "
+            "to it by Fri 12 Feb.",
         )
     ]
 
