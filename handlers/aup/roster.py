@@ -139,6 +139,11 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
             if version is not None
             else None
         )
+        # A new version's round is written by the next sweep: a signature of that version made
+        # in between (recorded before any round) is a signature in its round.
+        late_round = campaign is not None and campaign.kind == "new_version"
+        if signature is None and version is not None and late_round:
+            signature = signatures.get((person.id, version.id, ""))
         exemption = exemptions.get(person.id)
         due_on = due_date(calendar, campaign, person)
         found.append(

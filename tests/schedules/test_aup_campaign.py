@@ -319,6 +319,27 @@ def test_a_version_taking_effect_mid_year_opens_its_own_round_for_its_groups(
     assert digest == [digest_text(3, [("Support staff", 3)])]
 
 
+def test_signing_a_new_version_before_the_sweep_writes_its_round_counts_in_the_round(
+    factory, clock, school
+):
+    clock.set(london(2027, 3, 1, 7, 0))
+    with transaction(factory) as session:
+        row = session.scalars(select(School)).one()
+        publish_version(
+            Context(session, row, None, clock),
+            "2027.1",
+            "Staff Acceptable Use Policy",
+            "1. New wording.",
+            None,
+            date(2027, 3, 1),
+        )
+    signs(factory, clock, TEACHER)  # before any sweep has run today
+    sent = Sweep(factory, clock).at(london(2027, 3, 1, 8, 0))
+    assert rounds(factory)[0][:2] == ("2026/27 version 2027.1", "new_version")
+    assert len(sent) == 9 and TEACHER not in [to for to, _ in sent]
+    assert status_of(factory, clock, TEACHER) == SIGNED
+
+
 def test_a_new_starter_is_asked_on_their_first_school_day_and_has_their_own_due_date(
     factory, clock, school
 ):
