@@ -67,13 +67,17 @@ def overdue_digest(label: str, counts: list[tuple[str, int]]) -> str:
 
 
 def settings_round(cycle: str, opens_on: date, due_on: date, term: Term | None) -> str:
+    """One year's round in `/safekeep settings`, and where its dates come from."""
     where = (
         f" (the first school day of {term.name}, and the last school day before its "
         f"{'half-term' if term.half_term_start else 'end'})"
         if term is not None
         else " (the dates set in school.toml)"
     )
-    return f"• AUP: the {cycle} round opens {opens_on:%a %-d %b %Y} and is due {due_on:%a %-d %b %Y}{where}"
+    return (
+        f"• AUP: the {cycle} round opens {opens_on:%a %-d %b %Y} and is due "
+        f"{due_on:%a %-d %b %Y}{where}"
+    )
 
 
 def settings_no_round(cycle: str, term: str) -> str:

@@ -51,7 +51,10 @@ EVERYONE = (
 )
 # Everyone still to sign after the teacher signs, the TA is exempt and the SBM leaves.
 STILL_TO_SIGN = [e for e in EVERYONE if e not in (TEACHER, TA, SBM)]
-OPEN = "Acceptable Use Policy · the 2026/27 Spring round is open · please read and agree to it by Fri 12 Feb."
+OPEN = (
+    "Acceptable Use Policy · the 2026/27 Spring round is open · please read and agree to it by "
+    "Fri 12 Feb."
+)
 
 
 class Sweep:
