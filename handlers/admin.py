@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from handlers import governors_report, people
 from handlers.access import ROLE_LABELS, allowed, require
+from handlers.aup import campaign as aup_campaign
 from handlers.aup import versions as aup
 from handlers.context import Context
 from handlers.errors import UserError
@@ -185,7 +186,7 @@ def _settings_view(ctx: Context) -> Reply:
         f"• Breaches: unacknowledged alerts escalate after {s.alert_ack_minutes} minutes; ICO "
         f"reminders at {', '.join(str(h) for h in s.ico_reminder_hours)} hours; deadline "
         f"{s.ico_deadline_hours} hours",
-        f"• AUP: yearly re-signing in the {s.aup_campaign_term} term",
+        *aup_campaign.settings_lines(ctx),
         f"• Online-safety concerns: school hours {s.school_hours_start:%H:%M} to "
         f"{s.school_hours_end:%H:%M}; a concern about a pupil goes to the DSL and deputies at "
         f"once and escalates after {s.concern_ack_minutes} minutes in school hours; "
@@ -194,8 +195,9 @@ def _settings_view(ctx: Context) -> Reply:
         + "; children's social care: "
         + (s.children_social_care_phone or "not set"),
         "",
-        "To change these, edit the school's school.toml (SAFEKEEP_SCHOOL_CONFIG) and restart "
-        "Safekeep; every change is audited.",
+        "To change these, edit the school's school.toml (SAFEKEEP_SCHOOL_CONFIG) and run "
+        "`python -m bot school apply` on the Safekeep server (the console applies it at every "
+        "start); every change is audited.",
     ]
     return Say("\n".join(lines), title="Settings")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -147,6 +148,7 @@ def upsert_person(
         role_group=role_group or new_group,
         active=True,
         created_at=now,
+        joined_on=now.astimezone(ZoneInfo(school.timezone)).date(),  # a new starter's first day
     )
     session.add(person)
     session.flush()

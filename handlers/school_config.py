@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.settings import DEFAULT_TIERS, RECORD_CATEGORIES, SchoolSettings, Term
+from handlers.settings import (
+    DEFAULT_TIERS,
+    RECORD_CATEGORIES,
+    SchoolSettings,
+    Term,
+    academic_year,
+)
 from storage.models.school import ROLE_GROUPS, ROLES
 
 
@@ -62,7 +68,19 @@ SECTIONS: dict[str, set[str]] = {
     "calendar": {"closures"},
     "reminders": {"morning", "afternoon", "afternoon_end"},
     "roles": set(ROLES),
-    "aup": {"version", "title", "url", "text", "file", "effective", "campaign_term"},
+    "aup": {
+        "version",
+        "title",
+        "url",
+        "text",
+        "file",
+        "effective",
+        "campaign_term",
+        "campaign_opens",
+        "campaign_due",
+        "new_version_school_days",
+        "new_starter_school_days",
+    },
     "offsite": {
         "max_school_days",
         "escalate_after_school_days",
@@ -209,6 +227,7 @@ def parse_school_config(
             reader.fail("aup.campaign_term", "must be autumn, spring or summer")
         values["aup_campaign_term"] = term
     values.update(reader.roster(raw.get("roster", {})))
+    _read_aup_campaign(reader, aup_raw, values)
 
     roles: dict[str, list[str]] = {}
     for role, emails in raw.get("roles", {}).items():
@@ -257,6 +276,30 @@ def _concern_settings(reader: _Reader, concern: dict[str, Any]) -> dict[str, Any
             reader.fail("concern.safeguarding_system_url", "must start with https://")
         values["safeguarding_system_url"] = url
     return values
+
+
+def _read_aup_campaign(reader: _Reader, aup_raw: dict[str, Any], values: dict[str, Any]) -> None:
+    """The yearly round's dates (both or neither, in one academic year) and the school days a
+    new version's round and a new starter have to sign."""
+    opens = aup_raw.get("campaign_opens")
+    due = aup_raw.get("campaign_due")
+    if (opens is None) != (due is None):
+        missing = "aup.campaign_due" if due is None else "aup.campaign_opens"
+        reader.fail(missing, "is needed too: give the yearly round both its dates, or neither")
+    if opens is not None:
+        opens_on = reader.date_value(opens, "aup.campaign_opens")
+        due_on = reader.date_value(due, "aup.campaign_due")
+        if due_on <= opens_on:
+            reader.fail("aup.campaign_due", "must be after aup.campaign_opens")
+        if academic_year(opens_on) != academic_year(due_on):
+            reader.fail(
+                "aup.campaign_due",
+                "must be in the same academic year (August to July) as aup.campaign_opens",
+            )
+        values["aup_opens_on"], values["aup_due_on"] = opens_on, due_on
+    for key in ("new_version_school_days", "new_starter_school_days"):
+        if key in aup_raw:
+            values[f"aup_{key}"] = reader.whole(aup_raw[key], f"aup.{key}", low=1, high=60)
 
 
 class _Reader:

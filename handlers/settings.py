@@ -109,6 +109,13 @@ class SchoolSettings:
     default_group: str = "teaching"
     include_guests: bool = False
     guest_group: str = "visitor"
+    # The yearly round's dates for the academic year they fall in (None: from the term dates,
+    # the first school day of the campaign term and the last school day before its half-term).
+    aup_opens_on: date | None = None
+    aup_due_on: date | None = None
+    # A version taking effect mid-year, and a new starter, have this many school days to sign.
+    aup_new_version_school_days: int = 10
+    aup_new_starter_school_days: int = 10
 
     @property
     def zone(self) -> ZoneInfo:
@@ -124,6 +131,9 @@ class SchoolSettings:
             for t in data["terms"]
         ]
         data["closures"] = [d.isoformat() for d in self.closures]
+        for name in ("aup_opens_on", "aup_due_on"):
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value else None
         data["morning_hour"] = self.morning_hour.strftime("%H:%M")
         data["afternoon_hour"] = self.afternoon_hour.strftime("%H:%M")
         data["afternoon_end_hour"] = self.afternoon_end_hour.strftime("%H:%M")
@@ -163,9 +173,18 @@ class SchoolSettings:
                 values[name] = time.fromisoformat(values[name])
         if "ico_reminder_hours" in values:
             values["ico_reminder_hours"] = tuple(values["ico_reminder_hours"])
+        for name in ("aup_opens_on", "aup_due_on"):
+            if name in values:
+                values[name] = _maybe_date(values[name])
         if "tiers" in values:
             values["tiers"] = {**DEFAULT_TIERS, **values["tiers"]}
         return cls(**values)
+
+
+def academic_year(day: date) -> int:
+    """The year the academic year holding ``day`` starts in: it runs from August to July, so
+    the summer holiday's August belongs to the year about to start."""
+    return day.year if day.month >= 8 else day.year - 1
 
 
 def _maybe_date(value: str | None) -> date | None:

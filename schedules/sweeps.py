@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import Clock
 from handlers.context import Context
-from schedules import breach_clock, concern_clock, offsite_chasers, term_dates
+from schedules import aup_campaign, breach_clock, concern_clock, offsite_chasers, term_dates
 from storage.database import transaction
 from storage.models import School
 
@@ -26,6 +26,7 @@ Sweep = Callable[[Context], int]
 
 # Every sweep, by name; adding one is one entry here (e.g. "offsite_chasers": module.sweep).
 SWEEPS: dict[str, Sweep] = {
+    "aup_campaign": aup_campaign.sweep,
     "breach_clock": breach_clock.sweep,
     "concern_clock": concern_clock.sweep,
     "offsite_chasers": offsite_chasers.sweep,

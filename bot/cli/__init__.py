@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "keys": (security.keys_options, security.keys_command),
     "export": (school.export_options, school.export_command),
     "doctor": (doctor.doctor_options, doctor.doctor_command),
+    "sweep": (no_options, servers.sweep),
+    "school": (school.school_options, school.school_command),
 }
 
 

@@ -273,3 +273,33 @@ def write_private(path: str, body: str) -> None:
         raise
     with out:
         out.write(body)
+
+
+def school_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "action", choices=["apply"], help="apply: make the school match SAFEKEEP_SCHOOL_CONFIG"
+    )
+    p.add_argument("--school", type=int, metavar="ID", help="needed when there are several")
+
+
+def school_command(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """apply a changed school.toml (SAFEKEEP_SCHOOL_CONFIG) to an existing school: term dates,
+    hours, roles, staff and AUP documents; prints and audits what changed"""
+    from handlers.school_apply import apply_changed_config
+
+    config = settings.school_config
+    if config is None:
+        return fail(
+            "school apply needs SAFEKEEP_SCHOOL_CONFIG: the path of the school.toml to apply"
+        )
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with transaction(rt.factory) as session:
+        school = pick_school(session, args.school)
+        name = school.name
+        changes = apply_changed_config(
+            Context(session, school, None, rt.clock, platform="cli"), config
+        )
+    print(f"{name} (school {school.id}):")
+    for line in changes.lines():
+        print(line)
+    return 0

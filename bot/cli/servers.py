@@ -172,3 +172,53 @@ def teams_package(args: argparse.Namespace) -> int:
         return fail(str(exc))
     print(f"Wrote the Teams app package to {args.out}: upload it in the Teams admin centre.")
     return 0
+
+
+def sweep(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """run every scheduled sweep once, now (chasers, AUP campaign, ICO clock, escalations,
+    term dates), then deliver what it queued and exit: the worker's own code, for cron hosts and
+    checks (run under a moved clock, it behaves as on that date)"""
+    import asyncio
+
+    from bot import worker as scheduling
+    from bot.delivery import Dispatcher
+    from schedules import sweeps
+
+    rt = runtime.start(settings, allow_local_key=True, clock=clock)
+    with rt.factory() as session:
+        schools = len(session.scalars(select(School.id)).all())
+    queued = sweeps.run_all(rt.factory, rt.clock)
+    print(
+        f"Ran {len(sweeps.SWEEPS)} sweeps ({', '.join(sweeps.SWEEPS)}) for {schools} school(s) "
+        f"at {rt.clock():%Y-%m-%d %H:%M} UTC: {queued} message(s) queued."
+    )
+    senders = scheduling.platform_senders(rt)
+    if senders:
+        sent = asyncio.run(Dispatcher(rt.factory, senders, rt.clock).deliver_due())
+        print(f"Delivered {sent} message(s) through {', '.join(sorted(senders))}.")
+    waiting = _waiting(rt)
+    if waiting:
+        print(
+            f"{waiting} message(s) wait in the outbox"
+            + (
+                "; the worker (or the next sweep) retries them."
+                if senders
+                else ": no Slack or Teams credentials are set here, so the worker or web "
+                "process delivers them (the console shows its own school's when it runs)."
+            )
+        )
+    return 0
+
+
+def _waiting(rt: runtime.Runtime) -> int:
+    from sqlalchemy import func
+
+    from storage.models import OutboxMessage
+
+    with rt.factory() as session:
+        return (
+            session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "pending")
+            )
+            or 0
+        )

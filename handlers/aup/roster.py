@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 
 from handlers.context import Context
+from handlers.school_calendar import SchoolCalendar
 from storage.models import AupAcknowledgement, AupCampaign, AupExemption, AupVersion, Person
 from storage.models.school import ROLE_GROUPS
 
@@ -128,6 +129,7 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
             )
         )
     }
+    calendar = SchoolCalendar(ctx.settings)
     found = []
     for person in people:
         version = version_for_group(versions, person.role_group)
@@ -137,8 +139,13 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
             if version is not None
             else None
         )
+        # A new version's round is written by the next sweep: a signature of that version made
+        # in between (recorded before any round) is a signature in its round.
+        late_round = campaign is not None and campaign.kind == "new_version"
+        if signature is None and version is not None and late_round:
+            signature = signatures.get((person.id, version.id, ""))
         exemption = exemptions.get(person.id)
-        due_on = due_date(campaign, person)
+        due_on = due_date(calendar, campaign, person)
         found.append(
             Standing(
                 person,
@@ -153,9 +160,33 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
     return found
 
 
-def due_date(campaign: AupCampaign | None, person: Person) -> date | None:
-    """When this person must have signed by: the round's due date (None outside a round)."""
-    return campaign.due_on if campaign is not None else None
+def due_date(calendar: SchoolCalendar, campaign: AupCampaign | None, person: Person) -> date | None:
+    """When this person must have signed by: the round's due date (None outside a round), or
+    for a new starter the school's number of school days after joining, if that is later."""
+    if campaign is None:
+        return None
+    if not joined_during(calendar, campaign, person):
+        return campaign.due_on
+    assert person.joined_on is not None
+    days = calendar.settings.aup_new_starter_school_days
+    return max(campaign.due_on, calendar.add_school_days(person.joined_on, days))
+
+
+def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> bool:
+    """True for a new starter: someone who joined the roster after the round opened. A round
+    written late (the school began using Safekeep after its opening day) counts from the day it
+    was written, so the staff who arrived with the school keep the round's own dates."""
+    started = max(campaign.opens_on, calendar.today(campaign.created_at))
+    return person.joined_on is not None and person.joined_on > started
+
+
+def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> date:
+    """The day a person is first asked in a round: the round's first day, or a new starter's
+    first school day on the roster."""
+    if joined_during(calendar, campaign, person):
+        assert person.joined_on is not None
+        return calendar.school_day_on_or_after(person.joined_on)
+    return calendar.school_day_on_or_after(campaign.opens_on)
 
 
 def _status(

@@ -35,10 +35,11 @@ class AupVersion(Base):
 
 
 class AupCampaign(Base):
-    """A round of asking everyone to (re)sign, e.g. the yearly Spring-term cycle."""
+    """A round of asking everyone a version applies to to (re)sign, e.g. the yearly Spring-term
+    cycle; each version in force has its own row in a yearly cycle."""
 
     __tablename__ = "aup_campaigns"
-    __table_args__ = (UniqueConstraint("school_id", "cycle"),)
+    __table_args__ = (UniqueConstraint("school_id", "aup_version_id", "cycle"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
