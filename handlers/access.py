@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "offsite.register": frozenset({"headteacher", "dpo", "dsl", "business_manager", "admin"}),
     "aup.status": frozenset({"headteacher", "online_safety_lead", "dsl", "dpo", "admin"}),
     "aup.publish": frozenset({"headteacher", "online_safety_lead", "admin"}),
+    "aup.answer": frozenset({"online_safety_lead", "headteacher"}),
     "export": frozenset({"headteacher", "dpo", "admin"}),
     "roles.manage": frozenset({"headteacher", "admin"}),
     "settings.manage": frozenset({"headteacher", "admin"}),

@@ -93,6 +93,8 @@ class SchoolSettings:
     ico_deadline_hours: int = 72
     # AUP.
     aup_campaign_term: str = "spring"
+    # Ask, with the agreement, the date this year's online-safety training was completed.
+    aup_training_date: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

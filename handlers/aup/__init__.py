@@ -1,12 +1,14 @@
 """`/aup`: read and agree to the Acceptable Use Policy that applies; `/aup status` for leads.
 
-The flow lives in this package: versions (which version applies, publishing one), agree (the
-acknowledgement dialog), register (who has agreed, for leads and the export) and messages.
+The flow lives in this package: versions (which version applies, publishing one), publish (the
+`/aup publish` dialog), agree (the acknowledgement dialog), questions (a question to the Online
+Safety lead and its answer), history (a person's own signatures), register (who has agreed,
+for leads and the export) and messages.
 """
 
 from __future__ import annotations
 
-from handlers.aup import agree, register
+from handlers.aup import agree, history, publish, questions, register
 from handlers.aup import messages as msg
 from handlers.aup.roster import SIGNED, standing
 from handlers.context import Context
@@ -19,6 +21,10 @@ def command(ctx: Context, text: str) -> Reply:
     word = text.strip().lower()
     if word == "status":
         return register.status(ctx)
+    if word == "publish":
+        return publish.start(ctx)
+    if word == "history":
+        return history.history(ctx)
     if word not in ("", "read", "sign"):
         return Say(msg.USAGE)
     mine = standing(ctx, ctx.person)
@@ -26,14 +32,27 @@ def command(ctx: Context, text: str) -> Reply:
     if version is None:
         return Say(msg.NO_VERSION)
     if mine.status == SIGNED and signed is not None:
-        return Say(
-            f"You agreed to *{version.title}* (version {version.version}) on "
-            f"{ctx.when(signed.acknowledged_at)}. Nothing more to do."
-            + (f"\nRead it again: {version.url}" if version.url else "")
+        training = signed.training_completed_on
+        text = msg.already_signed(
+            version.title,
+            version.version,
+            ctx.when(signed.acknowledged_at),
+            f"{training:%a} {training.day} {training:%b %Y}" if training else None,
         )
-    return Ask(agree.agree_form(version))
+        return Say(text + (f"\nRead it again: {version.url}" if version.url else ""))
+    return Ask(agree.agree_form(ctx, version))
 
 
-COMMANDS = (Command("aup", "Read and agree to the Acceptable Use Policy", "[status]", command),)
-ACTIONS: dict[str, ActionHandler] = {"aup.start": lambda ctx, value: command(ctx, "")}
-FORMS: dict[str, FlowForm] = {**agree.FORMS}
+COMMANDS = (
+    Command(
+        "aup",
+        "Read and agree to the Acceptable Use Policy",
+        "[history|status|publish]",
+        command,
+    ),
+)
+ACTIONS: dict[str, ActionHandler] = {
+    "aup.start": lambda ctx, value: command(ctx, ""),
+    **questions.ACTIONS,
+}
+FORMS: dict[str, FlowForm] = {**agree.FORMS, **publish.FORMS, **questions.FORMS}

@@ -16,7 +16,7 @@ LEAD = "head@example.org"  # the Headteacher holds every lead's permission
 SUBCOMMANDS = {
     "offsite": {"list", "return", "register"},
     "breach": {"list", "open", "details", "triage"},
-    "aup": {"status"},
+    "aup": {"status", "publish", "history"},
     "safekeep": {"roles", "report", "export", "settings"},
 }
 
