@@ -31,12 +31,16 @@ async def take_turn(
     identify: Callable[[], Awaitable[routes.Locate]],
     work: Work,
     wake: Callable[[], None],
+    interaction_id: str | None = None,
 ) -> Reply:
     """``identify`` finds the school and person (it may ask the platform); the handler runs in
-    a thread. Any unexpected failure, in either, is logged and answered with the apology."""
+    a thread. Any unexpected failure, in either, is logged and answered with the apology.
+    ``interaction_id`` is the platform's own id for this request (ctx.interaction_id)."""
     try:
         locate = await identify()
-        reply = await asyncio.to_thread(routes.run, factory, clock, platform, locate, work)
+        reply = await asyncio.to_thread(
+            routes.run, factory, clock, platform, locate, work, interaction_id
+        )
     except Exception:
         log.exception("a %s request failed", platform)
         return Say(SORRY)
@@ -51,10 +55,11 @@ def take_turn_sync(
     locate: routes.Locate,
     work: Work,
     wake: Callable[[], None],
+    interaction_id: str | None = None,
 ) -> Reply:
     """The same turn for an adapter without an event loop (the console)."""
     try:
-        reply = routes.run(factory, clock, platform, locate, work)
+        reply = routes.run(factory, clock, platform, locate, work, interaction_id)
     except Exception:
         log.exception("a %s request failed", platform)
         return Say(SORRY)

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "aup.publish": frozenset({"headteacher", "online_safety_lead", "admin"}),
     # exempting someone, recording a signature given on paper or by email
     "aup.manage": frozenset({"headteacher", "online_safety_lead", "admin"}),
+    "aup.answer": frozenset({"online_safety_lead", "headteacher"}),
     "export": frozenset({"headteacher", "dpo", "admin"}),
     "roles.manage": frozenset({"headteacher", "admin"}),
     "settings.manage": frozenset({"headteacher", "admin"}),

@@ -64,14 +64,15 @@ def apply_school_config(ctx: Context, config: SchoolConfig) -> None:
             grant_role(ctx, person, role)
     if changed or added:
         ctx.audit("school.configured", f"school:{school.id}", staff_added=added)
-    if config.aup is not None:
+    for document in config.aup_documents:
         aup.publish_version(
             ctx,
-            config.aup.version,
-            config.aup.title,
-            config.aup.text,
-            config.aup.url,
-            config.aup.effective,
+            document.version,
+            document.title,
+            document.text,
+            document.url,
+            document.effective,
+            document.groups,
         )
 
 

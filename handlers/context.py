@@ -26,6 +26,9 @@ class Context:
     actor: Person | None  # None for the scheduler and shell commands
     clock: Clock
     platform: str = "console"
+    # The platform's own id for what the person did this turn (Slack: the view or trigger id;
+    # Teams: the activity id; console: one per turn), kept as evidence with a signature.
+    interaction_id: str | None = None
     _now: datetime | None = field(default=None, repr=False)
 
     @property

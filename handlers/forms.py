@@ -291,6 +291,15 @@ class Form:
     # A consent record (e.g. the AUP): the exact statement agreed to. Every adapter must get an
     # explicit "I agree" for it (Slack: the submit button, labelled so; the console: typed).
     consent: str | None = None
+    # When the consent is asked only after some answer (e.g. "agree" rather than "I have a
+    # question"); None: always.
+    consent_when: When | None = None
+
+    def asks_consent(self, answers: Mapping[str, Any]) -> bool:
+        """Whether an explicit "I agree" is needed, given the typed answers."""
+        return self.consent is not None and (
+            self.consent_when is None or self.consent_when.holds(answers)
+        )
 
     def field(self, name: str) -> Field:
         for f in self.fields:

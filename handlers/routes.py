@@ -87,12 +87,21 @@ def run(
     platform: str,
     locate: Locate,
     call: Callable[[Context], Reply],
+    interaction_id: str | None = None,
 ) -> Reply:
-    """Run one request in one transaction and turn domain errors into replies."""
+    """Run one request in one transaction and turn domain errors into replies;
+    ``interaction_id`` is the platform's id for the request (see Context)."""
     session = factory()
     try:
         school, person = locate(session)
-        ctx = Context(session=session, school=school, actor=person, clock=clock, platform=platform)
+        ctx = Context(
+            session=session,
+            school=school,
+            actor=person,
+            clock=clock,
+            platform=platform,
+            interaction_id=interaction_id,
+        )
         try:
             reply = call(ctx)
         except FormErrors as exc:

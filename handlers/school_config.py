@@ -42,6 +42,7 @@ class AupDocument:
     text: str
     url: str | None
     effective: date
+    groups: tuple[str, ...] = ROLE_GROUPS  # the role groups it applies to
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,13 @@ class SchoolConfig:
     settings: SchoolSettings
     roles: dict[str, list[str]] = field(default_factory=dict)
     staff: tuple[StaffEntry, ...] = ()
-    aup: AupDocument | None = None
+    aup: AupDocument | None = None  # the [aup] table's own document
+    aup_more: tuple[AupDocument, ...] = ()  # [[aup.documents]]: one per group's variant
+
+    @property
+    def aup_documents(self) -> tuple[AupDocument, ...]:
+        """Every AUP document the file gives: the [aup] table's, then [[aup.documents]]."""
+        return ((self.aup,) if self.aup is not None else ()) + self.aup_more
 
 
 def check_timezone(name: str, where: str) -> None:
@@ -75,11 +82,14 @@ SECTIONS: dict[str, set[str]] = {
         "text",
         "file",
         "effective",
+        "groups",
         "campaign_term",
         "campaign_opens",
         "campaign_due",
         "new_version_school_days",
         "new_starter_school_days",
+        "training_date",
+        "documents",
     },
     "offsite": {
         "max_school_days",
@@ -106,6 +116,7 @@ TERM_KEYS = {"name", "start", "end", "half_term"}
 STAFF_KEYS = {"email", "name", "role_group"}
 # A UK phone number as people write it: digits, spaces, a leading + and brackets or dashes.
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,20}[0-9]")
+AUP_DOCUMENT_KEYS = {"version", "title", "url", "text", "file", "effective", "groups"}
 
 
 def load_school_config(path: Path, default_tz: str = "Europe/London") -> SchoolConfig:
@@ -228,6 +239,10 @@ def parse_school_config(
         values["aup_campaign_term"] = term
     values.update(reader.roster(raw.get("roster", {})))
     _read_aup_campaign(reader, aup_raw, values)
+    if "training_date" in aup_raw:
+        if not isinstance(aup_raw["training_date"], bool):
+            reader.fail("aup.training_date", "must be true or false")
+        values["aup_training_date"] = aup_raw["training_date"]
 
     roles: dict[str, list[str]] = {}
     for role, emails in raw.get("roles", {}).items():
@@ -237,9 +252,22 @@ def parse_school_config(
             reader.fail(f"roles.{role}", "must be an email address or a list of them")
         roles[role] = [e.strip().lower() for e in emails]
     staff = tuple(reader.staff(i, s) for i, s in enumerate(reader.list(raw, "staff")))
-    aup = reader.aup(aup_raw, base_dir) if {"version", "title"} & set(aup_raw) else None
+    aup = reader.aup(aup_raw, base_dir, "aup") if {"version", "title"} & set(aup_raw) else None
+    more = tuple(
+        reader.aup(reader.table(doc, f"aup.documents[{i}]"), base_dir, f"aup.documents[{i}]")
+        for i, doc in enumerate(reader.list(aup_raw, "aup.documents", key="documents"))
+    )
+    numbers = [d.version for d in ((aup,) if aup else ()) + more]
+    for number in numbers:
+        if numbers.count(number) > 1:
+            reader.fail("aup.documents", f"give each document its own version ({number} twice)")
     return SchoolConfig(
-        name=name or "", settings=SchoolSettings(**values), roles=roles, staff=staff, aup=aup
+        name=name or "",
+        settings=SchoolSettings(**values),
+        roles=roles,
+        staff=staff,
+        aup=aup,
+        aup_more=more,
     )
 
 
@@ -418,20 +446,35 @@ class _Reader:
             values["include_guests"] = table["include_guests"]
         return values
 
-    def aup(self, table: dict[str, Any], base_dir: Path) -> AupDocument:
-        version = self.text(table, "aup.version", key="version", required=True) or ""
-        title = self.text(table, "aup.title", key="title", required=True) or ""
-        url = self.text(table, "aup.url", key="url")
+    def aup(self, table: dict[str, Any], base_dir: Path, where: str) -> AupDocument:
+        """One AUP document: the [aup] table's own, or one of [[aup.documents]] (``where``)."""
+        if where != "aup":
+            for key in table:
+                if key not in AUP_DOCUMENT_KEYS:
+                    self.fail(
+                        f"{where}.{key}",
+                        f"is not a document setting (known: {', '.join(sorted(AUP_DOCUMENT_KEYS))})",
+                    )
+        version = self.text(table, f"{where}.version", key="version", required=True) or ""
+        title = self.text(table, f"{where}.title", key="title", required=True) or ""
+        url = self.text(table, f"{where}.url", key="url")
         if "text" in table and "file" in table:
-            self.fail("aup.file", "cannot be given together with aup.text")
+            self.fail(f"{where}.file", f"cannot be given together with {where}.text")
         if "file" in table:
-            file = base_dir / (self.text(table, "aup.file", key="file") or "")
+            file = base_dir / (self.text(table, f"{where}.file", key="file") or "")
             if not file.is_file():
-                self.fail("aup.file", f"names {file}, which does not exist")
+                self.fail(f"{where}.file", f"names {file}, which does not exist")
             text = file.read_text(encoding="utf-8")
         else:
-            text = self.text(table, "aup.text", key="text") or ""
+            text = self.text(table, f"{where}.text", key="text") or ""
         if not text.strip() and not url:
-            self.fail("aup", "needs text, file or url")
-        effective = self.date_value(table.get("effective", date(2000, 1, 1)), "aup.effective")
-        return AupDocument(version, title, text, url, effective)
+            self.fail(where, "needs text, file or url")
+        effective = self.date_value(table.get("effective", date(2000, 1, 1)), f"{where}.effective")
+        groups: tuple[str, ...] = ROLE_GROUPS
+        if "groups" in table:
+            named = self.list(table, f"{where}.groups", key="groups")
+            unknown = [g for g in named if g not in ROLE_GROUPS]
+            if not named or unknown:
+                self.fail(f"{where}.groups", f"must list some of {', '.join(ROLE_GROUPS)}")
+            groups = tuple(g for g in ROLE_GROUPS if g in named)
+        return AupDocument(version, title, text, url, effective, groups)

@@ -116,6 +116,8 @@ class SchoolSettings:
     # A version taking effect mid-year, and a new starter, have this many school days to sign.
     aup_new_version_school_days: int = 10
     aup_new_starter_school_days: int = 10
+    # Ask, with the agreement, the date this year's online-safety training was completed.
+    aup_training_date: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,7 +1,8 @@
 """The command line, `python -m bot COMMAND`: the parser and the entry point.
 
 The commands themselves are split by concern: servers.py (console, web, socket, worker,
-migrate), school.py (staff, audit, roles, export), security.py (keys) and doctor.py (doctor).
+migrate), school.py (staff, audit, roles, export), aup.py (aup publish), security.py (keys)
+and doctor.py (doctor).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from bot import log_hygiene
-from bot.cli import doctor, school, security, servers
+from bot.cli import aup, doctor, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
 from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
@@ -39,6 +40,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "roles": (school.roles_options, school.roles_command),
     "keys": (security.keys_options, security.keys_command),
     "export": (school.export_options, school.export_command),
+    "aup": (aup.aup_options, aup.aup_command),
     "doctor": (doctor.doctor_options, doctor.doctor_command),
     "sweep": (no_options, servers.sweep),
     "school": (school.school_options, school.school_command),

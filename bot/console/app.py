@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,6 +121,9 @@ class Console:
         self.read = read
         self.write = write
         self.buttons: dict[int, _PendingButton] = {}
+        # Each turn's interaction id: this console's own id and the turn's number.
+        self.console_id = uuid.uuid4().hex[:12]
+        self.turns = 0
         self.form_title: str | None = None
         self.quitting = False
         self.history: LineHistory | None = None
@@ -247,8 +251,15 @@ class Console:
         return school, person
 
     def call(self, handler: Callable[[Context], Reply]) -> Reply:
+        self.turns += 1
         return take_turn_sync(
-            self.factory, self.clock, "console", self.locate, handler, self.deliver
+            self.factory,
+            self.clock,
+            "console",
+            self.locate,
+            handler,
+            self.deliver,
+            f"console:{self.console_id}:{self.turns}",
         )
 
     def converse(self, handler: Callable[[Context], Reply]) -> None:
@@ -281,7 +292,7 @@ class Console:
                     answers.pop(field.name, None)
                     continue
                 raw[field.name], answers[field.name] = self.ask_field(field, tz, answers)
-            if form.consent:
+            if form.consent and form.asks_consent(answers):
                 self.agree(form.consent)
             elif not form.fields:
                 self.confirm(form.submit)

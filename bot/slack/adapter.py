@@ -46,6 +46,7 @@ class Who:
     user_id: str
     client: AsyncWebClient
     adapter: SlackAdapter | None = field(default=None, repr=False)
+    interaction_id: str | None = None  # the request's trigger id (or its view's id)
     _located: routes.Locate | None = field(default=None, repr=False)
 
     async def locate(self) -> routes.Locate:
@@ -78,7 +79,13 @@ class SlackAdapter:
     async def run(self, who: Who, work: Work) -> Reply:
         """One turn (bot/turn.py) for the person behind ``who``, identified once per request."""
         return await take_turn(
-            self.rt.factory, self.rt.clock, "slack", who.locate, work, self.dispatcher.wake
+            self.rt.factory,
+            self.rt.clock,
+            "slack",
+            who.locate,
+            work,
+            self.dispatcher.wake,
+            who.interaction_id,
         )
 
     async def identify(self, who: Who) -> routes.Locate:
@@ -109,7 +116,10 @@ class SlackAdapter:
         return await next()
 
     async def resolve_caller(
-        self, context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+        self,
+        context: AsyncBoltContext,
+        body: dict[str, Any],
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         """Put ``who`` in the context: the workspace, the user and their client, resolved to a
         school and a person once for the request. The lookup itself waits until a listener runs
@@ -120,8 +130,14 @@ class SlackAdapter:
             log.warning("refused a request from a Slack workspace this install does not serve")
             await self.directory.refuse_foreign(own, str(context.team_id))
             return BoltResponse(status=403, body="")
+        view_id = (body.get("view") or {}).get("id") if isinstance(body, dict) else None
+        trigger_id = body.get("trigger_id") if isinstance(body, dict) else None
         context["who"] = Who(
-            str(context.team_id or ""), str(context.user_id or ""), context.client, self
+            str(context.team_id or ""),
+            str(context.user_id or ""),
+            context.client,
+            self,
+            interaction_id=str(trigger_id or view_id or "") or None,
         )
         return await next()
 

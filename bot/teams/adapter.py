@@ -151,7 +151,13 @@ class TeamsAgent:
             return self.directory.locate(school_id, person_id)
 
         return await take_turn(
-            self.rt.factory, self.rt.clock, "teams", identify, work, self.dispatcher.wake
+            self.rt.factory,
+            self.rt.clock,
+            "teams",
+            identify,
+            work,
+            self.dispatcher.wake,
+            context.activity.id,
         )
 
     # --- who --------------------------------------------------------------------------------

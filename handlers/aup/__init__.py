@@ -1,7 +1,9 @@
 """`/aup`: read and agree to the Acceptable Use Policy that applies; `/aup status` for leads.
 
-The flow lives in this package: versions (which version applies, publishing one), agree (the
-acknowledgement dialog), register (who has agreed, for leads and the export) and messages.
+The flow lives in this package: versions (which version applies, publishing one), publish (the
+`/aup publish` dialog), agree (the acknowledgement dialog), questions (a question to the Online
+Safety lead and its answer), history (a person's own signatures), register (who has agreed,
+for leads and the export) and messages.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.access import allowed
-from handlers.aup import agree, exemptions, paper, register
+from handlers.aup import agree, exemptions, history, paper, publish, questions, register
 from handlers.aup import messages as msg
 from handlers.aup.roster import SIGNED, standing
 from handlers.context import Context
@@ -24,6 +26,10 @@ def command(ctx: Context, text: str) -> Reply:
         return register.status(ctx)
     if word in LEAD_WORDS:
         return LEAD_WORDS[word](ctx)
+    if word == "publish":
+        return publish.start(ctx)
+    if word == "history":
+        return history.history(ctx)
     if word not in ("", "read", "sign"):
         lead = allowed(ctx.actor, "aup.status")
         return Say(msg.USAGE + (f"\n{msg.LEAD_USAGE}" if lead else ""))
@@ -32,12 +38,15 @@ def command(ctx: Context, text: str) -> Reply:
     if version is None:
         return Say(msg.NO_VERSION)
     if mine.status == SIGNED and signed is not None:
-        return Say(
-            f"You agreed to *{version.title}* (version {version.version}) on "
-            f"{ctx.when(signed.acknowledged_at)}. Nothing more to do."
-            + (f"\nRead it again: {version.url}" if version.url else "")
+        training = signed.training_completed_on
+        text = msg.already_signed(
+            version.title,
+            version.version,
+            ctx.when(signed.acknowledged_at),
+            f"{training:%a} {training.day} {training:%b %Y}" if training else None,
         )
-    return Ask(agree.agree_form(version))
+        return Say(text + (f"\nRead it again: {version.url}" if version.url else ""))
+    return Ask(agree.agree_form(ctx, version))
 
 
 # The leads' words after /aup (B: the roster); each checks its own permission.
@@ -47,10 +56,24 @@ LEAD_WORDS: dict[str, Callable[[Context], Reply]] = {
     "record": paper.open_record,
 }
 
-COMMANDS = (Command("aup", "Read and agree to the Acceptable Use Policy", "[status]", command),)
+COMMANDS = (
+    Command(
+        "aup",
+        "Read and agree to the Acceptable Use Policy",
+        "[history|status|publish|exempt|record]",
+        command,
+    ),
+)
 ACTIONS: dict[str, ActionHandler] = {
     "aup.start": lambda ctx, value: command(ctx, ""),
     # The leads' overdue digest's "See who": the names stay behind the role check.
     "aup.status": lambda ctx, value: register.status(ctx),
+    **questions.ACTIONS,
 }
-FORMS: dict[str, FlowForm] = {**agree.FORMS, **exemptions.FORMS, **paper.FORMS}
+FORMS: dict[str, FlowForm] = {
+    **agree.FORMS,
+    **exemptions.FORMS,
+    **paper.FORMS,
+    **publish.FORMS,
+    **questions.FORMS,
+}

@@ -32,7 +32,7 @@ def record_form(ctx: Context, state: dict[str, object] | None = None) -> Form:
         intro=msg.RECORD_INTRO,
         fields=(
             email_field(),
-            forms.single("method", msg.METHOD_LABEL, msg.METHODS),
+            forms.single("method", msg.METHOD_LABEL, msg.RECORD_METHODS),
             forms.date_field(
                 "signed_on",
                 msg.SIGNED_ON_LABEL,
@@ -69,7 +69,7 @@ def record(ctx: Context, answers: dict[str, object], state: dict[str, object]) -
         raise FormErrors({"email": msg.NOTHING_TO_SIGN_FOR.format(group=group, name=name)})
     if now.status == SIGNED and now.signature is not None:
         when = ctx.when(now.signature.acknowledged_at)
-        raise FormErrors({"email": msg.already_signed(name, version.version, when)})
+        raise FormErrors({"email": msg.person_already_signed(name, version.version, when)})
     if signed_on < version.effective_date:
         raise FormErrors(
             {

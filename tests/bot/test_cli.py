@@ -23,7 +23,7 @@ from bot.cli import COMMANDS, main
 from handlers import admin
 from storage import crypto
 from storage.database import check_schema, head_revision, make_engine, transaction, upgrade
-from storage.models import AuditEvent, AupAcknowledgement, RoleAssignment
+from storage.models import AuditEvent, AupQuestion, RoleAssignment
 from storage.models.school import ROLES
 from tests.conftest import PG_URL, TEST_KEYS
 from tests.drivers.program import ROOT, program_env, run_bot, strip_own_settings
@@ -287,19 +287,19 @@ def test_keys_new_refuses_an_id_that_could_not_be_stored(cli, key_id):
 
 
 def test_keys_rotate_reseals_everything_under_the_newest_key(cli, console, factory, monkeypatch):
-    console.say("/aup", "May I use the visitor Wi-Fi on my phone?", "I agree")
+    console.say("/aup", "question", "May I use the visitor Wi-Fi on my phone?")
     new = crypto.new_key_spec("k2")
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", f"{new},{TEST_KEY_SPEC}")
     ran = cli("keys", "rotate")
     assert (ran.code, ran.out) == (0, "Re-encrypted 1 value(s) under key 'k2'.\n")
     assert cli("keys", "rotate").out == "Re-encrypted 0 value(s) under key 'k2'.\n"
     with factory() as session:
-        raw = session.execute(text("SELECT question FROM aup_acknowledgements")).scalar_one()
+        raw = session.execute(text("SELECT question FROM aup_questions")).scalar_one()
     assert raw.startswith("sk1:k2:")
     # The old key can now be retired: everything opens with the new key alone.
     crypto.use_keys(crypto.KeyRing.parse(new))
     with factory() as session:
-        assert session.scalars(select(AupAcknowledgement.question)).one() == (
+        assert session.scalars(select(AupQuestion.question)).one() == (
             "May I use the visitor Wi-Fi on my phone?"
         )
 

@@ -34,7 +34,7 @@ def test_a_database_copied_without_its_key_file_is_refused_and_no_key_is_made(
     console, database_url, monkeypatch, capsys, restore_keys, tmp_path
 ):
     console.say(
-        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+        "/aup", "question", "May I use the visitor Wi-Fi on my phone?"
     )  # sealed with key 'test'
     copy = tmp_path / "copied" / "safekeep.db"
     copy.parent.mkdir()
@@ -109,7 +109,7 @@ def test_servers_refuse_to_start_when_the_keys_cannot_open_the_stored_data(
 ):
     """Found at start-up, before anyone meets it in the middle of a report."""
     console.say(
-        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+        "/aup", "question", "May I use the visitor Wi-Fi on my phone?"
     )  # sealed with key 'test'
     env = program_env(DATABASE_URL=database_url, SAFEKEEP_DATA_KEYS=crypto.new_key_spec(keys))
     done = run_bot("worker", cwd=ROOT, env=env, timeout=60)

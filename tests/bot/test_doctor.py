@@ -65,7 +65,7 @@ def fake_slack():
 
 def test_a_complete_set_up_passes_every_check_and_exits_0(doctor, console):
     console.say(
-        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+        "/aup", "question", "May I use the visitor Wi-Fi on my phone?"
     )  # some encrypted data
     report = doctor()
     assert report.code == 0, "\n".join(report.lines)
@@ -112,27 +112,27 @@ def test_an_out_of_date_schema_says_to_migrate(doctor, monkeypatch, tmp_path):
 
 def test_a_key_id_in_use_but_not_configured_is_named_with_its_columns(doctor, console, monkeypatch):
     console.say(
-        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+        "/aup", "question", "May I use the visitor Wi-Fi on my phone?"
     )  # sealed with key 'test'
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", crypto.new_key_spec("k2"))
     report = doctor()
     assert report.code == 1
     line = report.line("data keys")
-    assert line.startswith("✗ data keys: the stored data needs key 'test' (in aup_acknowledgements")
+    assert line.startswith("✗ data keys: the stored data needs key 'test' (in aup_questions")
     assert "SAFEKEEP_DATA_KEYS does not hold" in line
-    assert report.line("encrypted data").startswith("✗ encrypted data: aup_acknowledgements.")
+    assert report.line("encrypted data").startswith("✗ encrypted data: aup_questions.")
 
 
 def test_a_different_key_under_the_right_id_fails_the_sample(doctor, console, monkeypatch):
     console.say(
-        "/aup", "May I use the visitor Wi-Fi on my phone?", "I agree"
+        "/aup", "question", "May I use the visitor Wi-Fi on my phone?"
     )  # sealed with key 'test'
     monkeypatch.setenv("SAFEKEEP_DATA_KEYS", crypto.new_key_spec("test"))
     report = doctor()
     assert report.code == 1
     assert report.line("data keys").startswith("✓")  # the id is there...
     line = report.line("encrypted data")  # ...but it is not the key that sealed the data
-    assert line.startswith("✗ encrypted data: aup_acknowledgements.question: ")
+    assert line.startswith("✗ encrypted data: aup_questions.question: ")
     assert "is a different one" in line
 
 

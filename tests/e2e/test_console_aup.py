@@ -6,18 +6,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.models import AuditEvent, AupAcknowledgement
+from handlers.aup import messages as msg
+from storage.models import AuditEvent, AupAcknowledgement, AupQuestion
 from tests.drivers.program import program_env, run_bot
 
 
 def test_a_question_with_personal_data_is_refused_and_asked_again(console, factory):
     out = console.say(
-        "/aup", "Can I email jo.bloggs@example.org?", "Can I use my own laptop?", "I agree"
+        "/aup", "question", "Can I email jo.bloggs@example.org?", "Can I use my own laptop?"
     )
     assert "looks like it contains an email address" in out
+    assert "Your question #1 was sent to the Online Safety lead" in out
+    assert "Type 'I agree'" not in out  # a question is not an agreement
     with factory() as session:
-        ack = session.scalars(select(AupAcknowledgement)).one()
-    assert ack.question == "Can I use my own laptop?"
+        question = session.scalars(select(AupQuestion)).one()
+        assert session.scalars(select(AupAcknowledgement)).all() == []
+    assert question.question == "Can I use my own laptop?"
 
 
 def test_cancelling_the_aup_saves_nothing(console, factory):
@@ -43,7 +47,7 @@ def test_the_console_program_starts_on_a_fresh_database_and_records_an_agreement
     """`make run` as a real program: migrate, then the console with typed input."""
     env = program_env(DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}")
     assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
-    done = run_bot(cwd=tmp_path, env=env, typed="/help\n/aup\n\nI agree\n/aup\n/quit\n")
+    done = run_bot(cwd=tmp_path, env=env, typed="/help\n/aup\nagree\nI agree\n/aup\n/quit\n")
     assert done.returncode == 0, done.stderr
     assert "Safekeep console: Demo Primary School" in done.stdout
     assert "Alex Teacher> " in done.stdout
@@ -71,7 +75,8 @@ def test_a_new_version_becomes_current_at_midnight_london_time(console, factory,
 
 def test_enter_at_the_question_does_not_record_an_agreement(console, factory):
     """A consent record needs an explicit "I agree": Enter, or anything else, is not one."""
-    out = console.say("/aup", "", "", "ok", "/cancel")
+    out = console.say("/aup", "", "agree", "", "ok", "/cancel")
+    assert msg.RESPONSE_MISSING in out
     assert "I have read, understood and agree to abide by the Staff Acceptable Use Policy, " in out
     assert "version 2025.1." in out
     assert out.count("Nothing is recorded until you type 'I agree'") == 2
@@ -82,7 +87,7 @@ def test_enter_at_the_question_does_not_record_an_agreement(console, factory):
 
 @pytest.mark.parametrize("words", ["I agree", "agree", "yes", "I AGREE."])
 def test_typing_i_agree_at_the_confirmation_records_the_agreement(console, factory, words):
-    out = console.say("/aup", "", words)
+    out = console.say("/aup", "agree", words)
     assert "was recorded on" in out
     with factory() as session:
         ack = session.scalars(select(AupAcknowledgement)).one()
@@ -91,7 +96,7 @@ def test_typing_i_agree_at_the_confirmation_records_the_agreement(console, facto
 
 @pytest.mark.parametrize("at_question", [True, False])
 def test_a_command_typed_in_the_aup_dialog_is_run_and_never_stored(console, factory, at_question):
-    answers = ("/whoami",) if at_question else ("", "/whoami")
+    answers = ("/whoami",) if at_question else ("agree", "/whoami")
     out = console.say("/aup", *answers)
     assert 'You left "Acceptable Use Policy" to run /whoami: nothing was saved from it.' in out
     assert "You are Alex Teacher <teacher@example.org>." in out

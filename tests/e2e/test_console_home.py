@@ -46,6 +46,6 @@ def test_home_for_a_teacher_with_nothing_waiting_but_the_aup(console):
     home = console.say("/home")
     assert "Please read and agree to the Staff Acceptable Use Policy (version 2025.1)" in home
     (number,) = re.findall(r"\[(\d+)\] Read and agree", home)
-    out = console.say(f"/press {number}", "", "I agree")
+    out = console.say(f"/press {number}", "agree", "I agree")
     assert "was recorded on" in out
     assert "Nothing is waiting for you" in console.say("/home")

@@ -106,13 +106,15 @@ def test_agreeing_to_the_aup_in_a_real_terminal(tmp_path):
         assert "You are Alex Teacher <teacher@example.org>" in banner
 
         terminal.type("/aup")
-        dialog = terminal.expect("(optional, Enter to skip)")
+        dialog = terminal.expect("2. I have a question")
         assert "== Acceptable Use Policy ==" in dialog
         assert "Staff Acceptable Use Policy · version 2025.1" in dialog
         assert "I have read, understood and agree to abide by this Acceptable Use Policy." in dialog
         terminal.expect("> ")
 
-        terminal.type("")  # no question; Enter alone is not an agreement
+        terminal.type("")  # Enter alone is not an answer, and never an agreement
+        assert "I have a question" in terminal.expect("> ")
+        terminal.type("agree")
         assert "version 2025.1." in terminal.expect("Type 'I agree' to agree")
         terminal.expect("> ")
         terminal.type("I agree")
@@ -138,7 +140,7 @@ def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
     try:
         terminal.expect("Alex Teacher> ")
         terminal.type("/aup")
-        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("2. I have a question")
         terminal.expect("> ")
         os.write(terminal.master, b"\x04")  # Ctrl-D: end of input, as a person types it
     finally:
@@ -156,13 +158,13 @@ def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(
     try:
         terminal.expect("Alex Teacher> ")
         terminal.type("/aup")
-        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("2. I have a question")
         terminal.expect("> ")
         terminal.ctrl_c()
         assert "Cancelled: nothing was saved." in terminal.expect("Alex Teacher> ")
         # Still running: line editing recalls the last command with the Up arrow.
         os.write(terminal.master, b"\x1b[A\r")
-        terminal.expect("(optional, Enter to skip)")
+        terminal.expect("2. I have a question")
         terminal.expect("> ")
         terminal.type("/cancel")
         terminal.expect("Alex Teacher> ")

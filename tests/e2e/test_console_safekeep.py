@@ -25,7 +25,7 @@ def test_the_governors_report_counts_breaches_records_and_aup_sign_off(
         "teacher@example.org",
         routes.submit("breach.report", LOST_LAPTOP, {}),
     )
-    console.say("/aup", "", "I agree")  # the teacher agrees
+    console.say("/aup", "agree", "I agree")  # the teacher agrees
     console.act_as("head@example.org")
     report = console.say("/safekeep report")
     assert "Report for governors: Autumn 2026 (counts only)" in report

@@ -17,7 +17,7 @@ SUBCOMMANDS = {
     "offsite": {"list", "return", "register"},
     "breach": {"list", "open", "details", "triage"},
     "concern": {"list", "log", "open"},
-    "aup": {"status"},
+    "aup": {"status", "publish", "history", "exempt", "record"},
     "safekeep": {"roles", "report", "export", "settings"},
 }
 

@@ -38,7 +38,7 @@ def test_the_spring_reminder_opens_the_agreement_and_a_signer_is_not_chased_agai
     clock.set(london(2027, 1, 6, 10, 0))
     shown = chat.press("Read and agree")
     assert "Staff Acceptable Use Policy" in shown and "2025.1" in shown
-    done = chat.fill({})
+    done = chat.fill({"response": "agree"})
     assert "was recorded on Wed 6 Jan 10:00" in done
     with factory() as session:
         ack = session.scalars(select(AupAcknowledgement)).one()

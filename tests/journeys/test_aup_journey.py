@@ -19,7 +19,7 @@ def test_a_teacher_agrees_to_the_aup_and_the_lead_sees_them_as_signed(
     shown = chat.command("/aup")
     assert "Staff Acceptable Use Policy" in shown and "2025.1" in shown
     assert "I report a lost device or a suspected data breach" in shown
-    done = chat.fill({})
+    done = chat.fill({"response": "agree"})
     assert "was recorded on Tue 24 Nov 10:00" in done
 
     with factory() as session:

@@ -151,7 +151,7 @@ def test_status_by_group_and_the_export_holds_every_signature_of_every_version(
     governors_from_csv_with_their_own_version(factory, clock, school)
     chat.as_person(TEACHER)
     chat.command("/aup")
-    chat.fill({})
+    chat.fill({"response": "agree"})
     chat.as_person(LEAD)
     chat.command("/aup record")
     chat.fill(
@@ -188,7 +188,7 @@ def test_status_by_group_and_the_export_holds_every_signature_of_every_version(
     clock.advance(hours=1)
     chat.as_person(TEACHER)
     assert "version 2026.1" in chat.command("/aup")
-    chat.fill({})
+    chat.fill({"response": "agree"})
 
     with transaction(factory) as session:
         ctx = Context(session, session.get_one(School, school.id), None, clock, platform="cli")

@@ -109,7 +109,7 @@ def test_view_state_becomes_the_raw_answers_forms_parse():
 
 def test_every_view_the_aup_journey_sends_is_valid(slack):
     slack.command("/aup")
-    slack.submit(slack.open_view(), {})
+    slack.submit(slack.open_view(), {"response": "agree"})
     assert check_everything_sent(slack.fake) >= 3
     assert json.dumps(slack.open_view()).count("was recorded") == 1
 

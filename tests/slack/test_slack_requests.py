@@ -71,7 +71,10 @@ def test_someone_not_on_the_staff_list_is_told_so_and_nothing_is_recorded(slack,
 
 def test_a_question_with_personal_data_is_shown_next_to_the_field(slack, factory):
     slack.command("/aup")
-    answer = slack.submit(slack.open_view(), {"question": "Can I email jo.bloggs@example.org?"})
+    answer = slack.submit(
+        slack.open_view(),
+        {"response": "question", "question": "Can I email jo.bloggs@example.org?"},
+    )
     assert answer.json["response_action"] == "errors"
     assert "email address" in answer.json["errors"]["question"]
     with factory() as session:
@@ -92,7 +95,7 @@ def test_a_dm_button_opens_the_dialog_and_the_dm_is_updated_when_it_is_done(
     slack.press("aup.start")
     form = slack.open_view()
     assert form["callback_id"] == "aup.agree"
-    done = slack.submit(form, {})
+    done = slack.submit(form, {"response": "agree"})
     assert "was recorded" in done.json["view"]["blocks"][0]["text"]["text"]
 
     [update] = slack.calls("chat.update")
@@ -184,7 +187,9 @@ def test_a_slow_submission_shows_working_then_the_outcome_or_the_problems(slack,
     slack.adapter.submit_budget = 0.0  # as if saving took longer than Slack waits for an answer
     slack.command("/aup")
     form = slack.open_view()
-    bad = slack.submit(form, {"question": "Is jo.bloggs@example.org allowed?"})
+    bad = slack.submit(
+        form, {"response": "question", "question": "Is jo.bloggs@example.org allowed?"}
+    )
     assert bad.json["view"]["callback_id"] == "safekeep.waiting"
     shown = slack.calls("views.update")[-1]
     assert shown["view_id"] == form["id"]
@@ -192,7 +197,7 @@ def test_a_slow_submission_shows_working_then_the_outcome_or_the_problems(slack,
         "email address" in json.dumps(b) for b in shown["view"]["blocks"] if b["type"] == "context"
     )
 
-    slack.submit(form, {})
+    slack.submit(form, {"response": "agree"})
     assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
     with factory() as session:
         assert len(session.scalars(select(AupAcknowledgement)).all()) == 1
@@ -216,7 +221,7 @@ def test_a_staff_member_first_seen_on_slack_is_matched_by_email_and_the_link_is_
 def _submission_naming_a_colleague(slack) -> dict:
     """The AUP form submitted with a Slack person field (a users_select) naming the DSL."""
     slack.command("/aup")
-    payload = slack.submission(slack.open_view(), {})
+    payload = slack.submission(slack.open_view(), {"response": "agree"})
     selected = {"type": "users_select", "selected_user": slack.user_id("dsl@example.org")}
     payload["view"]["state"]["values"]["colleague"] = {"colleague": selected}
     return payload

@@ -39,7 +39,9 @@ def test_the_aup_journey_works_over_socket_mode(slack, factory, staff):
         view = slack.open_view()
         assert view["callback_id"] == "aup.agree"
 
-        ack = server.call(fake.send_envelope("interactive", slack.submission(view, {})))
+        ack = server.call(
+            fake.send_envelope("interactive", slack.submission(view, {"response": "agree"}))
+        )
         server.settle()
         assert ack["response_action"] == "update"
         assert "was recorded" in ack["view"]["blocks"][0]["text"]["text"]

@@ -143,7 +143,7 @@ def test_a_form_with_problems_is_shown_again_with_each_message_beside_its_field(
 def test_an_answered_card_is_updated_in_place_without_its_button(teams: TeamsBot, factory):
     chat = TeamsChat(teams)
     chat.command("aup")
-    done = chat.fill({})
+    done = chat.fill({"response": "agree"})
     assert "was recorded on Tue 24 Nov 10:00" in done
     (posted,) = teams.chat(TEACHER)
     assert posted.updates and "actions" not in card_of(posted.current)
