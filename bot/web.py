@@ -16,6 +16,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from sqlalchemy import func, select, text
 
 from bot.delivery import Dispatcher, Sender
+from bot.file_links import add_file_route
 from bot.runtime import Runtime
 from bot.slack.adapter import SlackAdapter
 from bot.teams.app import TeamsApp, add_teams_routes
@@ -89,6 +90,7 @@ def create_app(
 ) -> web.Application:
     web_app = web.Application()
     add_health_route(web_app, rt)
+    add_file_route(web_app, rt)
     if slack is not None:
         add_slack_routes(web_app, slack)
     if teams is not None:

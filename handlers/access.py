@@ -22,6 +22,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export": frozenset({"headteacher", "dpo", "admin"}),
     "roles.manage": frozenset({"headteacher", "admin"}),
     "settings.manage": frozenset({"headteacher", "admin"}),
+    "report.view": frozenset(
+        {"headteacher", "online_safety_lead", "dsl", "dpo", "safeguarding_governor"}
+    ),
+    "policy.review": frozenset({"headteacher", "online_safety_lead", "dsl", "dpo", "admin"}),
     "demo.clock": frozenset({"admin"}),  # the console demo's /clock
 }
 
@@ -36,6 +40,7 @@ ROLE_LABELS: dict[str, str] = {
     "business_manager": "School business manager",
     "admin": "Safekeep admin",
     "approver": "Off-site approver",
+    "safeguarding_governor": "Safeguarding Governor",
 }
 
 

@@ -63,6 +63,23 @@ class Term:
     half_term_end: date | None = None
 
 
+# The school's policies that Safekeep carries, by the name school.toml and commands use.
+POLICIES: dict[str, str] = {
+    "offsite_records": "Off-site records policy",
+    "online_safety": "Online Safety policy",
+    "aup": "Acceptable Use Policy",
+}
+
+
+@dataclass(frozen=True)
+class PolicySetting:
+    """A policy's owner (a role) and its next review date, from school.toml."""
+
+    name: str
+    owner: str
+    next_review: date
+
+
 @dataclass(frozen=True)
 class SchoolSettings:
     timezone: str = "Europe/London"
@@ -93,6 +110,8 @@ class SchoolSettings:
     ico_deadline_hours: int = 72
     # AUP.
     aup_campaign_term: str = "spring"
+    # Policies: owner and next review date (reminders from 30 school days before, weekly).
+    policies: tuple[PolicySetting, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -113,6 +132,10 @@ class SchoolSettings:
         data["afternoon_end_hour"] = self.afternoon_end_hour.strftime("%H:%M")
         data["approval_expiry_hour"] = self.approval_expiry_hour.strftime("%H:%M")
         data["ico_reminder_hours"] = list(self.ico_reminder_hours)
+        data["policies"] = [
+            {"name": p.name, "owner": p.owner, "next_review": p.next_review.isoformat()}
+            for p in self.policies
+        ]
         return data
 
     @classmethod
@@ -145,6 +168,11 @@ class SchoolSettings:
             values["ico_reminder_hours"] = tuple(values["ico_reminder_hours"])
         if "tiers" in values:
             values["tiers"] = {**DEFAULT_TIERS, **values["tiers"]}
+        if "policies" in values:
+            values["policies"] = tuple(
+                PolicySetting(p["name"], p["owner"], date.fromisoformat(p["next_review"]))
+                for p in values["policies"]
+            )
         return cls(**values)
 
 

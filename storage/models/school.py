@@ -22,6 +22,7 @@ ROLES = (
     "business_manager",
     "admin",
     "approver",
+    "safeguarding_governor",
 )
 # The AUP groups a person belongs to (each AUP version names the groups it applies to).
 ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor", "visitor")

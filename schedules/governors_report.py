@@ -1,0 +1,34 @@
+"""The termly report to governors, sent on the first school day after each term ends.
+
+In the reminder window of that day the report for the term just ended is queued as a DM, with
+its PDF and CSV, to the Headteacher, the Online Safety lead and the Safeguarding Governor,
+under a ledger key naming the term: sent once, however often the sweep runs. A school whose
+worker was down that day gets it on the next school day it runs, until the next term ends.
+"""
+
+from __future__ import annotations
+
+from handlers import governors_report
+from handlers.access import people_with_roles
+from handlers.context import Context
+from handlers.governors_report import terms
+from handlers.school_calendar import SchoolCalendar
+from storage.outbox import LedgerKey, already_sent
+
+
+def sweep(ctx: Context) -> int:
+    calendar = SchoolCalendar(ctx.settings)
+    if not calendar.reminder_window_open(ctx.now):
+        return 0
+    term = terms.just_ended(ctx.settings, ctx.today)
+    if term is None or ctx.today < calendar.next_school_day(term.end):
+        return 0
+    recipients = people_with_roles(ctx, governors_report.RECIPIENT_ROLES)
+    key = LedgerKey(f"term:{term.name}", "governors_report", term.end.isoformat())
+    if already_sent(ctx.session, ctx.school.id, key):
+        return 0  # checked first: making the report's figures and PDF takes a moment
+    report = governors_report.make(ctx, term)
+    if not governors_report.send(ctx, report, recipients, key=key):
+        return 0
+    ctx.audit("report.sent", f"report:{term.name}", recipients=len(recipients))
+    return len(recipients)
