@@ -3,7 +3,8 @@
 In the reminder window of that day the report for the term just ended is queued as a DM, with
 its PDF and CSV, to the Headteacher, the Online Safety lead and the Safeguarding Governor,
 under a ledger key naming the term: sent once, however often the sweep runs. A school whose
-worker was down that day gets it on the next school day it runs, until the next term ends.
+worker was down that day gets it on a later school day of that week; a school that starts using
+Safekeep mid-term is not sent a report for a term long gone.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from handlers.governors_report import terms
 from handlers.school_calendar import SchoolCalendar
 from storage.outbox import LedgerKey, already_sent
 
+# Sent on the first school day after the term, or (a worker down that day) within a school week.
+CATCH_UP_SCHOOL_DAYS = 5
+
 
 def sweep(ctx: Context) -> int:
     calendar = SchoolCalendar(ctx.settings)
     if not calendar.reminder_window_open(ctx.now):
         return 0
     term = terms.just_ended(ctx.settings, ctx.today)
-    if term is None or ctx.today < calendar.next_school_day(term.end):
+    if term is None:
+        return 0
+    first = calendar.next_school_day(term.end)
+    if ctx.today < first or calendar.school_days_between(first, ctx.today) >= CATCH_UP_SCHOOL_DAYS:
         return 0
     recipients = people_with_roles(ctx, governors_report.RECIPIENT_ROLES)
     key = LedgerKey(f"term:{term.name}", "governors_report", term.end.isoformat())
