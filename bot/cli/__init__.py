@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
-from bot.cli import doctor, school, security, servers
+from bot.cli import doctor, report, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
 from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "roles": (school.roles_options, school.roles_command),
     "keys": (security.keys_options, security.keys_command),
     "export": (school.export_options, school.export_command),
+    "report": (report.report_options, report.report_command),
     "doctor": (doctor.doctor_options, doctor.doctor_command),
 }
 
