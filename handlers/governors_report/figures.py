@@ -22,6 +22,8 @@ from handlers.context import Context
 from handlers.governors_report import messages as msg
 from handlers.governors_report import terms
 from handlers.governors_report.terms import ReportTerm
+from handlers.offsite import rules as offsite_rules
+from handlers.school_calendar import SchoolCalendar
 from storage.models import Incident, OffsiteDeclaration
 
 SUPPRESS_BELOW = 3
@@ -117,8 +119,11 @@ def offsite(ctx: Context, term: ReportTerm) -> Section:
         )
     )
     inside = [d for d in rows if term.covers(ctx.local(d.taken_at).date())]
+    # Late as the chasers count it: after the return date, rolled on to a school day.
+    calendar = SchoolCalendar(ctx.settings)
     late = sum(
-        d.returned_at is not None and ctx.local(d.returned_at).date() > d.expected_return
+        d.returned_at is not None
+        and offsite_rules.due_status(calendar, d, ctx.local(d.returned_at).date()).overdue
         for d in inside
     )
     missing = sum(item.status == "missing" for d in inside for item in d.items)

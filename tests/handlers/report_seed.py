@@ -48,7 +48,7 @@ def _incident(
     )
 
 
-def _declaration(
+def declaration(
     session: Session,
     school: School,
     taken: datetime,
@@ -104,9 +104,9 @@ def seed_two_autumns(factory: sessionmaker[Session], school: School) -> None:
         ):
             taken = london(day.year, day.month, day.day, 15, 30)
             returned = london(back.year, back.month, back.day, 8, 30) if back else None
-            _declaration(session, row, taken, day + timedelta(days=1), returned, status, missing)
-        _declaration(session, row, london(2026, 10, 2, 15, 0), date(2026, 10, 5), None, "declined")
+            declaration(session, row, taken, day + timedelta(days=1), returned, status, missing)
+        declaration(session, row, london(2026, 10, 2, 15, 0), date(2026, 10, 5), None, "declined")
         for day in (date(2025, 9, 16), date(2025, 10, 7), date(2025, 11, 11)):
             taken = london(day.year, day.month, day.day, 15, 30)
             back = london(day.year, day.month, day.day + 1, 8, 30)
-            _declaration(session, row, taken, day + timedelta(days=1), back, "returned")
+            declaration(session, row, taken, day + timedelta(days=1), back, "returned")

@@ -17,7 +17,7 @@ SUBCOMMANDS = {
     "offsite": {"list", "return", "register"},
     "breach": {"list", "open", "details", "triage"},
     "aup": {"status"},
-    "safekeep": {"roles", "report", "export", "settings"},
+    "safekeep": {"roles", "report", "policy", "export", "settings"},
 }
 
 

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from storage.database import transaction
 from storage.models import AuditEvent, School
 from tests.conftest import london
 from tests.handlers.breach_steps import act, text_of
-from tests.handlers.report_seed import SPRING_2027_FIRST_MORNING, seed_two_autumns
+from tests.handlers.report_seed import SPRING_2027_FIRST_MORNING, declaration, seed_two_autumns
 
 EXPECTED_CSV = """section,measure,Autumn 2026,Autumn 2025
 Data breaches,Breaches and suspected breaches logged,5,fewer than 3
@@ -115,6 +116,23 @@ def test_staff_cannot_ask_for_the_report_and_the_try_is_audited(factory, school,
             select(AuditEvent.details).where(AuditEvent.action == "access.refused")
         ).all()
     assert any(r["permission"] == "report.view" for r in refused)
+
+
+def test_a_record_due_at_the_weekend_and_back_on_monday_did_not_come_back_late(
+    factory, school, clock
+):
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        for taken, due, back in (
+            ((2026, 11, 27), date(2026, 11, 28), (2026, 11, 30)),  # due Sat, back Mon: on time
+            ((2026, 11, 27), date(2026, 11, 28), (2026, 12, 1)),  # back Tue: late
+            ((2026, 11, 2), date(2026, 11, 3), (2026, 11, 4)),  # late
+            ((2026, 11, 9), date(2026, 11, 10), (2026, 11, 11)),  # late
+        ):
+            declaration(session, row, london(*taken, 15, 0), due, london(*back, 8, 30), "returned")
+    clock.set(SPRING_2027_FIRST_MORNING)
+    _, made = _report(factory, school, clock)
+    assert "Came back after their return date,3,fewer than 3" in made.csv.decode()
 
 
 def test_no_term_ended_yet_is_said_plainly(factory, school, clock):
