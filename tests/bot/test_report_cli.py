@@ -33,3 +33,14 @@ def test_an_unknown_term_is_a_clear_error(cli, school):  # noqa: F811
     ran = cli("report", "--term", "Winter 2031")
     assert ran.code != 0
     assert "There is no term called 'Winter 2031'. Terms: Autumn 2025" in ran.err
+
+
+def test_the_safeguarding_governor_role_can_be_granted_from_the_shell(cli, school, factory):  # noqa: F811
+    from handlers import people
+
+    ran = cli("roles", "grant", "safeguarding_governor", "ta@example.org")
+    assert ran.code == 0, ran.err
+    with factory() as session:
+        person = people.find_by_email(session, school.id, "ta@example.org")
+        assert person is not None and "safeguarding_governor" in person.role_names
+    assert "Safeguarding Governor" in cli("roles", "list").out
