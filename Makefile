@@ -99,7 +99,8 @@ MOVED_CLOCKS := \
 # and the journeys through each adapter (the e2e tests they cover are left out, for CI's time),
 # on TEST_WORKERS pytest-xdist workers to keep CI short.
 DATE_TESTS := tests/handlers tests/schedules tests/journeys tests/bot/test_cli.py \
-	tests/bot/test_console_school.py tests/slack/test_slack_cli.py tests/e2e/test_console_safekeep.py
+	tests/bot/test_console_school.py tests/slack/test_slack_cli.py tests/e2e/test_console_safekeep.py \
+	tests/bot/test_report_cli.py
 FAKETIME_LIB = $(shell $(BIN)/python -c 'import libfaketime, pathlib; \
 	print(pathlib.Path(libfaketime.__file__).parent / "vendor/libfaketime/src/libfaketime.so.1")')
 test-dates: $(TEST_STAMP)

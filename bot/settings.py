@@ -56,6 +56,8 @@ class Settings:
     port: int = 3000
     host: str = "0.0.0.0"
     timezone: str = "Europe/London"
+    # Where this server is reachable from outside: Teams DMs link to files served here.
+    public_url: str | None = None
 
     @property
     def has_slack(self) -> bool:
@@ -220,7 +222,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=int(port_text),
         host=get("HOST") or "0.0.0.0",
         timezone=tz,
+        public_url=public_url(get("SAFEKEEP_PUBLIC_URL")),
     )
+
+
+def public_url(url: str | None) -> str | None:
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"SAFEKEEP_PUBLIC_URL must start with https:// (got '{url}').")
+    return url.rstrip("/") if url else None
 
 
 def https_url(url: str, name: str = "SAFEKEEP_ENTRA_AUTHORITY") -> str:

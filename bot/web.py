@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select, text
 
 from bot.delivery import Dispatcher, Sender
+from bot.file_links import add_file_route
 from bot.runtime import Runtime
 from bot.slack import gate
 from bot.slack.adapter import SlackAdapter
@@ -95,6 +96,7 @@ def create_app(
 ) -> web.Application:
     web_app = web.Application()
     add_health_route(web_app, rt)
+    add_file_route(web_app, rt)
     if slack is not None:
         add_slack_routes(web_app, slack)
     if teams is not None:

@@ -39,6 +39,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "concern.log": frozenset({"headteacher", "dsl", "online_safety_lead"}),
+    "report.view": frozenset(
+        {"headteacher", "online_safety_lead", "dsl", "dpo", "safeguarding_governor"}
+    ),
+    "policy.review": frozenset({"headteacher", "online_safety_lead", "dsl", "dpo", "admin"}),
     "demo.clock": frozenset({"admin"}),  # the console demo's /clock
 }
 
@@ -54,6 +58,7 @@ ROLE_LABELS: dict[str, str] = {
     "admin": "Safekeep admin",
     "approver": "Off-site approver",
     "chair_of_governors": "Chair of governors",
+    "safeguarding_governor": "Safeguarding Governor",
 }
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import governors_report, people
+from handlers import governors_report, people, policy_reviews
 from handlers.access import ROLE_LABELS, allowed, require
 from handlers.aup import campaign as aup_campaign
 from handlers.aup import versions as aup
@@ -37,7 +37,9 @@ For leads:
 • `/aup status` who has and hasn't signed · `/offsite register` records off site now
 • `/breach open` open breach reports · `/breach details N` · `/breach triage N`
 • `/concern log` the Online Safety incident log · `/concern open N`
-• `/safekeep report` counts for governors · `/safekeep export` the registers
+• `/safekeep report [TERM]` the termly report for governors (PDF and CSV by DM)
+• `/safekeep policy` policies and their review dates · `/safekeep policy reviewed NAME`
+• `/safekeep export` the registers
 • `/safekeep settings` the school's policy settings"""
 
 
@@ -121,7 +123,9 @@ def command(ctx: Context, text: str) -> Reply:
     if words[0] == "roles":
         return _roles_command(ctx, words[1:])
     if words[0] == "report":
-        return governors_report.termly_report(ctx)
+        return governors_report.on_demand(ctx, " ".join(words[1:]))
+    if words[0] == "policy":
+        return policy_reviews.command(ctx, words[1:])
     if words[0] == "export":
         return _export_help(ctx)
     if words[0] == "settings":
@@ -238,8 +242,8 @@ def _roles_command(ctx: Context, words: list[str]) -> Reply:
 COMMANDS = (
     Command(
         "safekeep",
-        "Safekeep help; for leads: roles, report, export, settings",
-        "[roles|report|export|settings]",
+        "Safekeep help; for leads: roles, report, policy, export, settings",
+        "[roles|report|policy|export|settings]",
         command,
     ),
 )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers.clock import Clock
-from handlers.replies import Notice
+from handlers.replies import FileRef, Notice
 from handlers.settings import SchoolSettings
 from storage import audit, outbox
 from storage.models import Person, School
@@ -87,6 +87,13 @@ class Context:
             urgent=urgent,
             not_before=not_before,
         )
+
+    def attach(self, name: str, media_type: str, content: bytes) -> FileRef:
+        """Keep a file (no personal data in it) for a Notice to carry; in this transaction."""
+        file_id = outbox.store_file(
+            self.session, self.school.id, name, media_type, content, now=self.now
+        )
+        return FileRef(file_id, name, media_type)
 
     @property
     def today(self) -> date:

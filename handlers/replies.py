@@ -69,19 +69,54 @@ def listed(items: Iterable[str], last: str = "and") -> str:
     return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
+def download_label(name: str) -> str:
+    """The button that downloads a file a DM carries (Teams links to it)."""
+    return f"Download {name}"
+
+
+def link_until(at: datetime) -> str:
+    """Under a file's download button: how long its link works (it may be forwarded)."""
+    return f"The download links work until {at.strftime('%a %-d %b %Y')}; they may be forwarded."
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file a DM carries, kept in the outbox's file store (``Context.attach``)."""
+
+    file_id: int
+    name: str  # the file name the person sees: "governors-report-autumn-2026.pdf"
+    media_type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.file_id, "name": self.name, "media_type": self.media_type}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileRef:
+        return cls(int(data["id"]), str(data["name"]), str(data["media_type"]))
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A direct message: a reference, categories, flags and deadlines, never personal data."""
+    """A direct message: a reference, categories, flags and deadlines, never personal data;
+    sometimes a file with no personal data in it (the governors' report)."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    files: tuple[FileRef, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}
+        data: dict[str, Any] = {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}
+        if self.files:
+            data["files"] = [f.to_json() for f in self.files]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Notice:
-        return cls(data["text"], tuple(Button.from_json(b) for b in data.get("buttons", [])))
+        return cls(
+            data["text"],
+            tuple(Button.from_json(b) for b in data.get("buttons", [])),
+            tuple(FileRef.from_json(f) for f in data.get("files", [])),
+        )
 
 
 def done_note(label: str, at: datetime) -> str:

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.settings import (
     DEFAULT_TIERS,
+    POLICIES,
     RECORD_CATEGORIES,
+    PolicySetting,
     SchoolSettings,
     Term,
     academic_year,
@@ -113,6 +115,7 @@ SECTIONS: dict[str, set[str]] = {
     "roster": {"default_group", "include_guests", "guest_group"},
 }
 TERM_KEYS = {"name", "start", "end", "half_term"}
+POLICY_KEYS = {"name", "owner", "next_review"}
 STAFF_KEYS = {"email", "name", "role_group"}
 # A UK phone number as people write it: digits, spaces, a leading + and brackets or dashes.
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,20}[0-9]")
@@ -137,9 +140,11 @@ def parse_school_config(
 ) -> SchoolConfig:
     reader = _Reader(source or "school.toml")
     for key in raw:
-        if key not in SECTIONS and key not in ("terms", "staff"):
+        if key not in SECTIONS and key not in ("terms", "staff", "policies"):
             reader.fail(
-                key, f"is not a known section (known: {', '.join(sorted(SECTIONS))}, terms, staff)"
+                key,
+                f"is not a known section (known: {', '.join(sorted(SECTIONS))}, terms, staff, "
+                "policies)",
             )
     for section, allowed in SECTIONS.items():
         value = raw.get(section, {})
@@ -243,6 +248,8 @@ def parse_school_config(
         if not isinstance(aup_raw["training_date"], bool):
             reader.fail("aup.training_date", "must be true or false")
         values["aup_training_date"] = aup_raw["training_date"]
+
+    values["policies"] = reader.policies(reader.list(raw, "policies"))
 
     roles: dict[str, list[str]] = {}
     for role, emails in raw.get("roles", {}).items():
@@ -412,6 +419,32 @@ class _Reader:
             if not start <= half_start <= half_end <= end:
                 self.fail(f"{where}.half_term", "must fall inside the term, first day first")
         return Term(name, start, end, half_start, half_end)
+
+    def policies(self, raw: Any) -> tuple[PolicySetting, ...]:
+        """[[policies]] entries: a known policy, once each, an owner role and a review date."""
+        found: dict[str, PolicySetting] = {}
+        for index, entry in enumerate(raw):
+            where = f"policies[{index}]"
+            table = self.table(entry, where)
+            for key in table:
+                if key not in POLICY_KEYS:
+                    self.fail(
+                        f"{where}.{key}",
+                        f"is not a policy setting (known: {', '.join(sorted(POLICY_KEYS))})",
+                    )
+            name = self.text(table, f"{where}.name", key="name", required=True) or ""
+            if name not in POLICIES:
+                self.fail(f"{where}.name", f"must be one of {', '.join(POLICIES)}")
+            if name in found:
+                self.fail(f"{where}.name", f"lists '{name}' a second time")
+            owner = self.text(table, f"{where}.owner", key="owner", required=True) or ""
+            if owner not in ROLES:
+                self.fail(f"{where}.owner", f"must be a role (known: {', '.join(ROLES)})")
+            if "next_review" not in table:
+                self.fail(f"{where}.next_review", "is required (a date like 2027-03-01)")
+            due = self.date_value(table["next_review"], f"{where}.next_review")
+            found[name] = PolicySetting(name, owner, due)
+        return tuple(found.values())
 
     def staff(self, index: int, raw: Any) -> StaffEntry:
         where = f"staff[{index}]"

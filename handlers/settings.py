@@ -63,6 +63,23 @@ class Term:
     half_term_end: date | None = None
 
 
+# The school's policies that Safekeep carries, by the name school.toml and commands use.
+POLICIES: dict[str, str] = {
+    "offsite_records": "Off-site records policy",
+    "online_safety": "Online Safety policy",
+    "aup": "Acceptable Use Policy",
+}
+
+
+@dataclass(frozen=True)
+class PolicySetting:
+    """A policy's owner (a role) and its next review date, from school.toml."""
+
+    name: str
+    owner: str
+    next_review: date
+
+
 @dataclass(frozen=True)
 class SchoolSettings:
     timezone: str = "Europe/London"
@@ -118,6 +135,8 @@ class SchoolSettings:
     aup_new_starter_school_days: int = 10
     # Ask, with the agreement, the date this year's online-safety training was completed.
     aup_training_date: bool = False
+    # Policies: owner and next review date (reminders from 30 school days before, weekly).
+    policies: tuple[PolicySetting, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -143,6 +162,10 @@ class SchoolSettings:
         data["school_hours_start"] = self.school_hours_start.strftime("%H:%M")
         data["school_hours_end"] = self.school_hours_end.strftime("%H:%M")
         data["ico_reminder_hours"] = list(self.ico_reminder_hours)
+        data["policies"] = [
+            {"name": p.name, "owner": p.owner, "next_review": p.next_review.isoformat()}
+            for p in self.policies
+        ]
         return data
 
     @classmethod
@@ -180,6 +203,11 @@ class SchoolSettings:
                 values[name] = _maybe_date(values[name])
         if "tiers" in values:
             values["tiers"] = {**DEFAULT_TIERS, **values["tiers"]}
+        if "policies" in values:
+            values["policies"] = tuple(
+                PolicySetting(p["name"], p["owner"], date.fromisoformat(p["next_review"]))
+                for p in values["policies"]
+            )
         return cls(**values)
 
 

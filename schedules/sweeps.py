@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import Clock
 from handlers.context import Context
-from schedules import aup_campaign, breach_clock, concern_clock, offsite_chasers, term_dates
+from schedules import (
+    aup_campaign,
+    breach_clock,
+    concern_clock,
+    governors_report,
+    offsite_chasers,
+    policy_reviews,
+    term_dates,
+)
 from storage.database import transaction
 from storage.models import School
 
@@ -31,6 +39,8 @@ SWEEPS: dict[str, Sweep] = {
     "concern_clock": concern_clock.sweep,
     "offsite_chasers": offsite_chasers.sweep,
     "term_dates": term_dates.sweep,
+    "governors_report": governors_report.sweep,
+    "policy_reviews": policy_reviews.sweep,
 }
 
 

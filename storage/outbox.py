@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import LedgerEntry, OutboxMessage
+from storage.models import LedgerEntry, OutboxFile, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,15 @@ def enqueue(
             )
         )
     return True
+
+
+def store_file(
+    session: Session, school_id: int, name: str, media_type: str, content: bytes, *, now: datetime
+) -> int:
+    """Keep a file for DMs to carry (in the caller's transaction); returns its id."""
+    row = OutboxFile(
+        school_id=school_id, name=name, media_type=media_type, content=content, created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return row.id

@@ -17,7 +17,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from bot import log_hygiene
-from bot.cli import aup, doctor, school, security, servers
+from bot.cli import aup, doctor, report, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
 from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "keys": (security.keys_options, security.keys_command),
     "export": (school.export_options, school.export_command),
     "aup": (aup.aup_options, aup.aup_command),
+    "report": (report.report_options, report.report_command),
     "doctor": (doctor.doctor_options, doctor.doctor_command),
     "sweep": (no_options, servers.sweep),
     "school": (school.school_options, school.school_command),

@@ -247,6 +247,16 @@ def platform_checks(settings: Settings, engine: Engine | None) -> Iterator[Check
             f"{settings.teams_tenant_id}); Microsoft checks the secret when the bot first "
             "answers: send it a message in Teams",
         )
+    if settings.has_teams:
+        yield Check(
+            "Teams file links",
+            bool(settings.public_url),
+            f"the termly report's download links point at {settings.public_url}/files/"
+            if settings.public_url
+            else "SAFEKEEP_PUBLIC_URL is not set: Teams DMs link to their files (the termly "
+            "report to governors) on this server; set it to the address Teams reaches "
+            "Safekeep at, e.g. https://safekeep.yourschool.org.uk",
+        )
     if not settings.has_slack:
         yield Check(
             "Slack",

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,7 +89,8 @@ class ConsoleClock:
 
 
 class ConsoleSender:
-    """Delivers DMs by printing them in place: ``[DM to NAME] ...``.
+    """Delivers DMs by printing them in place: ``[DM to NAME] ...``; a file the DM carries is
+    written to the console's files folder (readable by its owner only) and its path printed.
 
     A print cannot be half done and lost, so there is nothing to look for: ``in_doubt`` is
     ignored.
@@ -99,10 +101,20 @@ class ConsoleSender:
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient, notice = delivery.recipient, delivery.notice
+        text = notice.text
+        for attached in delivery.files:
+            path = self.console.files_dir / f"{delivery.outbox_id}-{attached.name}"
+            self.console.files_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(attached.content)
+            text += f"\n{FILE_SAVED}{path.resolve()}"
         self.console.show_message(
-            f"[DM to {recipient.display_name}] ", notice.text, notice.buttons, recipient.person_id
+            f"[DM to {recipient.display_name}] ", text, notice.buttons, recipient.person_id
         )
         return None
+
+
+FILE_SAVED = "File saved: "
 
 
 class Console:
@@ -114,9 +126,12 @@ class Console:
         email: str,
         read: Callable[[str], str] = input,
         write: Callable[[str], None] = print,
+        files_dir: Path | None = None,
     ) -> None:
         self.factory = factory
         self.clock = ConsoleClock(clock)
+        # Files DMs carry (the governors' report) are written here: the console's "download".
+        self.files_dir = files_dir or Path("safekeep-files")
         self.school_id = school_id
         self.read = read
         self.write = write

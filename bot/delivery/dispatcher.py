@@ -32,6 +32,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.sender import (
+    Attachment,
     Delivery,
     InDoubt,
     MaybeDelivered,
@@ -44,7 +45,7 @@ from handlers import delivery_alerts
 from handlers.clock import Clock
 from handlers.replies import Notice
 from storage.database import transaction
-from storage.models import OutboxMessage, Person, School
+from storage.models import OutboxFile, OutboxMessage, Person, School
 
 log = logging.getLogger(__name__)
 
@@ -169,15 +170,17 @@ class Dispatcher:
                 in_doubt = None
                 if row.in_doubt_since is not None and row.in_doubt_until is not None:
                     in_doubt = InDoubt(row.in_doubt_since, row.in_doubt_until)
+                notice = Notice.from_json(row.payload)
                 claims.append(
                     Delivery(
                         outbox_id=row.id,
                         recipient=_recipient(session, row),
-                        notice=Notice.from_json(row.payload),
+                        notice=notice,
                         urgent=row.urgent,
                         attempts=row.attempts,
                         created_at=row.created_at,
                         in_doubt=in_doubt,
+                        files=_files(session, notice),
                     )
                 )
             return claims
@@ -252,6 +255,15 @@ def _abandoned(row: OutboxMessage, claimed_until: datetime) -> None:
         row.in_doubt_since = since
     if row.in_doubt_until is None or claimed_until > row.in_doubt_until:
         row.in_doubt_until = claimed_until
+
+
+def _files(session: Session, notice: Notice) -> tuple[Attachment, ...]:
+    """The bytes of the files a notice carries (stored once when it was queued)."""
+    found = []
+    for ref in notice.files:
+        stored = session.get_one(OutboxFile, ref.file_id)
+        found.append(Attachment(stored.id, stored.name, stored.media_type, stored.content))
+    return tuple(found)
 
 
 def _recipient(session: Session, row: OutboxMessage) -> Recipient:

@@ -56,6 +56,16 @@ class InDoubt:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the notice carries, read from the outbox's file store for this attempt."""
+
+    file_id: int
+    name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One attempt at one outbox message: everything a ``Sender`` needs to deliver it once."""
 
@@ -66,6 +76,7 @@ class Delivery:
     attempts: int  # attempts before this one
     created_at: datetime
     in_doubt: InDoubt | None  # set when an earlier attempt may have posted it
+    files: tuple[Attachment, ...] = ()  # the notice's files (notice.files), with their bytes
 
 
 class Sender(Protocol):

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientConnectorError, ClientError
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, select
@@ -111,6 +111,8 @@ class SlackSender:
             raise _classify(exc, posting=False) from exc
         except (ClientError, TimeoutError) as exc:
             raise RetryLater(f"Slack did not answer: {type(exc).__name__}") from exc
+        if delivery.files:
+            return await self._upload(client, user, delivery)
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": delivery.outbox_id}}
         try:
             sent = await client.chat_postMessage(
@@ -123,6 +125,41 @@ class SlackSender:
         except (ClientError, TimeoutError) as exc:  # sent, but no answer came back
             raise MaybeDelivered(f"no answer from Slack: {type(exc).__name__}") from exc
         return f"{sent.get('channel')}:{sent.get('ts')}"
+
+    @staticmethod
+    async def _upload(client: AsyncWebClient, user: str, delivery: Delivery) -> str:
+        """Share the notice's files in the person's DM with its text as the comment, through
+        Slack's external upload (files.getUploadURLExternal, the upload, then
+        files.completeUploadExternal: slack-sdk's files_upload_v2). An upload cannot carry
+        message metadata, so a doubtful attempt is not looked for: it is shared again (logged)."""
+        if delivery.in_doubt is not None:
+            log.warning(
+                "outbox #%s may have been shared already; sharing again", delivery.outbox_id
+            )
+        try:
+            opened = await client.conversations_open(users=user)
+            channel = str((opened.get("channel") or {})["id"])
+        except SlackApiError as exc:
+            raise _classify(exc, posting=False) from exc
+        except (ClientError, TimeoutError) as exc:
+            raise RetryLater(f"Slack did not answer: {type(exc).__name__}") from exc
+        uploads = [
+            {"content": f.content, "filename": f.name, "title": f.name} for f in delivery.files
+        ]
+        try:
+            shared = await client.files_upload_v2(
+                channel=channel,
+                file_uploads=uploads,
+                initial_comment=render.notice_message(delivery.notice)["text"],
+            )
+        except SlackApiError as exc:
+            raise _classify(exc, posting=True) from exc
+        except ClientConnectorError as exc:
+            raise RetryLater("could not connect to Slack") from exc
+        except (ClientError, TimeoutError, SlackRequestError) as exc:
+            raise MaybeDelivered(f"Slack upload unfinished: {type(exc).__name__}") from exc
+        ids = ",".join(str(f.get("id")) for f in shared.get("files") or [])
+        return f"{channel}:{ids}"
 
     async def _already_posted(
         self, client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt

@@ -30,6 +30,7 @@ BOT_SCOPES: dict[str, str] = {
     "im:history": "after a lost answer from Slack, check Safekeep's own DM before sending it again",
     "users:read": "tell staff from bots and deactivated accounts (staff sync)",
     "users:read.email": "match each Slack member to the staff list by school email",
+    "files:write": "send the termly report to governors (a PDF and CSV) in a direct message",
 }
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 

@@ -29,10 +29,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import file_links
 from bot.delivery import Delivery, MaybeDelivered, RetryLater, Undeliverable
 from bot.settings import Settings
 from bot.teams import render
 from bot.teams.identity import load_reference
+from handlers.clock import Clock, system_clock
+from handlers.replies import download_label, link_until
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,9 @@ TIMEOUT = 10.0
 NOT_REACHABLE = (
     "this person has no Teams chat with Safekeep yet: install the app for them (a Teams app "
     "setup policy installs it for all staff)"
+)
+NO_PUBLIC_URL = (
+    "SAFEKEEP_PUBLIC_URL is not set: a Teams DM links to its file on Safekeep's own server"
 )
 # Bot Connector answers that no retry will cure: the bot was removed, the user left the tenant.
 PERMANENT = frozenset({400, 401, 403, 404})
@@ -54,8 +60,12 @@ class TeamsSender:
         app_id: str | None,
         engine: Engine,
         timeout: float = TIMEOUT,
+        public_url: str | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.factory = RestChannelServiceClientFactory(connections)
+        self.public_url = public_url
+        self.clock = clock
         self.app_id = app_id or ""
         self.engine = engine
         self.timeout = timeout
@@ -72,13 +82,12 @@ class TeamsSender:
             log.warning(
                 "outbox #%s may have been posted already; posting again", delivery.outbox_id
             )
+        card = render.notice_card(delivery.notice)
+        if delivery.files:
+            card = self._with_download_links(card, delivery)
         message = Activity(
             type="message",
-            attachments=[
-                Attachment(
-                    content_type=render.CARD_TYPE, content=render.notice_card(delivery.notice)
-                )
-            ],
+            attachments=[Attachment(content_type=render.CARD_TYPE, content=card)],
         ).apply_conversation_reference(reference, is_incoming=False)
         message.reply_to_id = None
         client: Any = None
@@ -106,6 +115,26 @@ class TeamsSender:
         finally:
             await client.close()
         return f"{reference.conversation.id}:{sent.id or ''}"
+
+    def _with_download_links(self, card: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
+        """The card with a download button per file: a signed link to our own server, which
+        works for 30 days (bot/file_links.py). Teams takes no file from a bot in a proactive
+        DM without first asking the person's consent, so a link is the file card that works."""
+        if not self.public_url:
+            raise Undeliverable(NO_PUBLIC_URL)
+        until = None
+        actions = list(card.get("actions", []))
+        for attached in delivery.files:
+            url, until = file_links.link(self.public_url, attached.file_id, self.clock())
+            actions.append(
+                {"type": "Action.OpenUrl", "title": download_label(attached.name), "url": url}
+            )
+        body = list(card.get("body", []))
+        if until is not None:
+            body.append(
+                {"type": "TextBlock", "text": link_until(until), "wrap": True, "size": "small"}
+            )
+        return {**card, "body": body, "actions": actions}
 
     def _identity(self) -> ClaimsIdentity:
         return ClaimsIdentity(
@@ -139,4 +168,6 @@ def make_sender(settings: Settings, engine: Engine) -> TeamsSender:
     from bot.teams.app import auth_configuration, connection_manager
 
     connections = connection_manager(auth_configuration(settings))
-    return TeamsSender(connections, settings.teams_client_id, engine)
+    return TeamsSender(
+        connections, settings.teams_client_id, engine, public_url=settings.public_url
+    )

@@ -10,9 +10,10 @@ from storage.models.aup import (
 )
 from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernEvent
-from storage.models.delivery import LedgerEntry, OutboxMessage, TeamsConversation
+from storage.models.delivery import LedgerEntry, OutboxFile, OutboxMessage, TeamsConversation
 from storage.models.incidents import Incident, IncidentEvent
 from storage.models.offsite import OffsiteApproval, OffsiteDeclaration, OffsiteItem
+from storage.models.policies import PolicyReview
 from storage.models.school import Person, PlatformIdentity, RoleAssignment, School
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 
@@ -32,9 +33,11 @@ __all__ = [
     "OffsiteApproval",
     "OffsiteDeclaration",
     "OffsiteItem",
+    "OutboxFile",
     "OutboxMessage",
     "Person",
     "PlatformIdentity",
+    "PolicyReview",
     "RoleAssignment",
     "School",
     "TeamsConversation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.crypto import EncryptedText
@@ -49,6 +49,24 @@ class OutboxMessage(Base):
     # a 5xx) ran: the next attempt looks for it on the platform before posting again.
     in_doubt_since: Mapped[datetime | None]
     in_doubt_until: Mapped[datetime | None]
+
+
+class OutboxFile(Base):
+    """A file a DM carries (the governors' report), stored once for all its recipients.
+
+    Stored as bytes when the message is queued, so every recipient gets the same document and a
+    retry days later sends what was made at the time. Only files with no personal data (counts)
+    are attached to DMs.
+    """
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 class TeamsConversation(Base):

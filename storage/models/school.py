@@ -23,6 +23,7 @@ ROLES = (
     "admin",
     "approver",
     "chair_of_governors",
+    "safeguarding_governor",
 )
 # The AUP groups a person belongs to (each AUP version names the groups it applies to).
 ROLE_GROUPS = ("teaching", "support", "governor", "volunteer", "contractor", "visitor")

@@ -200,6 +200,10 @@ def test_a_teams_bot_identity_is_reported_and_anonymous_teams_fails(doctor, monk
     for name in ("CLIENTID", "CLIENTSECRET", "TENANTID"):
         monkeypatch.setenv(prefix + name, "x")
     report = doctor()
+    assert report.code == 1  # the report's download links need the server's public address
+    assert "SAFEKEEP_PUBLIC_URL is not set" in report.line("Teams file links")
+    monkeypatch.setenv("SAFEKEEP_PUBLIC_URL", "https://safekeep.example.org")
+    report = doctor()
     assert report.code == 0
     assert report.line("Microsoft Teams").startswith("✓ Microsoft Teams: bot identity set")
     monkeypatch.setenv(prefix + "ANONYMOUS_ALLOWED", "true")

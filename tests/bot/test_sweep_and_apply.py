@@ -73,16 +73,18 @@ def test_sweep_under_a_moved_clock_runs_the_campaign_as_on_that_date_and_only_on
 
     ran = cli("sweep", at=london(2027, 1, 5, 8, 5))
     assert ran.code == 0, ran.err
-    assert "for 1 school(s) at 2027-01-05 08:05 UTC: 11 message(s) queued." in ran.out
-    assert "aup_campaign" in ran.out and "offsite_chasers" in ran.out
-    assert "11 message(s) wait in the outbox: no Slack or Teams credentials are set here" in (
+    # The yearly AUP round opens (11 people) and the Autumn term's report goes to the
+    # Headteacher and the Online Safety lead on the first school day after it ended.
+    assert "for 1 school(s) at 2027-01-05 08:05 UTC: 13 message(s) queued." in ran.out
+    assert "aup_campaign" in ran.out and "governors_report" in ran.out
+    assert "13 message(s) wait in the outbox: no Slack or Teams credentials are set here" in (
         ran.out
     )
     with factory() as session:
         assert session.scalars(select(AupCampaign.cycle)).all() == ["2026/27 Spring"]
     again = cli("sweep", at=london(2027, 1, 5, 8, 10))
     assert "0 message(s) queued" in again.out
-    assert len(outbox_rows(factory)) == 11
+    assert len(outbox_rows(factory)) == 13
 
 
 @pytest.fixture
@@ -108,8 +110,8 @@ def test_sweep_delivers_what_it_queued_through_slack(cli, monkeypatch, factory, 
     monkeypatch.setenv("SLACK_API_URL", url)
     ran = cli("sweep", at=london(2027, 1, 5, 8, 0))
     assert ran.code == 0, ran.err
-    assert "11 message(s) queued" in ran.out
-    assert "Delivered 11 message(s) through slack." in ran.out
+    assert "13 message(s) queued" in ran.out  # the AUP round's 11 and the report's 2
+    assert "Delivered 13 message(s) through slack." in ran.out
     assert "wait in the outbox" not in ran.out
     posted = [c for c in fake.calls if c["method"] == "chat.postMessage"]
     assert len(posted) == 11

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,7 +73,13 @@ class ConsoleBot:
         self.output: list[str] = []
         self.prompts: list[str] = []
         self.app = WatchedConsole(
-            factory, clock, school_id, email, read=read or self._read, write=self.output.append
+            factory,
+            clock,
+            school_id,
+            email,
+            read=read or self._read,
+            write=self.output.append,
+            files_dir=Path(tempfile.mkdtemp(prefix="safekeep-console-files-")),
         )
 
     def _read(self, prompt: str) -> str:

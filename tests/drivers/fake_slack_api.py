@@ -95,6 +95,10 @@ class FakeSlack:
     scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # users.list answers at most this many members a page (Slack may send fewer than asked).
     users_page_size: int = 200
+    # Files uploaded through files.getUploadURLExternal: file id -> name, and the bytes sent.
+    file_names: dict[str, str] = field(default_factory=dict)
+    file_bytes: dict[str, bytes] = field(default_factory=dict)
+    base_url: str = ""  # where the fake serves, for the upload URLs it hands out
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add_team(self, team_id: str, name: str, token: str) -> None:
@@ -136,6 +140,7 @@ class FakeSlack:
     def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.handle)
+        app.router.add_post("/upload/{file_id}", self.upload)
         app.router.add_get("/socket", self.socket)
         return app
 
@@ -169,7 +174,16 @@ class FakeSlack:
     def api_apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         return {"ok": True, "url": self.socket_url}
 
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes, posted."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.file_names:
+            return web.Response(status=404, text="unknown upload")
+        self.file_bytes[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self.file_bytes[file_id])}")
+
     async def handle(self, request: web.Request) -> web.Response:
+        self.base_url = self.base_url or str(request.url.origin())
         method = request.match_info["method"]
         args = await _arguments(request)
         token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
@@ -363,6 +377,35 @@ class FakeSlack:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+    def api_files_getUploadURLExternal(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):06d}"
+        self.file_names[file_id] = str(args["filename"])
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def api_files_completeUploadExternal(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """Share uploaded files in a channel, as one message with the initial comment."""
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not files or any(f.get("id") not in self.file_bytes for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        channel = str(args.get("channel_id") or "")
+        shared = [
+            {"id": f["id"], "name": self.file_names[f["id"]], "title": f.get("title")}
+            for f in files
+        ]
+        message = {
+            "type": "message",
+            "ts": self._next_ts(),
+            "bot_id": f"BBOT{self.teams[token][0]}",
+            "text": args.get("initial_comment") or "",
+            "files": shared,
+        }
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "files": shared}
 
     def api_oauth_v2_access(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         grant = self.oauth_codes.get(str(args.get("code")))

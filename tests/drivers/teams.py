@@ -219,8 +219,14 @@ def start(
     rt = Runtime(settings, engine, factory, clock)
     dispatcher = Dispatcher(factory, {}, clock)
     teams = build(rt, dispatcher)
-    dispatcher.senders["teams"] = TeamsSender(teams.connections, settings.teams_client_id, engine)
     app_port = server.serve(create_app(rt, teams=teams))
+    dispatcher.senders["teams"] = TeamsSender(
+        teams.connections,
+        settings.teams_client_id,
+        engine,
+        public_url=f"http://127.0.0.1:{app_port}",  # file links point at the app's own server
+        clock=clock,
+    )
     return TeamsBot(
         fake,
         server,

@@ -27,18 +27,21 @@ def test_the_governors_report_counts_breaches_records_and_aup_sign_off(
     )
     console.say("/aup", "agree", "I agree")  # the teacher agrees
     console.act_as("head@example.org")
-    report = console.say("/safekeep report")
-    assert "Report for governors: Autumn 2026 (counts only)" in report
-    assert "Logged: 1 (near misses 0, still being assessed 1)" in report
-    assert "Reported to the ICO: 0" in report
-    assert "Out now: 0 (0 overdue)" in report
-    assert "Everyone who must sign: 9% signed" in report
-    assert "Teaching staff: 1 of 6 (17%)" in report
+    report = console.say("/safekeep report Autumn 2026")  # the term still running, by name
+    assert "Termly report to governors" in report
+    assert "Autumn 2026 (2 Sep 2026 to 4 Jan 2027) compared with Autumn 2025" in report
+    assert "Breaches and suspected breaches logged: fewer than 3 (Autumn 2025: fewer than 3)" in (
+        report
+    )
+    assert "Declarations of records taken off site: fewer than 3" in report
+    assert "Teaching staff: signed: 17% (Autumn 2025: not kept for past terms)" in report
     assert "Alex" not in report and "teacher@" not in report  # counts only
+    assert "The PDF is on its way to you" in report
+    assert "File saved: " in report and "governors-report-autumn-2026.pdf" in report
     with factory() as session:
         assert session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action == "report.viewed")
-        ).all() == ["report.viewed"]
+            select(AuditEvent.action).where(AuditEvent.action == "report.made")
+        ).all() == ["report.made"]
 
 
 def test_staff_cannot_see_the_report_settings_or_registers_and_each_try_is_audited(
@@ -50,7 +53,7 @@ def test_staff_cannot_see_the_report_settings_or_registers_and_each_try_is_audit
         refused = session.scalars(
             select(AuditEvent.details).where(AuditEvent.action == "access.refused")
         ).all()
-    assert [r["permission"] for r in refused] == ["breach.details", "settings.manage", "export"]
+    assert [r["permission"] for r in refused] == ["report.view", "settings.manage", "export"]
 
 
 def test_settings_show_the_schools_policy_and_where_to_change_it(console):

@@ -18,7 +18,7 @@ SUBCOMMANDS = {
     "breach": {"list", "open", "details", "triage"},
     "concern": {"list", "log", "open"},
     "aup": {"status", "publish", "history", "exempt", "record"},
-    "safekeep": {"roles", "report", "export", "settings"},
+    "safekeep": {"roles", "report", "policy", "export", "settings"},
 }
 
 

@@ -205,7 +205,6 @@ def every_view_of_due(factory, clock, school) -> dict[str, str]:
         "list": act(factory, clock, TEACHER, routes.command("offsite", "list")),
         "register": act(factory, clock, "head@example.org", routes.command("offsite", "register")),
         "home": act(factory, clock, TEACHER, home.outstanding),
-        "governors": act(factory, clock, "head@example.org", routes.command("safekeep", "report")),
     }
     texts = {name: reply.text for name, reply in views.items() if isinstance(reply, Say)}
     texts["export"] = f"{entry['due']} {entry['status']} {entry['school_days_overdue']}"
@@ -221,7 +220,6 @@ def test_a_weekend_return_date_reads_the_same_in_every_view(factory, clock, scho
     assert "due back Mon 30 Nov" in monday["list"]
     assert "Marking · Alex Teacher · Paper · due Mon 30 Nov" in monday["register"]
     assert "due back Mon 30 Nov" in monday["home"] and "overdue" not in monday["home"]
-    assert "Out now: 1 (0 overdue)" in monday["governors"]
     assert monday["export"] == "2026-11-30 out 0"
 
     clock.set(london(2026, 12, 1, 9, 0))  # Tuesday: one school day overdue
@@ -229,7 +227,6 @@ def test_a_weekend_return_date_reads_the_same_in_every_view(factory, clock, scho
     assert "overdue since Mon 30 Nov" in tuesday["list"]
     assert "due Mon 30 Nov, 1 school day overdue" in tuesday["register"]
     assert "due back Mon 30 Nov · *overdue*" in tuesday["home"]
-    assert "Out now: 1 (1 overdue)" in tuesday["governors"]
     assert tuesday["export"] == "2026-11-30 overdue 1"
 
 
@@ -240,5 +237,4 @@ def test_a_record_due_on_friday_is_overdue_in_every_view_over_the_weekend(factor
     assert "overdue since Fri 27 Nov" in saturday["list"]
     assert "due Fri 27 Nov, overdue" in saturday["register"]
     assert "*overdue*" in saturday["home"]
-    assert "Out now: 1 (1 overdue)" in saturday["governors"]
     assert saturday["export"] == "2026-11-27 overdue 0"

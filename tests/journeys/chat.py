@@ -19,10 +19,12 @@ import pytest
 
 @dataclass(frozen=True)
 class Dm:
-    """A direct message as its recipient has it now: the text and its buttons' labels."""
+    """A direct message as its recipient has it now: the text, its buttons' labels, and the
+    files it carries as (file name, bytes) as the recipient would download them."""
 
     text: str
     buttons: tuple[str, ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 class Chat(Protocol):

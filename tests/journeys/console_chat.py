@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from greenlet import greenlet  # installed with sqlalchemy[asyncio]
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console.app import FILE_SAVED
 from handlers import people
 from handlers.clock import Clock
 from tests.drivers.console import ConsoleBot
@@ -95,7 +97,7 @@ class ConsoleChat:
     def dms(self, email: str) -> list[Dm]:
         person_id = self._person_id(email)
         return [
-            Dm(shown.text, tuple(b.label for b in shown.buttons))
+            Dm(shown.text, tuple(b.label for b in shown.buttons), _saved_files(shown.text))
             for shown in self.app.shown
             if shown.recipient_id == person_id
         ]
@@ -108,3 +110,13 @@ class ConsoleChat:
             person = people.find_by_email(session, self.school_id, email)
             assert person is not None, email
             return person.id
+
+
+def _saved_files(text: str) -> tuple[tuple[str, bytes], ...]:
+    """The files a console DM wrote to disk, read from the paths it printed."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith(FILE_SAVED):
+            path = Path(line.removeprefix(FILE_SAVED))
+            found.append((path.name.split("-", 1)[1], path.read_bytes()))
+    return tuple(found)

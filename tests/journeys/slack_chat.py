@@ -116,9 +116,14 @@ class SlackChat:
         raise AssertionError(f"{self.email} has no {button!r} button in a DM")
 
     def dms(self, email: str) -> list[Dm]:
+        fake = self.slack.fake
         return [
-            Dm(seen(str(message.get("text") or "")), button_labels(message.get("blocks")))
-            for message in self.slack.fake.dm_history(self.slack.user_id(email))
+            Dm(
+                seen(str(message.get("text") or "")),
+                button_labels(message.get("blocks")),
+                tuple((f["name"], fake.file_bytes[f["id"]]) for f in message.get("files", [])),
+            )
+            for message in fake.dm_history(self.slack.user_id(email))
         ]
 
     def deliver(self) -> None:
