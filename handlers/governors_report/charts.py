@@ -42,7 +42,8 @@ def section_chart(section: SectionPair, this_term: str, last_term: str | None) -
                 [r.last.chartable if r.last else None for r in rows],
             )
         )
-    fig, ax = plt.subplots(figsize=(3.3, 0.5 + 0.4 * len(rows) * len(series)), dpi=DPI)
+    # Bars a little thicker than a line of the table beside them, so the page stays one page.
+    fig, ax = plt.subplots(figsize=(3.3, 0.45 + 0.22 * len(rows) * len(series)), dpi=DPI)
     try:
         _draw(ax, rows, series, section.unit)
         buffer = io.BytesIO()

@@ -1,8 +1,8 @@
 """The termly report's figures: counts only, small numbers suppressed, platform-free.
 
 A report is a list of sections; each is built by one function from ``(ctx, term)`` (``SECTIONS``)
-and built twice, for the term and for the same term last year. Adding a section (the online-safety
-concerns) is one function and one entry in ``SECTIONS``. What a figure shows is decided here:
+and built twice, for the term and for the same term last year. Adding a section is one function
+and one entry in ``SECTIONS``. What a figure shows is decided here:
 counts under 3 read "fewer than 3", and a median or percentage worked out from fewer than 3
 cases is not shown, so charts and CSV can only draw what the page says.
 """
@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from handlers.aup.register import signed_by_group
 from handlers.aup.roster import GROUP_LABELS
+from handlers.concern.log import termly_counts
+from handlers.concern.messages import KINDS as CONCERN_KINDS
 from handlers.context import Context
 from handlers.governors_report import messages as msg
 from handlers.governors_report import terms
@@ -57,6 +59,13 @@ def percent(key: str, label: str, part: int, whole: int, what: str) -> Figure:
         return Figure(key, label, msg.NOT_SHOWN_FEW.format(what=what))
     value = round(100 * part / whole)
     return Figure(key, label, f"{value}%", float(value))
+
+
+def median_minutes(key: str, label: str, n: int, value: float | None, what: str) -> Figure:
+    """A median already worked out from ``n`` cases, shown only from 3 cases up."""
+    if n < SUPPRESS_BELOW or value is None:
+        return Figure(key, label, msg.NOT_SHOWN_FEW.format(what=what))
+    return Figure(key, label, f"{round(value):d}")
 
 
 def not_kept(key: str, label: str) -> Figure:
@@ -137,6 +146,29 @@ def offsite(ctx: Context, term: ReportTerm) -> Section:
     )
 
 
+def concerns(ctx: Context, term: ReportTerm) -> Section:
+    """Online-safety concerns by kind, and how quickly a lead acknowledged them."""
+    counts = termly_counts(ctx, term.first_day, term.last_day)
+    by_kind = tuple(
+        count(f"concerns_{kind}", msg.CONCERN_KIND.format(kind=words), counts.by_kind.get(kind, 0))
+        for kind, words in CONCERN_KINDS.items()
+    )
+    return Section(
+        msg.CONCERNS,
+        (
+            count("concerns_reported", msg.CONCERNS_ALL, counts.total),
+            *by_kind,
+            median_minutes(
+                "concerns_median_minutes_to_acknowledge",
+                msg.MEDIAN_MINUTES_TO_ACK,
+                counts.acknowledged,
+                counts.median_minutes_to_acknowledge,
+                msg.ACKNOWLEDGEMENTS,
+            ),
+        ),
+    )
+
+
 def aup(ctx: Context, term: ReportTerm) -> Section:
     """Signed % by group. The roster answers for today's round only, so it speaks for the term
     just ended (or the current one) and no earlier term: those figures are not kept."""
@@ -156,8 +188,8 @@ def aup(ctx: Context, term: ReportTerm) -> Section:
     )
 
 
-# The report's sections, in page order; the online-safety concerns join as one more entry.
-SECTIONS: list[SectionBuilder] = [breaches, offsite, aup]
+# The report's sections, in page order.
+SECTIONS: list[SectionBuilder] = [breaches, offsite, concerns, aup]
 
 
 @dataclass(frozen=True)
@@ -233,4 +265,4 @@ def chart_alt_text(report: TermReport, section: SectionPair) -> str:
 
 def charted(section: SectionPair) -> tuple[Row, ...]:
     """The rows a chart draws: counts and percentages (medians are read in the table)."""
-    return tuple(r for r in section.rows if not r.key.startswith("breaches_median"))
+    return tuple(r for r in section.rows if "_median_" not in r.key)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import people
 from storage.database import transaction
-from storage.models import Incident, OffsiteDeclaration, OffsiteItem, School
+from storage.models import Concern, Incident, OffsiteDeclaration, OffsiteItem, School
 from tests.conftest import london
 
 # The first school day after Autumn 2026 ends (Fri 18 Dec), in the morning reminder window.
@@ -80,13 +80,42 @@ def declaration(
     )
 
 
+def _concern(
+    session: Session, school: School, number: int, at: datetime, kind: str, ack_minutes: int | None
+) -> None:
+    reporter = people.find_by_email(session, school.id, "teacher@example.org")
+    assert reporter is not None
+    session.add(
+        Concern(
+            school_id=school.id,
+            number=number,
+            reporter_id=reporter.id,
+            reported_at=at,
+            kind=kind,
+            flags=[],
+            outcomes=[],
+            acknowledged_at=at + timedelta(minutes=ack_minutes) if ack_minutes else None,
+        )
+    )
+
+
 def seed_two_autumns(factory: sessionmaker[Session], school: School) -> None:
     """Autumn 2026: 5 breaches (3 to the ICO, 1 near miss, decisions after 10, 20, 30 and 80
-    hours: median 25, 1 after 72), 5 declarations (3 back late, 3 records missing); a breach in
-    Spring 2027 that is not counted. Autumn 2025: 2 breaches, no decisions, 3 declarations back
-    on time."""
+    hours: median 25, 1 after 72), 5 declarations (3 back late, 3 records missing), 5 concerns
+    (4 about pupils, 1 filtering failure; acknowledged after 5, 15, 40 and 90 minutes: median
+    28, the fifth not yet); a breach in Spring 2027 that is not counted. Autumn 2025: 2
+    breaches, no decisions, 3 declarations back on time, 1 concern."""
     with transaction(factory) as session:
         row = session.get_one(School, school.id)
+        for number, day, kind, minutes in (
+            (1, london(2026, 9, 21, 10, 0), "pupil", 5),
+            (2, london(2026, 10, 12, 13, 0), "pupil", 15),
+            (3, london(2026, 11, 4, 9, 30), "pupil", 40),
+            (4, london(2026, 12, 2, 11, 0), "filtering", 90),
+            (5, london(2026, 12, 16, 14, 0), "pupil", None),
+            (6, london(2025, 10, 6, 10, 0), "device", 30),
+        ):
+            _concern(session, row, number, day, kind, minutes)
         _incident(session, row, 1, london(2026, 9, 10, 9, 0), "notify", 10)
         _incident(session, row, 2, london(2026, 10, 5, 9, 0), "notify", 20)
         _incident(session, row, 3, london(2026, 11, 2, 9, 0), "notify", 80, "confirmed")

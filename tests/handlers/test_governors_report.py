@@ -33,6 +33,12 @@ Data breaches,ICO decisions made after 72 hours,fewer than 3,fewer than 3
 Records taken off site,Declarations of records taken off site,5,3
 Records taken off site,Came back after their return date,3,fewer than 3
 Records taken off site,Records not brought back (missing),3,fewer than 3
+Online-safety concerns,Concerns reported,5,fewer than 3
+Online-safety concerns,A concern about a pupil online,4,fewer than 3
+Online-safety concerns,A filtering or monitoring failure,fewer than 3,fewer than 3
+Online-safety concerns,Suspected misuse of school systems or devices by an adult,fewer than 3,fewer than 3
+Online-safety concerns,Misuse of school devices or accounts by a pupil,fewer than 3,fewer than 3
+Online-safety concerns,Median minutes from report to acknowledgement,28,not shown (fewer than 3 acknowledged concerns)
 "Acceptable Use Policy: signed today, by group",Teaching staff: signed,0%,not kept for past terms
 "Acceptable Use Policy: signed today, by group",Support staff: signed,0%,not kept for past terms
 "Acceptable Use Policy: signed today, by group",Governors: signed,not shown (fewer than 3 people to sign),not kept for past terms
