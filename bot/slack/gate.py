@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -66,11 +67,96 @@ def well_formed(body: str, content_type: str) -> bool:
         if any(len(values) != 1 for values in fields.values()):
             return False
         if "payload" in fields:
-            return _json_object(fields["payload"][0])
+            return _payload_shaped(fields["payload"][0])
         return "command" in fields or "ssl_check" in fields
     if content_type == "application/json":
         return _json_object(body)
     return False
+
+
+def _payload_shaped(text: str) -> bool:
+    """An interaction payload whose fields Safekeep reads have the types Slack sends."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(payload, dict) or not _valid_unicode(payload):
+        return False
+    if not all(_optional(payload, key, dict) for key in ("team", "user", "container", "view")):
+        return False
+    if not all(_optional(payload, key, str) for key in ("type", "trigger_id", "callback_id")):
+        return False
+    kind = payload.get("type")
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and all(_action_shaped(a) for a in actions)
+            and _view_shaped(payload.get("view"), required=False)
+        )
+    if kind in ("view_submission", "view_closed"):
+        return _view_shaped(payload.get("view"), required=True)
+    return True
+
+
+def _valid_unicode(payload: dict[str, Any]) -> bool:
+    """False when a string holds a lone surrogate (JSON's "\\ud800"): Slack never sends one,
+    and no database or log can store it."""
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _optional(table: dict[str, Any], key: str, kind: type) -> bool:
+    return key not in table or table[key] is None or isinstance(table[key], kind)
+
+
+def _action_shaped(action: object) -> bool:
+    return (
+        isinstance(action, dict)
+        and isinstance(action.get("action_id"), str)
+        and _optional(action, "value", str)
+        and _optional(action, "text", dict)
+    )
+
+
+def _view_shaped(view: object, required: bool) -> bool:
+    if view is None:
+        return not required
+    if not isinstance(view, dict) or not isinstance(view.get("id", ""), str):
+        return False
+    if not _optional(view, "private_metadata", str) or not _optional(view, "type", str):
+        return False
+    state = view.get("state") or {}
+    values = state.get("values") if isinstance(state, dict) else None
+    if values is None:
+        return isinstance(state, dict)
+    return isinstance(values, dict) and all(
+        isinstance(actions, dict) and all(_element_shaped(v) for v in actions.values())
+        for actions in values.values()
+    )
+
+
+def _element_shaped(value: object) -> bool:
+    """One input's value as Slack sends it for its element type."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return False
+    option = value.get("selected_option")
+    options = value.get("selected_options")
+    stamp = value.get("selected_date_time")
+    return (
+        all(_optional(value, key, str) for key in ("value", "selected_date", "selected_user"))
+        and (option is None or _option_shaped(option))
+        and (options is None or (isinstance(options, list) and all(map(_option_shaped, options))))
+        and (stamp is None or (isinstance(stamp, int) and not isinstance(stamp, bool)))
+    )
+
+
+def _option_shaped(option: object) -> bool:
+    return isinstance(option, dict) and isinstance(option.get("value"), str)
 
 
 def _json_object(text: str) -> bool:

@@ -26,13 +26,21 @@ def raw_answers(state_values: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
             elif kind == "datepicker":
                 answers[block_id] = value.get("selected_date") or ""
             elif kind == "datetimepicker":
-                stamp = value.get("selected_date_time")
-                answers[block_id] = (
-                    datetime.fromtimestamp(int(stamp), UTC).isoformat() if stamp else ""
-                )
+                answers[block_id] = _moment(value.get("selected_date_time"))
             elif kind == "users_select":
                 user = value.get("selected_user")
                 answers[block_id] = ""
                 if user:
                     users[block_id] = user
     return answers, users
+
+
+def _moment(stamp: object) -> str:
+    """A datetimepicker's Unix time as ISO text; one no calendar holds stays unreadable text,
+    so the form says the time is not valid."""
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromtimestamp(int(str(stamp)), UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return str(stamp)

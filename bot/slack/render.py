@@ -148,7 +148,13 @@ def read_metadata(text: str) -> tuple[str, dict[str, Any], dict[str, Any] | None
         return "", {}, None
     if not isinstance(data, dict):
         return "", {}, None
-    return str(data.get("f", "")), dict(data.get("s") or {}), data.get("o")
+    state = data.get("s")
+    origin = data.get("o")
+    return (
+        str(data.get("f", "")),
+        state if isinstance(state, dict) else {},
+        origin if isinstance(origin, dict) else None,
+    )
 
 
 def form_view(form: Form, origin: dict[str, Any] | None = None) -> dict[str, Any]:

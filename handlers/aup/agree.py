@@ -15,7 +15,7 @@ from handlers.aup import messages as msg
 from handlers.aup import questions
 from handlers.aup.roster import record_signature, version_for
 from handlers.context import Context
-from handlers.flow import FlowForm
+from handlers.flow import FlowForm, record_id
 from handlers.forms import Form, When
 from handlers.replies import Ask, Reply, Say
 from storage.models import AupVersion
@@ -114,7 +114,8 @@ def agree(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply
 
 def agree_form_for(ctx: Context, state: dict[str, Any]) -> Form:
     """Rebuild the agreement form shown earlier (to parse its submission)."""
-    version = ctx.session.get(AupVersion, state.get("version_id"))
+    version_id = record_id(state.get("version_id"))
+    version = ctx.session.get(AupVersion, version_id) if version_id else None
     if version is None or version.school_id != ctx.school.id:
         version = version_for(ctx, ctx.person)
     if version is None:

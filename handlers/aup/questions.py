@@ -15,7 +15,7 @@ from handlers.access import people_with_roles, require
 from handlers.aup import messages as msg
 from handlers.aup.roster import GROUP_LABELS
 from handlers.context import Context
-from handlers.flow import ActionHandler, FlowForm
+from handlers.flow import ActionHandler, FlowForm, record_id
 from handlers.forms import Form
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from storage.models import AupQuestion, AupVersion, Person
@@ -52,8 +52,8 @@ def ask(ctx: Context, version: AupVersion, text: str) -> Reply:
 
 
 def _question(ctx: Context, value: Any) -> AupQuestion | None:
-    number = str(value or "")
-    question = ctx.session.get(AupQuestion, int(number)) if number.isdigit() else None
+    number = record_id(value)
+    question = ctx.session.get(AupQuestion, number) if number else None
     return question if question is not None and question.school_id == ctx.school.id else None
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.flow import record_id
 from handlers.settings import SchoolSettings
 from storage.models import Incident, IncidentEvent, School
 
@@ -135,11 +136,8 @@ def lock(ctx: Context, incident: Incident) -> Incident:
 
 def find(ctx: Context, value: str | int) -> Incident:
     """The incident with this id (from a button) at the actor's school, or a UserError."""
-    try:
-        incident_id = int(value)
-    except (TypeError, ValueError):
-        raise UserError(msg.NOT_FOUND) from None
-    incident = ctx.session.get(Incident, incident_id)
+    incident_id = record_id(value)
+    incident = ctx.session.get(Incident, incident_id) if incident_id else None
     if incident is None or incident.school_id != ctx.school.id:
         raise UserError(msg.NOT_FOUND)
     return incident

@@ -21,7 +21,7 @@ from handlers.breach import alerts, incidents
 from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State
+from handlers.flow import Answers, FlowForm, State, record_id
 from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Reply, Say
 from storage.models import Incident, OffsiteDeclaration
@@ -192,7 +192,8 @@ def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | N
     raw = answers.get("declaration_id") or state.get("declaration_id")
     if not raw:
         return None
-    declaration = ctx.session.get(OffsiteDeclaration, int(raw))
+    number = record_id(raw)
+    declaration = ctx.session.get(OffsiteDeclaration, number) if number else None
     if declaration is None or declaration.school_id != ctx.school.id:
         raise FormErrors({"declaration_id": "Choose one of your declarations, or leave it blank."})
     return declaration.id
@@ -314,8 +315,9 @@ def open_declarations(ctx: Context, include_id: Any = None) -> list[OffsiteDecla
         OffsiteDeclaration.status.in_(["out", "lost"]),
     )
     found = {d.id: d for d in ctx.session.scalars(query.order_by(OffsiteDeclaration.id))}
-    if include_id and int(include_id) not in found:
-        extra = ctx.session.get(OffsiteDeclaration, int(include_id))
+    number = record_id(include_id)
+    if number and number not in found:
+        extra = ctx.session.get(OffsiteDeclaration, number)
         if extra is not None and extra.school_id == ctx.school.id:
             found[extra.id] = extra
     return list(found.values())

@@ -14,6 +14,7 @@ from handlers.concern import messages as msg
 from handlers.concern import routing
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.flow import record_id
 from storage.models import Concern, ConcernEvent, School
 
 
@@ -50,11 +51,8 @@ def lock(ctx: Context, concern: Concern) -> Concern:
 
 def find(ctx: Context, value: str | int) -> Concern:
     """The concern with this id (from a button) at the actor's school, or a UserError."""
-    try:
-        concern_id = int(value)
-    except (TypeError, ValueError):
-        raise UserError(msg.NOT_FOUND) from None
-    concern = ctx.session.get(Concern, concern_id)
+    concern_id = record_id(value)
+    concern = ctx.session.get(Concern, concern_id) if concern_id else None
     if concern is None or concern.school_id != ctx.school.id:
         raise UserError(msg.NOT_FOUND)
     return concern

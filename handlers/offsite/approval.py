@@ -14,7 +14,7 @@ from handlers import forms
 from handlers.access import require
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State
+from handlers.flow import Answers, FlowForm, State, record_id
 from handlers.forms import Form
 from handlers.offsite import messages as msg
 from handlers.offsite.declare import due_day
@@ -27,7 +27,7 @@ DECLINE_FORM = "offsite.decline_reason"
 
 def find_approval(ctx: Context, value: str) -> OffsiteApproval:
     """The approval a button or form names, read after locking its declaration."""
-    approval_id = int(value) if value.strip().isdigit() else None
+    approval_id = record_id(value)
     declaration_id = ctx.session.scalar(
         select(OffsiteApproval.declaration_id).where(OffsiteApproval.id == approval_id)
     )
@@ -102,7 +102,8 @@ def decline(ctx: Context, value: str) -> Reply:
 
 
 def decline_form(ctx: Context, state: State) -> Form:
-    approval = ctx.session.get(OffsiteApproval, state.get("approval_id"))
+    approval_id = record_id(state.get("approval_id"))
+    approval = ctx.session.get(OffsiteApproval, approval_id) if approval_id else None
     intro = msg.reference(approval.declaration) if approval is not None else None
     return Form(
         id=DECLINE_FORM,

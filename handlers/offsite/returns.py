@@ -16,7 +16,7 @@ from handlers.access import people_with_roles
 from handlers.breach.report import start_report
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State
+from handlers.flow import Answers, FlowForm, State, record_id
 from handlers.forms import Form, FormErrors
 from handlers.offsite import messages as msg
 from handlers.offsite import rules
@@ -227,7 +227,8 @@ def report_missing_button(decl: OffsiteDeclaration) -> Button:
 
 
 def _own_declaration(ctx: Context, value: str) -> OffsiteDeclaration:
-    decl = ctx.session.get(OffsiteDeclaration, int(value)) if value.strip().isdigit() else None
+    number = record_id(value)
+    decl = ctx.session.get(OffsiteDeclaration, number) if number else None
     if decl is None or decl.school_id != ctx.school.id:
         raise UserError(msg.UNKNOWN_DECLARATION)
     if decl.person_id != ctx.person.id:
