@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -119,7 +120,21 @@ class Watched:
             self.typed.add(value.strip())
 
 
-@pytest.fixture(params=list(ADAPTERS))
+def _adapters() -> list[str]:
+    """Every adapter, or those SAFEKEEP_JOURNEY_ADAPTERS names (comma-separated): `make
+    test-dates` runs the journeys under each moved clock through the console and one chat
+    platform in turn, to keep CI short."""
+    named = os.environ.get("SAFEKEEP_JOURNEY_ADAPTERS", "").strip()
+    if not named:
+        return list(ADAPTERS)
+    chosen = [name.strip() for name in named.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in ADAPTERS]
+    if unknown:
+        raise ValueError(f"SAFEKEEP_JOURNEY_ADAPTERS names unknown adapters: {unknown}")
+    return chosen
+
+
+@pytest.fixture(params=_adapters())
 def chat(request: pytest.FixtureRequest) -> Iterator[Chat]:
     """The demo school through one adapter, acting as the class teacher. Every logger logs at
     DEBUG through Safekeep's log hygiene filter meanwhile, and afterwards nothing the person
