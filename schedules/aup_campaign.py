@@ -31,6 +31,7 @@ from handlers.aup.roster import (
 from handlers.context import Context
 from handlers.replies import Button, Notice
 from handlers.school_calendar import SchoolCalendar
+from storage import outbox
 from storage.models import AupCampaign
 from storage.outbox import LedgerKey
 
@@ -62,13 +63,16 @@ def reminders(ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], t
         if due is None:
             continue
         day, kind = due
+        new_starter = joined_during(calendar, one.campaign, one.person)
+        if kind == campaign.ASKED and told_at_publishing(ctx, one.campaign) and not new_starter:
+            continue  # publishing it already asked them (handlers/aup/versions.tell_people)
         label = msg.round_label(one.campaign.cycle, one.campaign.kind, one.version.version)
         text = msg.reminder(
             kind,
             label,
             one.due_on,
             calendar.next_school_day(today) == one.due_on,
-            new_starter=joined_during(calendar, one.campaign, one.person),
+            new_starter=new_starter,
         )
         notice = Notice(text, (Button(msg.READ_AND_AGREE, "aup.start", style="primary"),))
         key = LedgerKey(
@@ -77,6 +81,13 @@ def reminders(ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], t
         if ctx.notify([one.person], notice, key=key):
             queued += 1
     return queued
+
+
+def told_at_publishing(ctx: Context, round_: AupCampaign) -> bool:
+    """A new version's round whose people were asked when it was published."""
+    return round_.kind == campaign.NEW_VERSION and outbox.already_sent(
+        ctx.session, ctx.school.id, LedgerKey(f"aup:{round_.aup_version_id}", "aup.new_version")
+    )
 
 
 def digests(ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], today: date) -> int:

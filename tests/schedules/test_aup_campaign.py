@@ -22,7 +22,7 @@ from handlers.aup.roster import (
     standing,
     version_for,
 )
-from handlers.aup.versions import publish_version
+from handlers.aup.versions import publish, publish_version
 from handlers.context import Context
 from handlers.replies import Say
 from handlers.school_calendar import SchoolCalendar
@@ -549,3 +549,34 @@ def test_nothing_is_written_to_the_outbox_outside_the_window(factory, clock, sch
     Sweep(factory, clock).at(london(2027, 1, 5, 7, 30))
     with factory() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_version_published_in_chat_asks_its_people_once_not_again_when_its_round_opens(
+    factory, clock, school
+):
+    sweep = Sweep(factory, clock)
+    sweep.at(london(2027, 1, 5, 8, 0))  # the yearly round opens
+    clock.set(london(2027, 3, 2, 14, 0))  # a Tuesday afternoon, after the round was due
+
+    def publish_now(ctx: Context) -> Say:
+        done = publish(
+            ctx,
+            "2027.1",
+            "Teaching Staff Acceptable Use Policy",
+            "1. I keep my passwords private.",
+            None,
+            date(2027, 3, 2),
+            ["teaching"],
+        )
+        return Say(str(done.told))
+
+    told = int(act(factory, clock, ONLINE_SAFETY, publish_now).text)
+    teaching = [e for e, _ in outbox(factory)[-told:]]
+    assert told == 6 and TEACHER in teaching  # the demo's teaching staff, asked at once
+    # The round the sweep opens for it does not ask them again; its reminders follow.
+    evening = sweep.at(london(2027, 3, 2, 16, 0))
+    assert not [to for to, text in evening if "2027.1 is open" in text]
+    assert [to for to, text in evening if "2027.1" in text] == []
+    later = sweep.walk(date(2027, 3, 3), date(2027, 3, 12))
+    reminded = sorted({to for dms in later.values() for to, text in dms if "2027.1" in text})
+    assert reminded == sorted(teaching)
