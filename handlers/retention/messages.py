@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.retention.rules import Plan
+from handlers.settings import SchoolSettings
 
 # Each kind, and what its ids are.
 LABELS: dict[str, str] = {
@@ -37,3 +38,17 @@ def lines(school_name: str, school_id: int, found: Plan, *, dry_run: bool) -> li
     if not dry_run:
         out.append("  Recorded in the audit trail (counts only).")
     return out
+
+
+def settings_line(s: SchoolSettings) -> str:
+    """The retention periods, for `/safekeep settings`."""
+    return (
+        f"• Retention: off-site declarations for their academic year and "
+        f"{s.retention_offsite_years} more (as long as a breach they are linked to); closed "
+        f"breaches' details {s.retention_breach_years} years and closed concerns' notes "
+        f"{s.retention_concern_years} years after closure (the counts stay); a leaver's AUP "
+        f"history {s.retention_leaver_aup_years} years after leaving; answered AUP questions "
+        f"{s.retention_answered_question_days} days; delivered messages "
+        f"{s.retention_message_days} days. Purged weekly at night; `python -m bot purge "
+        "--dry-run` on the server lists what would go"
+    )

@@ -224,3 +224,13 @@ def test_another_schools_records_are_not_touched(factory, school, clock):
         row = session.get_one(School, other_id)
         assert retention.purge(Context(session, row, None, clock), trigger="test").empty
     assert made.returned_declaration in _ids(factory, OffsiteDeclaration)
+
+
+def test_the_headteacher_sees_the_retention_periods_in_the_settings(console):
+    console.act_as("head@example.org")
+    settings = console.say("/safekeep settings")
+    assert (
+        "Retention: off-site declarations for their academic year and 1 more (as long as a "
+        "breach they are linked to); closed breaches' details 6 years and closed concerns' "
+        "notes 6 years after closure" in " ".join(settings.split())
+    )
