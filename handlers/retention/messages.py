@@ -7,8 +7,8 @@ from handlers.settings import SchoolSettings
 
 # Each kind, and what its ids are.
 LABELS: dict[str, str] = {
-    "breach_details": "Closed breaches' details: free text, timeline, who handled them "
-    "(the counts stay) [breach ids]",
+    "breach_details": "Closed breaches' details: free text and timeline (the counts stay) "
+    "[breach ids]",
     "concern_details": "Closed online-safety concerns' notes and timeline (the counts stay) "
     "[concern ids]",
     "offsite_declarations": "Off-site declarations past their academic year [declaration ids]",

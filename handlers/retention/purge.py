@@ -95,8 +95,9 @@ def _update(ctx: Context, model: Any, ids: Sequence[int], values: dict[str, Any]
 
 
 def _purge_breach_details(ctx: Context, ids: Sequence[int]) -> None:
-    """Keep a closed breach's codes and times (the governors' report counts them); remove its
-    free text, who handled it, its link to a declaration and its timeline."""
+    """Keep a closed breach's codes and times (the governors' report counts them) and who
+    acknowledged and closed it; remove its free text, its link to a declaration and its
+    timeline."""
     _delete(ctx, IncidentEvent.incident_id, ids)
     _update(
         ctx,
@@ -115,8 +116,6 @@ def _purge_breach_details(ctx: Context, ids: Sequence[int]) -> None:
             "containment": None,
             "lessons_learned": None,
             "declaration_id": None,
-            "acknowledged_by_id": None,
-            "closed_by_id": None,
             "report_token": None,
             "details_purged_at": ctx.now,
         },
@@ -124,8 +123,8 @@ def _purge_breach_details(ctx: Context, ids: Sequence[int]) -> None:
 
 
 def _purge_concern_details(ctx: Context, ids: Sequence[int]) -> None:
-    """Keep a closed concern's kind, flags, outcomes and times; remove its notes, reference,
-    who handled it and its timeline."""
+    """Keep a closed concern's kind, flags, outcomes, times and who handled it; remove its
+    notes, reference, actions and timeline."""
     _delete(ctx, ConcernEvent.concern_id, ids)
     _update(
         ctx,
@@ -135,8 +134,6 @@ def _purge_concern_details(ctx: Context, ids: Sequence[int]) -> None:
             "note": None,
             "system_ref": None,
             "actions": None,
-            "acknowledged_by_id": None,
-            "closed_by_id": None,
             "report_token": None,
             "details_purged_at": ctx.now,
         },

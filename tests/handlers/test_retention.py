@@ -234,3 +234,27 @@ def test_the_headteacher_sees_the_retention_periods_in_the_settings(console):
         "breach they are linked to); closed breaches' details 6 years and closed concerns' "
         "notes 6 years after closure" in " ".join(settings.split())
     )
+
+
+def test_a_purged_breach_and_concern_still_open_and_say_their_details_were_removed(
+    factory, school, clock, dpo
+):
+    from handlers.breach.details import show_details
+    from handlers.concern.handling import intro
+
+    made = seed(factory, school, clock())
+    with transaction(factory) as session:  # who handled them stays after the purge
+        session.get_one(Incident, made.closed_breach).acknowledged_at = clock()
+        session.get_one(Incident, made.closed_breach).acknowledged_by_id = dpo.id
+        session.get_one(Concern, made.closed_concern).acknowledged_by_id = dpo.id
+    clock.set(SEVEN_YEARS_ON)
+    _purge(factory, school, clock)
+    with transaction(factory) as session:
+        row = session.get_one(School, school.id)
+        ctx = Context(session, row, session.get_one(Person, dpo.id), clock)
+        shown = show_details(ctx, session.get_one(Incident, made.closed_breach)).text
+        concern = intro(ctx, session.get_one(Concern, made.closed_concern))
+    assert "were removed on 25 Nov 2033 at the end of the school's retention period" in shown
+    assert "Acknowledged by Morgan Privacy" in shown and BREACH_TEXT not in shown
+    assert "notes and timeline of this closed concern were removed on 25 Nov 2033" in concern
+    assert CONCERN_NOTE not in concern
