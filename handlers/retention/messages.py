@@ -26,7 +26,8 @@ SHOWN_IDS = 50
 def lines(school_name: str, school_id: int, found: Plan, *, dry_run: bool) -> list[str]:
     head = f"{school_name} (school {school_id}):"
     if found.empty:
-        return [head, "  Nothing has passed its retention period."]
+        done = [] if dry_run else ["  The purge is recorded in the audit trail."]
+        return [head, "  Nothing has passed its retention period.", *done]
     verb = "Would remove (dry run: nothing was changed)" if dry_run else "Removed"
     out = [f"{head} {verb}:"]
     for expired in found.kinds:
