@@ -17,6 +17,7 @@ from handlers.flow import Command
 from handlers.people import create_school as create_school
 from handlers.registers import REGISTERS
 from handlers.replies import Reply, Say
+from handlers.retention import messages as retention_messages
 from storage.models import Person, RoleAssignment
 from storage.models.school import ROLES
 
@@ -199,6 +200,7 @@ def _settings_view(ctx: Context) -> Reply:
         + (f" ({s.safeguarding_system_url})" if s.safeguarding_system_url else "")
         + "; children's social care: "
         + (s.children_social_care_phone or "not set"),
+        retention_messages.settings_line(s),
         "",
         "To change these, edit the school's school.toml (SAFEKEEP_SCHOOL_CONFIG) and run "
         "`python -m bot school apply` on the Safekeep server (the console applies it at every "

@@ -140,6 +140,7 @@ def upsert_person(
         if role_group:
             person.role_group = role_group
         person.active = True
+        person.left_on = None
         return person, False
     person = Person(
         school_id=school.id,
@@ -312,6 +313,7 @@ def _mark_leavers(ctx: Context, source: StaffSource, listed: set[int], result: S
         if person.sources or not person.active:
             continue  # still on another list
         person.active = False
+        person.left_on = ctx.today
         result.leavers += 1
         ctx.audit("person.left", f"person:{person.id}", source=source.key)
         if person.role_names:

@@ -45,6 +45,12 @@ TOML_NAMES = {
     "aup_due_on": "aup.campaign_due",
     "aup_new_version_school_days": "aup.new_version_school_days",
     "aup_new_starter_school_days": "aup.new_starter_school_days",
+    "retention_offsite_years": "retention.offsite_years",
+    "retention_breach_years": "retention.breach_years",
+    "retention_concern_years": "retention.concern_years",
+    "retention_leaver_aup_years": "retention.leaver_aup_years",
+    "retention_message_days": "retention.message_days",
+    "retention_answered_question_days": "retention.answered_question_days",
 }
 
 

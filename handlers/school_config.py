@@ -113,6 +113,24 @@ SECTIONS: dict[str, set[str]] = {
         "safeguarding_system_url",
     },
     "roster": {"default_group", "include_guests", "guest_group"},
+    "retention": {
+        "offsite_years",
+        "breach_years",
+        "concern_years",
+        "leaver_aup_years",
+        "message_days",
+        "answered_question_days",
+    },
+}
+# [retention] keys: the setting each fills and its limits (shared/DOMAIN.md §7 has the defaults).
+RETENTION_LIMITS: dict[str, tuple[str, int, int, str]] = {
+    "offsite_years": ("retention_offsite_years", 0, 10, "academic years"),
+    "breach_years": ("retention_breach_years", 1, 100, "years"),
+    "concern_years": ("retention_concern_years", 1, 100, "years"),
+    "leaver_aup_years": ("retention_leaver_aup_years", 1, 100, "years"),
+    # Not below 30: a Teams download link to a report file works for 30 days.
+    "message_days": ("retention_message_days", 30, 3650, "days"),
+    "answered_question_days": ("retention_answered_question_days", 30, 3650, "days"),
 }
 TERM_KEYS = {"name", "start", "end", "half_term"}
 POLICY_KEYS = {"name", "owner", "next_review"}
@@ -236,6 +254,7 @@ def parse_school_config(
             )
         values["ico_reminder_hours"] = tuple(sorted(hours))
     values.update(_concern_settings(reader, raw.get("concern", {})))
+    values.update(_retention_settings(reader, raw.get("retention", {})))
     aup_raw = raw.get("aup", {})
     if "campaign_term" in aup_raw:
         term = reader.text(aup_raw, "aup.campaign_term", key="campaign_term")
@@ -310,6 +329,20 @@ def _concern_settings(reader: _Reader, concern: dict[str, Any]) -> dict[str, Any
         if not url.startswith(("https://", "http://")):
             reader.fail("concern.safeguarding_system_url", "must start with https://")
         values["safeguarding_system_url"] = url
+    return values
+
+
+def _retention_settings(reader: _Reader, retention: dict[str, Any]) -> dict[str, Any]:
+    """The [retention] section: how long each kind of record is kept, in whole years or days."""
+    values: dict[str, Any] = {}
+    for key, (setting, low, high, unit) in RETENTION_LIMITS.items():
+        if key in retention:
+            value = retention[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                reader.fail(
+                    f"retention.{key}", f"must be a whole number of {unit} from {low} to {high}"
+                )
+            values[setting] = value
     return values
 
 

@@ -137,6 +137,19 @@ class SchoolSettings:
     aup_training_date: bool = False
     # Policies: owner and next review date (reminders from 30 school days before, weekly).
     policies: tuple[PolicySetting, ...] = ()
+    # Retention (shared/DOMAIN.md §7; handlers/retention.py applies them). Off-site declarations
+    # are kept for the academic year they were made in and this many more; a declaration linked
+    # to a breach is kept as long as the breach's details.
+    retention_offsite_years: int = 1
+    # Closed breaches' details (free text, timeline) and closed online-safety concerns' notes:
+    # years after closure. The codes the governors' report counts stay.
+    retention_breach_years: int = 6
+    retention_concern_years: int = 6
+    # A leaver's AUP history (signatures, questions, exemptions): years after leaving.
+    retention_leaver_aup_years: int = 6
+    # Delivered chat messages and the files they carried; answered AUP questions: days.
+    retention_message_days: int = 30
+    retention_answered_question_days: int = 365
 
     @property
     def zone(self) -> ZoneInfo:

@@ -23,6 +23,7 @@ from schedules import (
     governors_report,
     offsite_chasers,
     policy_reviews,
+    retention,
     term_dates,
 )
 from storage.database import transaction
@@ -41,6 +42,7 @@ SWEEPS: dict[str, Sweep] = {
     "term_dates": term_dates.sweep,
     "governors_report": governors_report.sweep,
     "policy_reviews": policy_reviews.sweep,
+    "retention": retention.sweep,
 }
 
 

@@ -36,6 +36,24 @@ def already_sent(session: Session, school_id: int, key: LedgerKey) -> bool:
     )
 
 
+def claim(session: Session, school_id: int, key: LedgerKey, *, now: datetime) -> bool:
+    """Write ``key`` to the ledger for work that sends nothing (e.g. the weekly purge); False
+    if it was written before. A concurrent duplicate fails its whole transaction."""
+    if already_sent(session, school_id, key):
+        return False
+    session.add(
+        LedgerEntry(
+            school_id=school_id,
+            subject=key.subject,
+            kind=key.kind,
+            window=key.window,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
 def enqueue(
     session: Session,
     school_id: int,

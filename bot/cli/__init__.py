@@ -1,8 +1,8 @@
 """The command line, `python -m bot COMMAND`: the parser and the entry point.
 
 The commands themselves are split by concern: servers.py (console, web, socket, worker,
-migrate), school.py (staff, audit, roles, export), aup.py (aup publish), security.py (keys)
-and doctor.py (doctor).
+migrate), school.py (staff, audit, roles, export), aup.py (aup publish), security.py (keys),
+retention.py (purge) and doctor.py (doctor).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from bot import log_hygiene
-from bot.cli import aup, doctor, report, school, security, servers
+from bot.cli import aup, doctor, report, retention, school, security, servers
 from bot.cli.command import Command, Options, fail, no_options
 from bot.settings import ConfigError, Settings, environment, load_settings
 from handlers.clock import Clock, system_clock
@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[Options, Command]] = {
     "doctor": (doctor.doctor_options, doctor.doctor_command),
     "sweep": (no_options, servers.sweep),
     "school": (school.school_options, school.school_command),
+    "purge": (retention.purge_options, retention.purge_command),
 }
 
 

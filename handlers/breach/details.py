@@ -67,6 +67,9 @@ def details_text(ctx: Context, incident: Incident) -> str:
             f"{msg.label(msg.RISKS, incident.risk) or 'not assessed'} · ICO: "
             f"{msg.label(msg.ICO_DECISIONS, incident.ico_decision or 'undecided')}"
         )
+    if incident.details_purged_at:
+        day = ctx.local(incident.details_purged_at).strftime("%-d %b %Y")
+        lines.append(msg.DETAILS_PURGED.format(day=day))
     lines.append("Timeline:")
     for event in incident.events:
         if event.kind == "details_viewed":

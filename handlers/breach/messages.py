@@ -194,6 +194,10 @@ ACKNOWLEDGED = (
 )
 ALREADY_ACKNOWLEDGED = "Breach #{number} was already acknowledged by {who} at {at}."
 NOT_FOUND = "There is no breach report with that reference at your school."
+DETAILS_PURGED = (
+    "The details of this closed breach (what happened, the reasoning, the timeline) were removed "
+    "on {day} at the end of the school's retention period; the codes and dates above remain."
+)
 TRIAGED = "Breach #{number} updated:"
 TRIAGE_CLOSED = "Breach #{number} is closed."
 

@@ -101,6 +101,9 @@ def intro(ctx: Context, concern: Concern) -> str:
     )
     if concern.note:
         text += f"\nNote from the reporter: {concern.note}"
+    if concern.details_purged_at:
+        day = ctx.local(concern.details_purged_at).strftime("%-d %b %Y")
+        text += "\n" + msg.NOTES_PURGED.format(day=day)
     return text + "\n" + timeline(ctx, concern)
 
 

@@ -215,3 +215,8 @@ EVENT_LABELS: dict[str, str] = {
     "closed": "closed",
 }
 STATUS_WORDS = {"open": "open", "acknowledged": "being handled", "closed": "closed"}
+
+NOTES_PURGED = (
+    "The notes and timeline of this closed concern were removed on {day} at the end of the "
+    "school's retention period; its kind, flags and outcome remain."
+)

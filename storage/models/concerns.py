@@ -55,6 +55,8 @@ class Concern(Base):
     actions: Mapped[str | None] = mapped_column(EncryptedText)
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # When retention removed the notes and timeline of this closed concern (the codes stay).
+    details_purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     events: Mapped[list[ConcernEvent]] = relationship(
         back_populates="concern", lazy="selectin", order_by="ConcernEvent.id"

@@ -77,6 +77,9 @@ class Incident(Base):
     lessons_learned: Mapped[str | None] = mapped_column(EncryptedText)
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # When retention removed the details (free text, timeline) of this closed breach; the codes
+    # and times the governors' report counts stay.
+    details_purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     events: Mapped[list[IncidentEvent]] = relationship(
         back_populates="incident", lazy="selectin", order_by="IncidentEvent.id"

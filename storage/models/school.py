@@ -67,6 +67,9 @@ class Person(Base):
     # The first day this person was on the roster (a new starter is asked to sign the AUP on
     # their first school day on it); None for people from before the roster kept it.
     joined_on: Mapped[date | None] = mapped_column(default=None)
+    # The day the staff sync marked this person a leaver (None while active, or for leavers from
+    # before it was kept): their AUP history is kept for a period from it (handlers/retention.py).
+    left_on: Mapped[date | None] = mapped_column(default=None)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="person", lazy="selectin", cascade="all, delete-orphan"
