@@ -57,6 +57,11 @@ def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Cont
         if flow is None:
             return Say(UNKNOWN)
         form = flow.build(ctx, state)
+        if any(
+            f.kind in ("single", "multi") and f.required is True and not f.choices
+            for f in form.fields
+        ):
+            return Say(UNKNOWN)  # nothing left to choose from (say, every record is back)
         answers = form.parse(raw, ctx.tz, ctx.today)
         return flow.submit(ctx, answers, state)
 

@@ -20,6 +20,7 @@ from microsoft_agents.hosting.core.authorization import AuthTypes
 from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.teams import gate
 from bot.teams.adapter import TeamsAgent
 from bot.teams.identity import Directory
 
@@ -83,11 +84,15 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
 
 
 def add_teams_routes(web_app: web.Application, teams: TeamsApp) -> None:
-    """POST /api/messages, JWT-validated by the SDK before anything else runs."""
+    """POST /api/messages, JWT-validated by the SDK before anything else runs, then its body
+    checked (bot/teams/gate.py) before the SDK parses it."""
     web_app["agent_configuration"] = teams.config
 
     @jwt_authorization_decorator
     async def messages(request: web.Request) -> web.StreamResponse:
+        refused = await gate.check(request)
+        if refused is not None:
+            return refused
         response = await teams.cloud.process(request, teams.agent)
         return response if response is not None else web.Response(status=202)
 

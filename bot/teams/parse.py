@@ -44,10 +44,11 @@ def card_action(value: Any) -> Submitted | Pressed | None:
         )
     if kind == SUBMIT:
         origin = value.get("o")
+        state = value.get("s")
         inputs = {k: v for k, v in value.items() if k not in (KIND, "f", "s", "o")}
         return Submitted(
             str(value.get("f") or ""),
-            dict(value.get("s") or {}),
+            state if isinstance(state, dict) else {},
             origin if isinstance(origin, dict) else None,
             inputs,
         )

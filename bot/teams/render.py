@@ -202,8 +202,8 @@ def field_inputs(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[d
             )
         ]
     if kind == "date":
-        day = value.isoformat() if isinstance(value, date) else (value or "")
-        return [_input("Input.Date", field, value=str(day))]
+        day = value.isoformat() if isinstance(value, date) else _calendar_day(value)
+        return [_input("Input.Date", field, value=day)]
     if kind == "datetime":
         day, time = _date_and_time(value, tz)
         label = f"{field.label} (optional)" if field.shown_optional else field.label
@@ -215,6 +215,22 @@ def field_inputs(field: Field, value: Any, tz: ZoneInfo | None = None) -> list[d
     if kind == "person":
         return [_input("Input.Text", field, style="email", placeholder="name@school.org")]
     raise AssertionError(f"no Adaptive Card input for field kind {kind}")
+
+
+def _calendar_day(value: Any) -> str:
+    """A typed date shown again only when it is one (a date input holds YYYY-MM-DD or nothing);
+    the field's error says what was wrong with it."""
+    text = str(value or "").strip()
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else ""
+    except ValueError:
+        return ""
+
+
+def _clock_time(value: str) -> str:
+    hours, colon, minutes = value.partition(":")
+    ok = colon and hours.isdigit() and minutes.isdigit() and len(hours) == len(minutes) == 2
+    return value if ok and int(hours) < 24 and int(minutes) < 60 else ""
 
 
 def _chosen(field: Field, value: Any) -> str | None:
@@ -232,5 +248,5 @@ def _date_and_time(value: Any, tz: ZoneInfo | None) -> tuple[str, str]:
         return local.date().isoformat(), local.strftime("%H:%M")
     if isinstance(value, str) and value.strip():
         day, _, time = value.strip().replace("T", " ").partition(" ")
-        return day, time[:5]
+        return _calendar_day(day), _clock_time(time[:5])
     return "", ""
