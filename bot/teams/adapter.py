@@ -43,6 +43,10 @@ ANSWERED_KEPT = 5000
 WHO = "safekeep.who"  # the turn_state key of the turn's (school id, person id)
 
 
+class ForeignTenant(PermissionError):
+    """An activity from an Entra tenant other than the configured one; the SDK answers 401."""
+
+
 @dataclass
 class Caller:
     """The tenant, Entra user and Teams user an activity came from."""
@@ -72,6 +76,12 @@ class TeamsAgent:
         caller = self.caller(activity)
         if caller is None:
             return
+        if self.tenant_id and caller.tenant_id != self.tenant_id:
+            # A valid Bot Connector token says Teams sent it, not that it is this school's:
+            # another tenant's activity is refused (401), audited here and creates nothing.
+            log.warning("refused a Teams activity from a tenant this install does not serve")
+            await self.directory.refuse_foreign(self.tenant_id, caller.tenant_id)
+            raise ForeignTenant()
         if activity.type in INSTALLS:
             await self.remember(context, caller)
             return
