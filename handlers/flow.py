@@ -38,3 +38,6 @@ class FlowForm:
 
     build: Callable[[Context, State], Form]
     submit: Callable[[Context, Answers, State], Reply]
+    # A leads' form: checked (access.require) before it is rebuilt or its answers are read, so
+    # a forged submission is refused and audited rather than shown again with its errors.
+    permission: str | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import admin, aup, breach, concern, offsite
+from handlers.access import require
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import KEY_MISSING, Refused, UserError
@@ -56,7 +57,7 @@ def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Cont
         flow = FORMS.get(form_id)
         if flow is None:
             return Say(UNKNOWN)
-        form = flow.build(ctx, state)
+        form = _build(ctx, form_id, flow, state)
         answers = form.parse(raw, ctx.tz, ctx.today)
         return flow.submit(ctx, answers, state)
 
@@ -75,7 +76,13 @@ def press(action: str, value: str) -> Callable[[Context], Reply]:
 
 def build_form(ctx: Context, form_id: str, state: State) -> Form | None:
     flow = FORMS.get(form_id)
-    return flow.build(ctx, state) if flow else None
+    return _build(ctx, form_id, flow, state) if flow else None
+
+
+def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
+    if flow.permission is not None:
+        require(ctx, flow.permission, f"form:{form_id}")
+    return flow.build(ctx, state)
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]

@@ -126,6 +126,6 @@ def _end(ctx: Context, exemption: AupExemption) -> None:
 
 
 FORMS = {
-    EXEMPT_FORM: FlowForm(build=exempt_form, submit=exempt),
-    END_FORM: FlowForm(build=end_form, submit=end),
+    EXEMPT_FORM: FlowForm(build=exempt_form, submit=exempt, permission=PERMISSION),
+    END_FORM: FlowForm(build=end_form, submit=end, permission=PERMISSION),
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import forms
-from handlers.access import people_with_roles, require
+from handlers.access import people_with_roles, record_at_school, require
 from handlers.aup import messages as msg
 from handlers.aup.roster import GROUP_LABELS
 from handlers.context import Context
@@ -51,18 +51,15 @@ def ask(ctx: Context, version: AupVersion, text: str) -> Reply:
     return Say(msg.question_sent(question.id), done=True)
 
 
-def _question(ctx: Context, value: Any) -> AupQuestion | None:
-    number = str(value or "")
-    question = ctx.session.get(AupQuestion, int(number)) if number.isdigit() else None
-    return question if question is not None and question.school_id == ctx.school.id else None
+def _question(ctx: Context, value: Any) -> AupQuestion:
+    """The question a button or form names, at the actor's school (else refused)."""
+    return record_at_school(ctx, AupQuestion, value, msg.NO_SUCH_QUESTION)
 
 
 def open_question(ctx: Context, value: str) -> Reply:
     """The lead's "Answer" button: the question and a field for the answer."""
-    require(ctx, "aup.answer", f"aup_question:{value}")
     question = _question(ctx, value)
-    if question is None:
-        return Say(msg.NO_SUCH_QUESTION)
+    require(ctx, "aup.answer", f"aup_question:{question.id}")
     if question.answered_at is not None:
         return Say(msg.already_answered(question.id, ctx.when(question.answered_at)))
     return Ask(answer_form(ctx, {"question_id": question.id}))
@@ -70,8 +67,6 @@ def open_question(ctx: Context, value: str) -> Reply:
 
 def answer_form(ctx: Context, state: dict[str, Any]) -> Form:
     question = _question(ctx, state.get("question_id"))
-    if question is None:
-        return Form(id=FORM_ID, title=msg.ANSWER_TITLE, fields=())
     version = ctx.session.get_one(AupVersion, question.aup_version_id)
     asker = ctx.session.get_one(Person, question.person_id)
     intro = msg.answer_intro(
@@ -90,10 +85,8 @@ def answer_form(ctx: Context, state: dict[str, Any]) -> Form:
 
 def answer(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply:
     """Store the (screened) answer and tell the person it is there, by number only."""
-    require(ctx, "aup.answer", f"aup_question:{state.get('question_id')}")
     question = _question(ctx, state.get("question_id"))
-    if question is None:
-        return Say(msg.NO_SUCH_QUESTION)
+    require(ctx, "aup.answer", f"aup_question:{question.id}")
     if question.answered_at is not None:
         return Say(msg.already_answered(question.id, ctx.when(question.answered_at)))
     question.answer = str(answers["answer"])
@@ -115,7 +108,7 @@ def answer(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Repl
 def open_answer(ctx: Context, value: str) -> Reply:
     """The person's "Open the answer" button: their question and the lead's answer."""
     question = _question(ctx, value)
-    if question is None or question.answer is None or question.answered_at is None:
+    if question.answer is None or question.answered_at is None:
         return Say(msg.NO_SUCH_QUESTION)
     if question.person_id != ctx.person.id:
         ctx.audit("access.refused", f"aup_question:{question.id}", permission="aup.answer_open")
@@ -128,5 +121,5 @@ def open_answer(ctx: Context, value: str) -> Reply:
     )
 
 
-FORMS = {FORM_ID: FlowForm(build=answer_form, submit=answer)}
+FORMS = {FORM_ID: FlowForm(build=answer_form, submit=answer, permission="aup.answer")}
 ACTIONS: dict[str, ActionHandler] = {"aup.answer": open_question, "aup.answer_open": open_answer}

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
+from handlers.access import record_at_school
 from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
@@ -134,15 +135,9 @@ def lock(ctx: Context, incident: Incident) -> Incident:
 
 
 def find(ctx: Context, value: str | int) -> Incident:
-    """The incident with this id (from a button) at the actor's school, or a UserError."""
-    try:
-        incident_id = int(value)
-    except (TypeError, ValueError):
-        raise UserError(msg.NOT_FOUND) from None
-    incident = ctx.session.get(Incident, incident_id)
-    if incident is None or incident.school_id != ctx.school.id:
-        raise UserError(msg.NOT_FOUND)
-    return incident
+    """The incident with this id (from a button) at the actor's school, or a UserError (a
+    Refused, audited, for another school's)."""
+    return record_at_school(ctx, Incident, value, msg.NOT_FOUND)
 
 
 def find_by_number(ctx: Context, number: str) -> Incident:

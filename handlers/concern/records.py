@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
+from handlers.access import record_at_school
 from handlers.concern import messages as msg
 from handlers.concern import routing
 from handlers.context import Context
@@ -49,15 +50,9 @@ def lock(ctx: Context, concern: Concern) -> Concern:
 
 
 def find(ctx: Context, value: str | int) -> Concern:
-    """The concern with this id (from a button) at the actor's school, or a UserError."""
-    try:
-        concern_id = int(value)
-    except (TypeError, ValueError):
-        raise UserError(msg.NOT_FOUND) from None
-    concern = ctx.session.get(Concern, concern_id)
-    if concern is None or concern.school_id != ctx.school.id:
-        raise UserError(msg.NOT_FOUND)
-    return concern
+    """The concern with this id (from a button) at the actor's school, or a UserError (a
+    Refused, audited, for another school's)."""
+    return record_at_school(ctx, Concern, value, msg.NOT_FOUND)
 
 
 def find_by_number(ctx: Context, number: str) -> Concern:
