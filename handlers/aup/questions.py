@@ -108,11 +108,11 @@ def answer(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Repl
 def open_answer(ctx: Context, value: str) -> Reply:
     """The person's "Open the answer" button: their question and the lead's answer."""
     question = _question(ctx, value)
-    if question.answer is None or question.answered_at is None:
-        return Say(msg.NO_SUCH_QUESTION)
     if question.person_id != ctx.person.id:
         ctx.audit("access.refused", f"aup_question:{question.id}", permission="aup.answer_open")
         return Say(msg.NOT_YOUR_QUESTION)
+    if question.answer is None or question.answered_at is None:
+        return Say(msg.NO_SUCH_QUESTION)
     return Say(
         msg.answer_shown(
             question.id, question.question, question.answer, ctx.when(question.answered_at)
