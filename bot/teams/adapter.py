@@ -31,7 +31,7 @@ from bot.teams.identity import Directory
 from bot.turn import Work, take_turn
 from handlers import people, routes
 from handlers.context import Context
-from handlers.errors import SORRY
+from handlers.errors import is_apology
 from handlers.forms import Form
 from handlers.replies import Ask, Invalid, Reply, Say, done_note
 
@@ -124,7 +124,7 @@ class TeamsAgent:
         shown: dict[str, Form | None] = {}
         reply = await self.run(context, caller, submission(sent, shown))
         form = shown.get("form")
-        if isinstance(reply, Say) and reply.text == SORRY:
+        if isinstance(reply, Say) and is_apology(reply.text):
             # Something broke: the apology comes as a message and the card keeps what was
             # typed, so the person can send it again.
             await self.send(context, self.card_for(reply))
@@ -150,7 +150,7 @@ class TeamsAgent:
         if isinstance(reply, Invalid):
             reply = Say("\n".join(reply.errors.values()))
         await self.send(context, self.card_for(reply))
-        if reply.text != SORRY:
+        if not is_apology(reply.text):
             await self.mark_done(context, origin)
 
     # --- turns --------------------------------------------------------------------------------

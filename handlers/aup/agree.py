@@ -7,6 +7,7 @@ person completed this year's online-safety training, as the policy ties the two 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -66,7 +67,12 @@ def agree_form(ctx: Context, version: AupVersion) -> Form:
         notice=msg.AGREEMENT,
         consent=msg.consent(version.title, version.version),
         consent_when=AGREEING,
-        state={"version_id": version.id, "text_hash": version.text_hash},
+        # The token lets a question sent again after a failure find the one it asked.
+        state={
+            "version_id": version.id,
+            "text_hash": version.text_hash,
+            "token": secrets.token_hex(16),
+        },
     )
 
 
@@ -99,7 +105,8 @@ def agree(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply
     if version.id != state.get("version_id") or version.text_hash != state.get("text_hash"):
         return Ask(agree_form(ctx, version).prefilled(answers))
     if answers["response"] == QUESTION:
-        return questions.ask(ctx, version, str(answers["question"]))
+        token = str(state.get("token") or "")[:32] or None
+        return questions.ask(ctx, version, str(answers["question"]), token)
     signed = record_signature(
         ctx,
         ctx.person,

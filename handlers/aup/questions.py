@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from handlers import forms
 from handlers.access import people_with_roles, record_at_school, require
 from handlers.aup import messages as msg
@@ -27,9 +29,21 @@ ANSWERERS = ("online_safety_lead",)
 ANSWERERS_FALLBACK = ("headteacher",)
 
 
-def ask(ctx: Context, version: AupVersion, text: str) -> Reply:
-    """Store the (screened) question and tell the lead it is waiting, by number only."""
+def ask(ctx: Context, version: AupVersion, text: str, token: str | None = None) -> Reply:
+    """Store the (screened) question and tell the lead it is waiting, by number only; the
+    same dialog sent again (``token``) finds the question it asked."""
+    if token is not None:
+        earlier = ctx.session.scalar(
+            select(AupQuestion).where(
+                AupQuestion.school_id == ctx.school.id,
+                AupQuestion.person_id == ctx.person.id,
+                AupQuestion.dialog_token == token,
+            )
+        )
+        if earlier is not None:
+            return Say(msg.question_sent(earlier.id), done=True)
     question = AupQuestion(
+        dialog_token=token,
         school_id=ctx.school.id,
         person_id=ctx.person.id,
         aup_version_id=version.id,

@@ -247,7 +247,8 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
             ),
         ),
         submit="Send details",
-        state={"incident_id": incident.id},
+        # If step two fails, the reporter is told step one is safe (handlers/errors.apology).
+        state={"incident_id": incident.id, "recorded": msg.recorded(incident.number)},
     )
 
 
