@@ -48,7 +48,7 @@ def what_form(ctx: Context, state: State) -> Form:
         title=msg.WHAT_TITLE,
         intro=msg.WHAT_INTRO,
         submit="Next",
-        state={"token": state["token"]} if state.get("token") else {},
+        state=_token(state),
         fields=(
             forms.multi("categories", "Which records are going?", RECORD_CATEGORIES),
             forms.text(
@@ -102,7 +102,7 @@ def submit_what(ctx: Context, answers: Answers, state: State) -> Reply:
     refusal = refused(ctx, answers)
     if refusal is not None:
         return refusal
-    return Ask(details_form(ctx, {"what": _plain(answers), "token": state.get("token")}))
+    return Ask(details_form(ctx, {**_token(state), "what": _plain(answers)}))
 
 
 # --- step two: the details and the promises -----------------------------------------------------
@@ -126,7 +126,7 @@ def details_form(ctx: Context, state: State) -> Form:
         title=msg.DETAILS_TITLE,
         intro=intro,
         submit="Declare",
-        state={"what": what, "token": state.get("token")},
+        state={"what": what, **_token(state)},
         fields=(
             forms.single(
                 "people_band", "How many people do the records concern?", msg.PEOPLE_BANDS
@@ -222,6 +222,11 @@ def return_date_checks(ctx: Context, calendar: SchoolCalendar) -> tuple[forms.Va
         )
 
     return (not_past, not_too_far)
+
+
+def _token(state: State) -> State:
+    """The dialog's token, carried from step to step (none in a dialog opened without one)."""
+    return {"token": str(state["token"])[:32]} if state.get("token") else {}
 
 
 def _declared_by(ctx: Context, token: str | None) -> OffsiteDeclaration | None:
