@@ -104,6 +104,7 @@ class AupExemption(Base):
     """A person excused from signing for a stated reason and period (e.g. long-term absence)."""
 
     __tablename__ = "aup_exemptions"
+    __table_args__ = (UniqueConstraint("school_id", "dialog_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -115,3 +116,5 @@ class AupExemption(Base):
     recorded_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    # The token of the dialog that recorded it: sent again, it finds this exemption.
+    dialog_token: Mapped[str | None] = mapped_column(String(32), default=None)

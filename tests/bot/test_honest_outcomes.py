@@ -29,12 +29,14 @@ TEACHER = "teacher@example.org"
 LOST = OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
 
 
-def turn(factory: sessionmaker[Session], clock, school: School, call) -> Reply:
-    """One turn as an adapter takes it (bot/turn.py), as the class teacher."""
+def turn(
+    factory: sessionmaker[Session], clock, school: School, call, email: str = TEACHER
+) -> Reply:
+    """One turn as an adapter takes it (bot/turn.py), as the class teacher unless told."""
 
     def locate(session: Session) -> tuple[School, Person | None]:
         row = session.get_one(School, school.id)
-        return row, people.find_by_email(session, school.id, TEACHER)
+        return row, people.find_by_email(session, school.id, email)
 
     return take_turn_sync(factory, clock, "console", locate, call, lambda: None)
 
@@ -163,3 +165,24 @@ def test_an_aup_question_sent_again_after_a_lost_answer_is_asked_once(factory, c
         (asked,) = session.scalars(select(AupQuestion)).all()
     for reply in replies:
         assert isinstance(reply, Say) and f"#{asked.id}" in reply.text, reply
+
+
+def test_an_exemption_sent_again_after_a_lost_answer_is_recorded_once(factory, clock, school):
+    from storage.models import AupExemption
+
+    lead = "onlinesafety@example.org"
+    opened = turn(factory, clock, school, routes.command("aup", "exempt"), lead)
+    assert isinstance(opened, Ask) and opened.form.state.get("token")
+    answers = {"email": "ta@example.org", "reason": "Long-term absence.", "until": "2027-01-29"}
+    fail_commit_once(factory, "after_commit")
+    replies = [
+        turn(
+            factory, clock, school, routes.submit(opened.form.id, answers, opened.form.state), lead
+        )
+        for _ in range(2)
+    ]
+    with factory() as session:
+        (exemption,) = session.scalars(select(AupExemption)).all()
+    assert exemption.ended_at is None
+    for reply in replies:
+        assert isinstance(reply, Say) and reply.done, reply

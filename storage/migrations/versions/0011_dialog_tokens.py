@@ -1,4 +1,5 @@
-"""dialog tokens on off-site declarations and AUP questions: a dialog sent again finds its row
+"""dialog tokens on off-site declarations, AUP questions and exemptions: a dialog sent again
+finds its row
 
 Revision ID: 0011
 Revises: 0009
@@ -13,7 +14,7 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-TABLES = ("offsite_declarations", "aup_questions")
+TABLES = ("offsite_declarations", "aup_questions", "aup_exemptions")
 
 
 def upgrade() -> None:
