@@ -14,8 +14,8 @@ Then: nobody's report is stored twice; everyone told "recorded" has exactly that
 attempt that stored a report was never answered "nothing was saved"; and someone only ever
 told "nothing was saved" has nothing stored.
 
-Run the PostgreSQL variant on its own with:
-    TEST_DATABASE_URL=postgresql+psycopg://USER:PASS@HOST/DB \\
+Run the PostgreSQL variant on its own (on a throwaway database: the suite empties it) with:
+    TEST_DATABASE_URL=postgresql://USER:PASS@HOST/DB \\
     python -m pytest -o addopts= -q tests/bot/test_database_outage.py
 """
 
