@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import routes
 from handlers.clock import Clock
 from handlers.context import Context
-from handlers.errors import SORRY
+from handlers.errors import SORRY, NotSaved
 from handlers.replies import Reply, Say
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,9 @@ async def take_turn(
         reply = await asyncio.to_thread(
             routes.run, factory, clock, platform, locate, work, interaction_id
         )
-    except Exception:
+    except Exception as exc:
         log.exception("a %s request failed", platform)
-        return Say(SORRY)
+        return Say(exc.message if isinstance(exc, NotSaved) else SORRY)
     wake()
     return reply
 
@@ -60,8 +60,8 @@ def take_turn_sync(
     """The same turn for an adapter without an event loop (the console)."""
     try:
         reply = routes.run(factory, clock, platform, locate, work, interaction_id)
-    except Exception:
+    except Exception as exc:
         log.exception("a %s request failed", platform)
-        return Say(SORRY)
+        return Say(exc.message if isinstance(exc, NotSaved) else SORRY)
     wake()
     return reply

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
 from handlers.context import Context
-from handlers.errors import Refused
+from handlers.errors import Refused, UserError
 from handlers.replies import listed
 from storage.models import Person, RoleAssignment
 
@@ -110,6 +111,48 @@ def require_role_in(
 
 
 NOT_FOR_YOU = "Sorry, this is handled by someone else. The attempt has been recorded."
+
+
+class SchoolRow(Protocol):
+    school_id: Any  # an int column on a mapped class
+
+
+Row = TypeVar("Row", bound=SchoolRow)
+# Ids are 32-bit integer columns: a bigger number in a button names nothing (and must not reach
+# PostgreSQL, which would fail the whole request on it).
+MAX_ID = 2**31 - 1
+
+
+def id_from(value: object) -> int | None:
+    """A record id from a button's value or a form's state, or None if it can't be one."""
+    text = str(value if value is not None else "").strip()
+    row_id = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    return row_id if 0 < row_id <= MAX_ID else None
+
+
+def record_at_school(ctx: Context, model: type[Row], value: object, not_found: str) -> Row:
+    """The row of ``model`` that a button or a form's state names by id, if it belongs to the
+    actor's school: the one place a record id from outside meets the database.
+
+    An id that names nothing is ``not_found``. An id of another school's row is refused the
+    same way (the person learns nothing of that school, not even that the row exists) and
+    the attempt is audited on the actor's own school."""
+    row_id = id_from(value)
+    row = ctx.session.get(model, row_id) if row_id else None
+    if row is None:
+        raise UserError(not_found)
+    if row.school_id != ctx.school.id:
+        table = getattr(model, "__tablename__", model.__name__)
+        ctx.audit("access.refused", f"{table}:{row_id}", permission="own_school")
+        raise Refused(not_found)
+    return row
+
+
+def refuse(ctx: Context, subject: str, permission: str, message: str) -> None:
+    """Audit and refuse an attempt on one subject that the person's roles don't settle (a
+    request sent to someone else, another person's declaration)."""
+    ctx.audit("access.refused", subject, permission=permission)
+    raise Refused(message)
 
 
 def people_with_roles(ctx: Context, roles: Iterable[str]) -> list[Person]:

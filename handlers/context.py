@@ -29,6 +29,9 @@ class Context:
     # The platform's own id for what the person did this turn (Slack: the view or trigger id;
     # Teams: the activity id; console: one per turn), kept as evidence with a signature.
     interaction_id: str | None = None
+    # What earlier steps of the dialog being answered already stored ("Your report Breach #37"),
+    # so that if this step fails the person is told what is known (handlers/errors.apology).
+    recorded: str | None = None
     _now: datetime | None = field(default=None, repr=False)
 
     @property

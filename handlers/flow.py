@@ -10,9 +10,6 @@ from handlers.context import Context
 from handlers.forms import Form
 from handlers.replies import Reply
 
-# The largest id a row can have on both databases (PostgreSQL's INTEGER).
-MAX_ID = 2**31 - 1
-
 Answers = dict[str, Any]
 State = dict[str, Any]
 CommandHandler = Callable[[Context, str], Reply]
@@ -41,21 +38,6 @@ class FlowForm:
 
     build: Callable[[Context, State], Form]
     submit: Callable[[Context, Answers, State], Reply]
-
-
-def record_id(value: object) -> int | None:
-    """The row id a button's value or a form's state names: a whole number from 1 to MAX_ID
-    (as an int or its digits), else None. Values arrive from the network, so anything else,
-    from "abc" to 10**20, names nothing rather than failing."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        digits = value.strip()
-        if len(digits) > 10:
-            return None
-        number = int(digits)
-    else:
-        return None
-    return number if 1 <= number <= MAX_ID else None
+    # A leads' form: checked (access.require) before it is rebuilt or its answers are read, so
+    # a forged submission is refused and audited rather than shown again with its errors.
+    permission: str | None = None

@@ -12,17 +12,19 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import admin, aup, breach, concern, offsite
+from handlers.access import require
 from handlers.clock import Clock
 from handlers.context import Context
-from handlers.errors import KEY_MISSING, Refused, UserError
+from handlers.errors import KEY_MISSING, NotSaved, Refused, UserError, apology
 from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
 from storage.crypto import MissingKeyError
-from storage.models import Person, School
+from storage.models import AuditEvent, Person, School
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Cont
         flow = FORMS.get(form_id)
         if flow is None:
             return Say(UNKNOWN)
-        form = flow.build(ctx, state)
+        recorded = state.get("recorded")
+        ctx.recorded = str(recorded)[:80] if recorded else None
+        form = _build(ctx, form_id, flow, state)
         if any(
             f.kind in ("single", "multi") and f.required is True and not f.choices
             for f in form.fields
@@ -80,7 +84,13 @@ def press(action: str, value: str) -> Callable[[Context], Reply]:
 
 def build_form(ctx: Context, form_id: str, state: State) -> Form | None:
     flow = FORMS.get(form_id)
-    return flow.build(ctx, state) if flow else None
+    return _build(ctx, form_id, flow, state) if flow else None
+
+
+def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
+    if flow.permission is not None:
+        require(ctx, flow.permission, f"form:{form_id}")
+    return flow.build(ctx, state)
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]
@@ -95,8 +105,22 @@ def run(
     interaction_id: str | None = None,
 ) -> Reply:
     """Run one request in one transaction and turn domain errors into replies;
-    ``interaction_id`` is the platform's id for the request (see Context)."""
+    ``interaction_id`` is the platform's id for the request (see Context).
+
+    An unexpected failure is raised as NotSaved, carrying what the person is told. When the
+    commit itself fails, the changes may or may not have been written: a fresh session looks for
+    the last audit event this request appended (every change is audited in the same
+    transaction). Found, the reply stands, since all of it was saved; missing, nothing of this
+    step was; unreachable, the person is told it is not known yet."""
     session = factory()
+    appended: list[str] = []  # hashes of the audit events this request wrote
+
+    def note_audit(_: Session, row: object) -> None:
+        if isinstance(row, AuditEvent):
+            appended.append(row.hash)
+
+    event.listen(session, "transient_to_pending", note_audit)
+    ctx: Context | None = None
     try:
         school, person = locate(session)
         ctx = Context(
@@ -118,7 +142,16 @@ def run(
         except UserError as exc:
             session.rollback()
             return Say(exc.message)
-        session.commit()
+        school_id = school.id
+        try:
+            session.commit()
+        except Exception as exc:
+            _release(session)  # its locks, before another session looks
+            saved = _saved(factory, school_id, appended)
+            log.error("a commit failed (%s); saved: %s", type(exc).__name__, saved)
+            if saved:
+                return reply
+            raise NotSaved(apology(saved, ctx.recorded)) from exc
         return reply
     except UserError as exc:  # from locate: e.g. not on the staff list
         session.rollback()
@@ -127,8 +160,34 @@ def run(
         session.rollback()
         log.error("stored data needs data key '%s', which is not configured", exc.key_id)
         return Say(KEY_MISSING.format(key_id=exc.key_id))
-    except Exception:
-        session.rollback()
+    except NotSaved:
         raise
+    except Exception as exc:
+        session.rollback()
+        raise NotSaved(apology(False, ctx.recorded if ctx else None)) from exc
     finally:
         session.close()
+
+
+def _release(session: Session) -> None:
+    try:
+        session.rollback()
+    except Exception as exc:  # the connection is gone: the server has dropped it already
+        log.warning("could not roll back after a failed commit (%s)", type(exc).__name__)
+
+
+def _saved(factory: sessionmaker[Session], school_id: int, appended: list[str]) -> bool | None:
+    """Whether a transaction whose commit raised was written after all (None: can't tell)."""
+    if not appended:
+        return False  # it changed nothing that matters: every change is audited
+    try:
+        with factory() as session:
+            found = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.school_id == school_id, AuditEvent.hash == appended[-1]
+                )
+            )
+    except Exception as exc:
+        log.error("could not check whether a failed commit was saved (%s)", type(exc).__name__)
+        return None
+    return found is not None

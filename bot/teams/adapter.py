@@ -31,7 +31,7 @@ from bot.teams.identity import Directory
 from bot.turn import Work, take_turn
 from handlers import people, routes
 from handlers.context import Context
-from handlers.errors import SORRY
+from handlers.errors import is_apology
 from handlers.forms import Form
 from handlers.replies import Ask, Invalid, Reply, Say, done_note
 
@@ -41,6 +41,10 @@ MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 INSTALLS = ("conversationUpdate", "installationUpdate")
 ANSWERED_KEPT = 5000
 WHO = "safekeep.who"  # the turn_state key of the turn's (school id, person id)
+
+
+class ForeignTenant(PermissionError):
+    """An activity from an Entra tenant other than the configured one; the SDK answers 401."""
 
 
 @dataclass
@@ -72,6 +76,12 @@ class TeamsAgent:
         caller = self.caller(activity)
         if caller is None:
             return
+        if self.tenant_id and caller.tenant_id != self.tenant_id:
+            # A valid Bot Connector token says Teams sent it, not that it is this school's:
+            # another tenant's activity is refused (401), audited here and creates nothing.
+            log.warning("refused a Teams activity from a tenant this install does not serve")
+            await self.directory.refuse_foreign(self.tenant_id, caller.tenant_id)
+            raise ForeignTenant()
         if activity.type in INSTALLS:
             await self.remember(context, caller)
             return
@@ -114,7 +124,7 @@ class TeamsAgent:
         shown: dict[str, Form | None] = {}
         reply = await self.run(context, caller, submission(sent, shown))
         form = shown.get("form")
-        if isinstance(reply, Say) and reply.text == SORRY:
+        if isinstance(reply, Say) and is_apology(reply.text):
             # Something broke: the apology comes as a message and the card keeps what was
             # typed, so the person can send it again.
             await self.send(context, self.card_for(reply))
@@ -140,7 +150,7 @@ class TeamsAgent:
         if isinstance(reply, Invalid):
             reply = Say("\n".join(reply.errors.values()))
         await self.send(context, self.card_for(reply))
-        if reply.text != SORRY:
+        if not is_apology(reply.text):
             await self.mark_done(context, origin)
 
     # --- turns --------------------------------------------------------------------------------

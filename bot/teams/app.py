@@ -21,7 +21,7 @@ from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.teams import gate
-from bot.teams.adapter import TeamsAgent
+from bot.teams.adapter import ForeignTenant, TeamsAgent
 from bot.teams.identity import Directory
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,9 @@ def build(rt: Runtime, dispatcher: Dispatcher) -> TeamsApp:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """A turn failed after the handler (Teams refused a card, say). The SDK's default would
     send the exception's text to the person; this logs its type only (no payloads, no
-    personal data)."""
+    personal data). A foreign tenant's activity goes back to the SDK, which answers 401."""
+    if isinstance(error, ForeignTenant):
+        raise error
     log.error("Teams turn failed: %s", type(error).__name__)
 
 

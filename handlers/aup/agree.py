@@ -7,15 +7,17 @@ person completed this year's online-safety training, as the policy ties the two 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
 from handlers import forms
+from handlers.access import id_from
 from handlers.aup import messages as msg
 from handlers.aup import questions
 from handlers.aup.roster import record_signature, version_for
 from handlers.context import Context
-from handlers.flow import FlowForm, record_id
+from handlers.flow import FlowForm
 from handlers.forms import Form, When
 from handlers.replies import Ask, Reply, Say
 from storage.models import AupVersion
@@ -66,7 +68,12 @@ def agree_form(ctx: Context, version: AupVersion) -> Form:
         notice=msg.AGREEMENT,
         consent=msg.consent(version.title, version.version),
         consent_when=AGREEING,
-        state={"version_id": version.id, "text_hash": version.text_hash},
+        # The token lets a question sent again after a failure find the one it asked.
+        state={
+            "version_id": version.id,
+            "text_hash": version.text_hash,
+            "token": secrets.token_hex(16),
+        },
     )
 
 
@@ -99,7 +106,8 @@ def agree(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply
     if version.id != state.get("version_id") or version.text_hash != state.get("text_hash"):
         return Ask(agree_form(ctx, version).prefilled(answers))
     if answers["response"] == QUESTION:
-        return questions.ask(ctx, version, str(answers["question"]))
+        token = str(state.get("token") or "")[:32] or None
+        return questions.ask(ctx, version, str(answers["question"]), token)
     signed = record_signature(
         ctx,
         ctx.person,
@@ -114,7 +122,7 @@ def agree(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply
 
 def agree_form_for(ctx: Context, state: dict[str, Any]) -> Form:
     """Rebuild the agreement form shown earlier (to parse its submission)."""
-    version_id = record_id(state.get("version_id"))
+    version_id = id_from(state.get("version_id"))
     version = ctx.session.get(AupVersion, version_id) if version_id else None
     if version is None or version.school_id != ctx.school.id:
         version = version_for(ctx, ctx.person)

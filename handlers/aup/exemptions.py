@@ -4,6 +4,7 @@ stored encrypted; the roster shows the person as exempt while the exemption cove
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from sqlalchemy import select
@@ -39,6 +40,8 @@ def exempt_form(ctx: Context, state: dict[str, object] | None = None) -> Form:
             ),
         ),
         submit=msg.EXEMPT_SUBMIT,
+        # The dialog's token: sent again after a failure, it finds the exemption it recorded.
+        state={"token": str(state["token"])[:32]} if state and state.get("token") else {},
     )
 
 
@@ -54,7 +57,7 @@ def end_form(ctx: Context, state: dict[str, object] | None = None) -> Form:
 
 def open_exempt(ctx: Context) -> Reply:
     require(ctx, PERMISSION, "aup")
-    return Ask(exempt_form(ctx))
+    return Ask(exempt_form(ctx, {"token": secrets.token_hex(16)}))
 
 
 def open_end(ctx: Context) -> Reply:
@@ -83,6 +86,15 @@ def exempt(ctx: Context, answers: dict[str, object], state: dict[str, object]) -
     until = answers["until"]
     assert isinstance(until, date)
     person = listed_person(ctx, answers)
+    token = str(state.get("token") or "")[:32] or None
+    if token is not None:
+        done = ctx.session.scalar(
+            select(AupExemption).where(
+                AupExemption.school_id == ctx.school.id, AupExemption.dialog_token == token
+            )
+        )
+        if done is not None:
+            return Say(msg.exempted(person.display_name, msg.day(done.ends_on), False), done=True)
     earlier = in_force(ctx, person)
     if earlier is not None:
         _end(ctx, earlier)
@@ -94,6 +106,7 @@ def exempt(ctx: Context, answers: dict[str, object], state: dict[str, object]) -
         ends_on=until,
         recorded_by_id=ctx.actor.id if ctx.actor else None,
         recorded_at=ctx.now,
+        dialog_token=token,
     )
     ctx.session.add(row)
     ctx.session.flush()
@@ -126,6 +139,6 @@ def _end(ctx: Context, exemption: AupExemption) -> None:
 
 
 FORMS = {
-    EXEMPT_FORM: FlowForm(build=exempt_form, submit=exempt),
-    END_FORM: FlowForm(build=end_form, submit=end),
+    EXEMPT_FORM: FlowForm(build=exempt_form, submit=exempt, permission=PERMISSION),
+    END_FORM: FlowForm(build=end_form, submit=end, permission=PERMISSION),
 }

@@ -92,4 +92,4 @@ def record(ctx: Context, answers: dict[str, object], state: dict[str, object]) -
     )
 
 
-FORMS = {FORM_ID: FlowForm(build=record_form, submit=record)}
+FORMS = {FORM_ID: FlowForm(build=record_form, submit=record, permission=PERMISSION)}

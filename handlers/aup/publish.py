@@ -126,4 +126,4 @@ def submit(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Repl
     )
 
 
-FORMS = {FORM_ID: FlowForm(build=publish_form, submit=submit)}
+FORMS = {FORM_ID: FlowForm(build=publish_form, submit=submit, permission="aup.publish")}

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from handlers import forms
-from handlers.access import people_with_roles, require
+from handlers.access import people_with_roles, record_at_school, require
 from handlers.aup import messages as msg
 from handlers.aup.roster import GROUP_LABELS
 from handlers.context import Context
-from handlers.flow import ActionHandler, FlowForm, record_id
+from handlers.flow import ActionHandler, FlowForm
 from handlers.forms import Form
 from handlers.replies import Ask, Button, Notice, Reply, Say
 from storage.models import AupQuestion, AupVersion, Person
@@ -27,9 +29,21 @@ ANSWERERS = ("online_safety_lead",)
 ANSWERERS_FALLBACK = ("headteacher",)
 
 
-def ask(ctx: Context, version: AupVersion, text: str) -> Reply:
-    """Store the (screened) question and tell the lead it is waiting, by number only."""
+def ask(ctx: Context, version: AupVersion, text: str, token: str | None = None) -> Reply:
+    """Store the (screened) question and tell the lead it is waiting, by number only; the
+    same dialog sent again (``token``) finds the question it asked."""
+    if token is not None:
+        earlier = ctx.session.scalar(
+            select(AupQuestion).where(
+                AupQuestion.school_id == ctx.school.id,
+                AupQuestion.person_id == ctx.person.id,
+                AupQuestion.dialog_token == token,
+            )
+        )
+        if earlier is not None:
+            return Say(msg.question_sent(earlier.id), done=True)
     question = AupQuestion(
+        dialog_token=token,
         school_id=ctx.school.id,
         person_id=ctx.person.id,
         aup_version_id=version.id,
@@ -51,18 +65,15 @@ def ask(ctx: Context, version: AupVersion, text: str) -> Reply:
     return Say(msg.question_sent(question.id), done=True)
 
 
-def _question(ctx: Context, value: Any) -> AupQuestion | None:
-    number = record_id(value)
-    question = ctx.session.get(AupQuestion, number) if number else None
-    return question if question is not None and question.school_id == ctx.school.id else None
+def _question(ctx: Context, value: Any) -> AupQuestion:
+    """The question a button or form names, at the actor's school (else refused)."""
+    return record_at_school(ctx, AupQuestion, value, msg.NO_SUCH_QUESTION)
 
 
 def open_question(ctx: Context, value: str) -> Reply:
     """The lead's "Answer" button: the question and a field for the answer."""
-    require(ctx, "aup.answer", f"aup_question:{value}")
     question = _question(ctx, value)
-    if question is None:
-        return Say(msg.NO_SUCH_QUESTION)
+    require(ctx, "aup.answer", f"aup_question:{question.id}")
     if question.answered_at is not None:
         return Say(msg.already_answered(question.id, ctx.when(question.answered_at)))
     return Ask(answer_form(ctx, {"question_id": question.id}))
@@ -70,8 +81,6 @@ def open_question(ctx: Context, value: str) -> Reply:
 
 def answer_form(ctx: Context, state: dict[str, Any]) -> Form:
     question = _question(ctx, state.get("question_id"))
-    if question is None:
-        return Form(id=FORM_ID, title=msg.ANSWER_TITLE, fields=())
     version = ctx.session.get_one(AupVersion, question.aup_version_id)
     asker = ctx.session.get_one(Person, question.person_id)
     intro = msg.answer_intro(
@@ -90,10 +99,8 @@ def answer_form(ctx: Context, state: dict[str, Any]) -> Form:
 
 def answer(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Reply:
     """Store the (screened) answer and tell the person it is there, by number only."""
-    require(ctx, "aup.answer", f"aup_question:{state.get('question_id')}")
     question = _question(ctx, state.get("question_id"))
-    if question is None:
-        return Say(msg.NO_SUCH_QUESTION)
+    require(ctx, "aup.answer", f"aup_question:{question.id}")
     if question.answered_at is not None:
         return Say(msg.already_answered(question.id, ctx.when(question.answered_at)))
     question.answer = str(answers["answer"])
@@ -115,11 +122,11 @@ def answer(ctx: Context, answers: dict[str, Any], state: dict[str, Any]) -> Repl
 def open_answer(ctx: Context, value: str) -> Reply:
     """The person's "Open the answer" button: their question and the lead's answer."""
     question = _question(ctx, value)
-    if question is None or question.answer is None or question.answered_at is None:
-        return Say(msg.NO_SUCH_QUESTION)
     if question.person_id != ctx.person.id:
         ctx.audit("access.refused", f"aup_question:{question.id}", permission="aup.answer_open")
         return Say(msg.NOT_YOUR_QUESTION)
+    if question.answer is None or question.answered_at is None:
+        return Say(msg.NO_SUCH_QUESTION)
     return Say(
         msg.answer_shown(
             question.id, question.question, question.answer, ctx.when(question.answered_at)
@@ -128,5 +135,5 @@ def open_answer(ctx: Context, value: str) -> Reply:
     )
 
 
-FORMS = {FORM_ID: FlowForm(build=answer_form, submit=answer)}
+FORMS = {FORM_ID: FlowForm(build=answer_form, submit=answer, permission="aup.answer")}
 ACTIONS: dict[str, ActionHandler] = {"aup.answer": open_question, "aup.answer_open": open_answer}

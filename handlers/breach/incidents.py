@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
+from handlers.access import record_at_school
 from handlers.breach import messages as msg
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.flow import record_id
 from handlers.settings import SchoolSettings
 from storage.models import Incident, IncidentEvent, School
 
@@ -135,12 +135,9 @@ def lock(ctx: Context, incident: Incident) -> Incident:
 
 
 def find(ctx: Context, value: str | int) -> Incident:
-    """The incident with this id (from a button) at the actor's school, or a UserError."""
-    incident_id = record_id(value)
-    incident = ctx.session.get(Incident, incident_id) if incident_id else None
-    if incident is None or incident.school_id != ctx.school.id:
-        raise UserError(msg.NOT_FOUND)
-    return incident
+    """The incident with this id (from a button) at the actor's school, or a UserError (a
+    Refused, audited, for another school's)."""
+    return record_at_school(ctx, Incident, value, msg.NOT_FOUND)
 
 
 def find_by_number(ctx: Context, number: str) -> Incident:

@@ -193,6 +193,13 @@ ACKNOWLEDGED = (
     "ICO deadline {deadline}."
 )
 ALREADY_ACKNOWLEDGED = "Breach #{number} was already acknowledged by {who} at {at}."
+
+
+def recorded(number: int) -> str:
+    """What step one of a report stored, as an apology for a failed step two names it."""
+    return f"Your report Breach #{number}"
+
+
 NOT_FOUND = "There is no breach report with that reference at your school."
 DETAILS_PURGED = (
     "The details of this closed breach (what happened, the reasoning, the timeline) were removed "

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import forms
+from handlers.access import record_at_school, refuse
 from handlers.breach import alerts, incidents
 from handlers.breach import messages as msg
 from handlers.context import Context
-from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State, record_id
+from handlers.errors import Refused, UserError
+from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Ask, Reply, Say
 from storage.models import Incident, OffsiteDeclaration
@@ -192,10 +193,14 @@ def _chosen_declaration(ctx: Context, answers: Answers, state: State) -> int | N
     raw = answers.get("declaration_id") or state.get("declaration_id")
     if not raw:
         return None
-    number = record_id(raw)
-    declaration = ctx.session.get(OffsiteDeclaration, number) if number else None
-    if declaration is None or declaration.school_id != ctx.school.id:
-        raise FormErrors({"declaration_id": "Choose one of your declarations, or leave it blank."})
+    try:
+        declaration = record_at_school(ctx, OffsiteDeclaration, raw, msg.NOT_FOUND)
+    except Refused:
+        raise
+    except UserError:
+        raise FormErrors(
+            {"declaration_id": "Choose one of your declarations, or leave it blank."}
+        ) from None
     return declaration.id
 
 
@@ -242,7 +247,8 @@ def details_form(ctx: Context, incident: Incident, alerted: str | None = None) -
             ),
         ),
         submit="Send details",
-        state={"incident_id": incident.id},
+        # If step two fails, the reporter is told step one is safe (handlers/errors.apology).
+        state={"incident_id": incident.id, "recorded": msg.recorded(incident.number)},
     )
 
 
@@ -300,7 +306,7 @@ def thanks(ctx: Context, incident: Incident) -> Say:
 def _own_incident(ctx: Context, state: State, *, for_update: bool = False) -> Incident:
     incident = incidents.find(ctx, state.get("incident_id", ""))
     if incident.reporter_id != ctx.person.id:
-        raise UserError(msg.NOT_FOUND)
+        refuse(ctx, incidents.subject(incident), "breach.own_report", msg.NOT_FOUND)
     return incidents.lock(ctx, incident) if for_update else incident
 
 
@@ -315,11 +321,9 @@ def open_declarations(ctx: Context, include_id: Any = None) -> list[OffsiteDecla
         OffsiteDeclaration.status.in_(["out", "lost"]),
     )
     found = {d.id: d for d in ctx.session.scalars(query.order_by(OffsiteDeclaration.id))}
-    number = record_id(include_id)
-    if number and number not in found:
-        extra = ctx.session.get(OffsiteDeclaration, number)
-        if extra is not None and extra.school_id == ctx.school.id:
-            found[extra.id] = extra
+    if include_id and str(include_id) not in {str(i) for i in found}:
+        extra = record_at_school(ctx, OffsiteDeclaration, include_id, msg.NOT_FOUND)
+        found[extra.id] = extra
     return list(found.values())
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
+from handlers.access import record_at_school
 from handlers.concern import messages as msg
 from handlers.concern import routing
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.flow import record_id
 from storage.models import Concern, ConcernEvent, School
 
 
@@ -50,12 +50,9 @@ def lock(ctx: Context, concern: Concern) -> Concern:
 
 
 def find(ctx: Context, value: str | int) -> Concern:
-    """The concern with this id (from a button) at the actor's school, or a UserError."""
-    concern_id = record_id(value)
-    concern = ctx.session.get(Concern, concern_id) if concern_id else None
-    if concern is None or concern.school_id != ctx.school.id:
-        raise UserError(msg.NOT_FOUND)
-    return concern
+    """The concern with this id (from a button) at the actor's school, or a UserError (a
+    Refused, audited, for another school's)."""
+    return record_at_school(ctx, Concern, value, msg.NOT_FOUND)
 
 
 def find_by_number(ctx: Context, number: str) -> Concern:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import forms
-from handlers.access import require
+from handlers.access import id_from, record_at_school, refuse, require
 from handlers.context import Context
-from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State, record_id
+from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form
 from handlers.offsite import messages as msg
 from handlers.offsite.declare import due_day
@@ -27,15 +26,12 @@ DECLINE_FORM = "offsite.decline_reason"
 
 def find_approval(ctx: Context, value: str) -> OffsiteApproval:
     """The approval a button or form names, read after locking its declaration."""
-    approval_id = record_id(value)
+    approval_id = id_from(value)
     declaration_id = ctx.session.scalar(
         select(OffsiteApproval.declaration_id).where(OffsiteApproval.id == approval_id)
     )
-    if declaration_id is None:
-        raise UserError(msg.UNKNOWN_REQUEST)
-    decl = lock_declaration(ctx, declaration_id)
-    if decl.school_id != ctx.school.id:
-        raise UserError(msg.UNKNOWN_REQUEST)
+    record_at_school(ctx, OffsiteDeclaration, declaration_id, msg.UNKNOWN_REQUEST)
+    decl = lock_declaration(ctx, declaration_id or 0)
     return next(a for a in decl.approvals if a.id == approval_id)
 
 
@@ -63,7 +59,7 @@ def answerable(ctx: Context, approval: OffsiteApproval) -> Say | None:
     """Why this person can't answer this request now, or None if they can."""
     require(ctx, "offsite.approve", f"offsite:{approval.declaration_id}")
     if approval.approver_id != ctx.person.id:
-        return Say(msg.NOT_YOURS)
+        refuse(ctx, f"offsite:{approval.declaration_id}", "offsite.approve", msg.NOT_YOURS)
     if approval.decision == "pending" and approval.expires_at <= ctx.now:
         expire(ctx, approval.declaration)
     if approval.decision != "pending":
@@ -102,9 +98,8 @@ def decline(ctx: Context, value: str) -> Reply:
 
 
 def decline_form(ctx: Context, state: State) -> Form:
-    approval_id = record_id(state.get("approval_id"))
-    approval = ctx.session.get(OffsiteApproval, approval_id) if approval_id else None
-    intro = msg.reference(approval.declaration) if approval is not None else None
+    approval = find_approval(ctx, str(state.get("approval_id") or ""))
+    intro = msg.reference(approval.declaration)
     return Form(
         id=DECLINE_FORM,
         title=msg.DECLINE_TITLE,
@@ -201,4 +196,6 @@ def _holder(ctx: Context, decl: OffsiteDeclaration) -> Person:
 
 
 ACTIONS = {"offsite.approve": approve, "offsite.decline": decline}
-FORMS = {DECLINE_FORM: FlowForm(build=decline_form, submit=submit_decline)}
+FORMS = {
+    DECLINE_FORM: FlowForm(build=decline_form, submit=submit_decline, permission="offsite.approve")
+}

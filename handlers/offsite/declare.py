@@ -8,8 +8,11 @@ form's state and are checked again on submit, so nothing depends on the adapter 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from handlers import forms
 from handlers.access import people_with_roles
@@ -32,7 +35,8 @@ APPROVER_ROLES = ("approver", "headteacher")
 
 def start(ctx: Context) -> Reply:
     """The first step of the declaration dialog (``/offsite`` and the "offsite.start" button)."""
-    return Ask(what_form(ctx, {}))
+    # The dialog's idempotency token: sent again after a failure, it finds what it declared.
+    return Ask(what_form(ctx, {"token": secrets.token_hex(16)}))
 
 
 # --- step one: what and how ---------------------------------------------------------------------
@@ -44,6 +48,7 @@ def what_form(ctx: Context, state: State) -> Form:
         title=msg.WHAT_TITLE,
         intro=msg.WHAT_INTRO,
         submit="Next",
+        state=_token(state),
         fields=(
             forms.multi("categories", "Which records are going?", RECORD_CATEGORIES),
             forms.text(
@@ -97,7 +102,7 @@ def submit_what(ctx: Context, answers: Answers, state: State) -> Reply:
     refusal = refused(ctx, answers)
     if refusal is not None:
         return refusal
-    return Ask(details_form(ctx, {"what": _plain(answers)}))
+    return Ask(details_form(ctx, {**_token(state), "what": _plain(answers)}))
 
 
 # --- step two: the details and the promises -----------------------------------------------------
@@ -121,7 +126,7 @@ def details_form(ctx: Context, state: State) -> Form:
         title=msg.DETAILS_TITLE,
         intro=intro,
         submit="Declare",
-        state={"what": what},
+        state={"what": what, **_token(state)},
         fields=(
             forms.single(
                 "people_band", "How many people do the records concern?", msg.PEOPLE_BANDS
@@ -165,7 +170,8 @@ def submit_details(ctx: Context, answers: Answers, state: State) -> Reply:
     refusal = refused(ctx, what)
     if refusal is not None:
         return refusal
-    decl = declare(ctx, what, answers)
+    token = str(state.get("token") or "")[:32] or None
+    decl = _declared_by(ctx, token) or declare(ctx, what, answers, token)
     if decl.status == "pending":
         calendar = SchoolCalendar(ctx.settings)
         return Say(
@@ -218,7 +224,27 @@ def return_date_checks(ctx: Context, calendar: SchoolCalendar) -> tuple[forms.Va
     return (not_past, not_too_far)
 
 
-def declare(ctx: Context, what: Answers, details: Answers) -> OffsiteDeclaration:
+def _token(state: State) -> State:
+    """The dialog's token, carried from step to step (none in a dialog opened without one)."""
+    return {"token": str(state["token"])[:32]} if state.get("token") else {}
+
+
+def _declared_by(ctx: Context, token: str | None) -> OffsiteDeclaration | None:
+    """The declaration this person's dialog already made, if it was sent before."""
+    if token is None:
+        return None
+    return ctx.session.scalar(
+        select(OffsiteDeclaration).where(
+            OffsiteDeclaration.school_id == ctx.school.id,
+            OffsiteDeclaration.person_id == ctx.person.id,
+            OffsiteDeclaration.dialog_token == token,
+        )
+    )
+
+
+def declare(
+    ctx: Context, what: Answers, details: Answers, token: str | None = None
+) -> OffsiteDeclaration:
     """Record the declaration; sensitive records beyond the person's role go for approval."""
     categories: list[str] = list(what["categories"])
     tier = rules.tier_of(ctx.settings, categories)
@@ -247,6 +273,7 @@ def declare(ctx: Context, what: Answers, details: Answers) -> OffsiteDeclaration
         attested=True,
         status="pending" if approvers else "out",
         created_at=ctx.now,
+        dialog_token=token,
         items=[OffsiteItem(category=c, status="out") for c in categories],
     )
     ctx.session.add(decl)

@@ -12,11 +12,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import forms
-from handlers.access import people_with_roles
+from handlers.access import people_with_roles, record_at_school, refuse
 from handlers.breach.report import start_report
 from handlers.context import Context
-from handlers.errors import UserError
-from handlers.flow import Answers, FlowForm, State, record_id
+from handlers.flow import Answers, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.offsite import messages as msg
 from handlers.offsite import rules
@@ -227,12 +226,11 @@ def report_missing_button(decl: OffsiteDeclaration) -> Button:
 
 
 def _own_declaration(ctx: Context, value: str) -> OffsiteDeclaration:
-    number = record_id(value)
-    decl = ctx.session.get(OffsiteDeclaration, number) if number else None
-    if decl is None or decl.school_id != ctx.school.id:
-        raise UserError(msg.UNKNOWN_DECLARATION)
+    """The declaration a button or form names, if it is the actor's own (a refusal of someone
+    else's is audited)."""
+    decl = record_at_school(ctx, OffsiteDeclaration, value, msg.UNKNOWN_DECLARATION)
     if decl.person_id != ctx.person.id:
-        raise UserError(msg.RETURN_NOT_YOURS)
+        refuse(ctx, f"offsite:{decl.id}", "offsite.own", msg.RETURN_NOT_YOURS)
     return decl
 
 

@@ -85,6 +85,7 @@ class AupQuestion(Base):
     """A question asked instead of agreeing; the Online Safety lead answers it from a DM."""
 
     __tablename__ = "aup_questions"
+    __table_args__ = (UniqueConstraint("school_id", "dialog_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -95,12 +96,15 @@ class AupQuestion(Base):
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
     answer: Mapped[str | None] = mapped_column(EncryptedText, default=None)
+    # The token of the agreement dialog it was asked from: sent again, it finds this question.
+    dialog_token: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class AupExemption(Base):
     """A person excused from signing for a stated reason and period (e.g. long-term absence)."""
 
     __tablename__ = "aup_exemptions"
+    __table_args__ = (UniqueConstraint("school_id", "dialog_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -112,3 +116,5 @@ class AupExemption(Base):
     recorded_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    # The token of the dialog that recorded it: sent again, it finds this exemption.
+    dialog_token: Mapped[str | None] = mapped_column(String(32), default=None)

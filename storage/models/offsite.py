@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.crypto import EncryptedText
@@ -13,6 +13,7 @@ from storage.models.base import Base
 
 class OffsiteDeclaration(Base):
     __tablename__ = "offsite_declarations"
+    __table_args__ = (UniqueConstraint("school_id", "dialog_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -35,6 +36,8 @@ class OffsiteDeclaration(Base):
     returned_at: Mapped[datetime | None]
     copies_destroyed: Mapped[bool | None]
     created_at: Mapped[datetime]
+    # The token of the dialog that declared it: the same dialog sent again finds it.
+    dialog_token: Mapped[str | None] = mapped_column(String(32), default=None)
 
     items: Mapped[list[OffsiteItem]] = relationship(
         back_populates="declaration",

@@ -168,3 +168,61 @@ def test_the_oauth_sender_reads_installations_through_the_processs_own_engine(
     )
     sender = platform_senders(Runtime(settings, engine, factory, clock))["slack"]
     assert sender.installation_store.store.engine is engine
+
+
+def test_a_lead_in_one_workspace_pressing_the_other_schools_breach_is_refused_and_audited(
+    oauth_slack, factory, clock
+):
+    """Two schools on one deployment: school two's DPO, sending buttons that carry school
+    one's breach id, is refused, audited on school two, and shown nothing of school one."""
+    from handlers import admin, people
+    from handlers.context import Context
+    from storage.models import AuditEvent, Incident
+    from tests.handlers.breach_steps import LOST_LAPTOP
+    from tests.handlers.breach_steps import report as report_breach
+
+    install(oauth_slack, "T0ONE")
+    install(oauth_slack, "T0TWO")
+    for team_id in WORKSPACES:  # each school made on first use
+        oauth_slack.team_id = team_id
+        oauth_slack.command("/safekeep", as_=f"head@{team_id.lower()}.example.org")
+    schools: dict[str, School] = {}
+    with transaction(factory) as session:
+        for row in session.scalars(select(School)):
+            schools[row.slack_team_id or ""] = row
+            email = f"head@{(row.slack_team_id or '').lower()}.example.org"
+            person, _ = people.upsert_person(session, row, email, "Head", clock())
+            for role in ("dpo", "headteacher", "dsl"):
+                admin.grant_role(Context(session, row, None, clock), person, role)
+    report_breach(factory, clock, schools["T0ONE"], "head@t0one.example.org", LOST_LAPTOP)
+    with factory() as session:
+        theirs = session.scalars(select(Incident)).one()
+        before = session.scalars(
+            select(AuditEvent.id).where(AuditEvent.school_id == theirs.school_id)
+        ).all()
+
+    oauth_slack.team_id = "T0TWO"
+    shown_before = len(oauth_slack.fake.calls)
+    for action in ("breach.details", "breach.triage", "breach.acknowledge"):
+        answer = oauth_slack.press(action, str(theirs.id), as_="head@t0two.example.org")
+        assert answer.status == 200
+    said = json_dump(oauth_slack.fake.calls[shown_before:]) + str(answer.text)
+    assert "One Primary" not in said and "LT-0042" not in said and "#1" not in said
+    assert "no breach report" in said
+    with factory() as session:
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.refused")
+        ).all()
+        after = session.scalars(
+            select(AuditEvent.id).where(AuditEvent.school_id == theirs.school_id)
+        ).all()
+        still = session.get_one(Incident, theirs.id)
+    assert [e.school_id for e in refused] == [schools["T0TWO"].id] * 3
+    assert {e.subject for e in refused} == {f"incidents:{theirs.id}"}
+    assert after == before and still.acknowledged_at is None
+
+
+def json_dump(calls: list) -> str:
+    import json
+
+    return json.dumps(calls, default=str)

@@ -174,16 +174,55 @@ def test_a_dm_button_is_taken_off_the_dm_once_its_action_is_done(teams: TeamsBot
 # --- schools and people -----------------------------------------------------------------------
 
 
-def test_a_new_tenant_becomes_a_school_on_first_use(teams: TeamsBot, factory):
-    teams.tenant_id = "0b0e8f3a-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
-    teams.message("help")
+def test_an_activity_from_another_tenant_is_refused_audited_and_creates_nothing(
+    teams: TeamsBot, factory
+):
+    before = counts(factory)
     with factory() as session:
-        school = session.scalars(
-            select(School).where(School.teams_tenant_id == teams.tenant_id)
-        ).one()
-    assert (school.platform, school.name) == ("teams", "Microsoft Teams tenant")
-    (reply,) = teams.chat(TEACHER)
-    assert "not on Safekeep's staff list" in card_text(card_of(reply.current))
+        schools = session.scalars(select(School.id)).all()
+        identities = session.scalar(select(func.count(PlatformIdentity.id)))
+    sent = len(teams.fake.calls)
+    teams.tenant_id = "0b0e8f3a-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
+    for activity in (
+        teams.activity("message", TEACHER, text="breach"),
+        teams.activity("installationUpdate", TEACHER, action="add"),
+        teams.activity("message", TEACHER, value={"safekeep": "submit", "f": "breach.report"}),
+    ):
+        assert teams.post(activity).status == 401
+    assert len(teams.fake.calls) == sent  # nothing said, nobody looked up
+    with factory() as session:
+        assert session.scalars(select(School.id)).all() == schools
+        assert session.scalar(select(func.count(PlatformIdentity.id))) == identities
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.foreign_workspace")
+        ).all()
+    assert [(e.school_id, e.subject) for e in refused] == [
+        (schools[0], f"workspace:{teams.tenant_id}")
+    ] * 3
+    audits, conversations, incidents = counts(factory)
+    assert (audits - 3, conversations, incidents) == before
+
+
+def test_the_configured_tenant_becomes_a_school_on_first_use(
+    factory, engine, clock, school, database_url, monkeypatch
+):
+    from tests.drivers.fake_bot_connector import FakeBotConnector
+    from tests.drivers.teams import patch_platform, start
+
+    tenant = "0b0e8f3a-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
+    bot = start(factory, engine, clock, database_url, FakeBotConnector(), teams_tenant_id=tenant)
+    try:
+        patch_platform(monkeypatch, bot.key)
+        bot.tenant_id = tenant
+        bot.add_user(TEACHER, "Alex Teacher")
+        bot.message("help")
+        with factory() as session:
+            made = session.scalars(select(School).where(School.teams_tenant_id == tenant)).one()
+        assert (made.platform, made.name) == ("teams", "Microsoft Teams tenant")
+        (reply,) = bot.chat(TEACHER)
+        assert "not on Safekeep's staff list" in card_text(card_of(reply.current))
+    finally:
+        bot.server.stop()
 
 
 def test_a_person_is_linked_once_by_the_email_the_bot_connector_gives(teams: TeamsBot, factory):
