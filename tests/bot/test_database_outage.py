@@ -196,7 +196,8 @@ def test_postgresql_backends_killed_mid_traffic_never_mislead_anyone(
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
                 ).scalar_one()
-                time.sleep(0.015)
+                # Outages of about 0.1 s with 0.4 s between them, so some commits get through.
+                time.sleep(0.4 if time.monotonic() % 0.5 < 0.015 else 0.015)
 
     murder = threading.Thread(target=killer)
     murder.start()
@@ -208,7 +209,11 @@ def test_postgresql_backends_killed_mid_traffic_never_mislead_anyone(
     assert killed[0] > 0
     check_against_the_database(factory, school.id, everyone, clock())
     told_saved = sum(1 for p in everyone if any(k == "saved" for _, k, _ in p.replies))
-    print(f"\n{killed[0]} backends killed; {told_saved} of {PEOPLE} told their report was recorded")
+    failed = sum(1 for p in everyone for _, k, _ in p.replies if k != "saved")
+    print(
+        f"\n{killed[0]} backends killed; {told_saved} of {PEOPLE} told their report was "
+        f"recorded; {failed} attempts told it was not saved or not known"
+    )
 
 
 def test_a_failed_commit_that_wrote_nothing_says_nothing_was_saved(factory, clock, school):
