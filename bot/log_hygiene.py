@@ -5,7 +5,8 @@ slack_sdk logs every request and response body (names, emails, message text), bo
 that failed its signature check at INFO, SQLAlchemy can echo statements with their values, and
 aiohttp's access log carries query strings (an OAuth ``code``). So a filter on every handler
 drops their records below WARNING whatever level a host sets, and blanks anything shaped like
-a token in the lines that remain.
+a token, or a database driver's detail about the values it refused, in the lines that remain
+and in their tracebacks.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ TOKEN = re.compile(
     r"|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # JWTs (Bot Framework, Entra ID)
 )
 BLANK = "[redacted]"
+# What a database driver's own error message can say about the values it refused: PostgreSQL's
+# "DETAIL:  Key (email)=(someone@example.org) already exists." (SQLAlchemy's hide_parameters
+# hides only the statement's parameters, not the server's words).
+DRIVER_DETAIL = re.compile(r"(DETAIL:|Key \()[^\n]*")
 
 
 class Hygiene(logging.Filter):
@@ -43,10 +48,18 @@ class Hygiene(logging.Filter):
         if record.levelno < logging.WARNING and record.name.split(".")[0] in DEPENDENCIES:
             return False
         message = record.getMessage()
-        clean = TOKEN.sub(BLANK, message)
+        clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, ()
+        if record.exc_info and record.exc_info[0] is not None:
+            # The traceback is formatted here, scrubbed, and kept: formatters use it as it is.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+def scrub(text: str) -> str:
+    """``text`` with tokens and database drivers' value details blanked."""
+    return DRIVER_DETAIL.sub(lambda m: f"{m.group(1)} {BLANK}", TOKEN.sub(BLANK, text))
 
 
 def install(*handlers: logging.Handler) -> None:
