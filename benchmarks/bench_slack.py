@@ -136,9 +136,14 @@ class Process:
 
 def school_toml(path: Path) -> None:
     """The demo school (bot/demo.py) as a school.toml, its terms around today."""
-    lines = ['[school]', 'name = "Demo Primary School"', ""]
+    lines = ["[school]", 'name = "Demo Primary School"', ""]
     for term in demo_terms(datetime.now(LONDON).date()):
-        lines += ["[[terms]]", f'name = "{term.name}"', f"start = {term.start}", f"end = {term.end}"]
+        lines += [
+            "[[terms]]",
+            f'name = "{term.name}"',
+            f"start = {term.start}",
+            f"end = {term.end}",
+        ]
         if term.half_term_start and term.half_term_end:
             lines.append(f"half_term = [{term.half_term_start}, {term.half_term_end}]")
         lines.append("")
@@ -333,7 +338,9 @@ def reference_final_step(target: Target, as_: str) -> dict[str, Any]:
     return target.bot.submission(view, {}, as_)
 
 
-async def submit_to_alert(target: Target, feed: Feed, payload: dict[str, Any]) -> tuple[float, float]:
+async def submit_to_alert(
+    target: Target, feed: Feed, payload: dict[str, Any]
+) -> tuple[float, float]:
     """Post the step of a breach report that alerts: (seconds to its HTTP answer, to the first alert DM
     for that breach at the fake)."""
     sent = time.monotonic()
@@ -597,8 +604,9 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         a, b = quantile(ours, q), quantile(theirs, q)
         return f"| {measure} | {ms(a)} | {ms(b)} | {a / b:.1f}× |"
 
-    n1, n20 = len(safekeep.samples.get("one_alert", [])), len(
-        safekeep.samples.get("twenty_alert", [])
+    n1, n20 = (
+        len(safekeep.samples.get("one_alert", [])),
+        len(safekeep.samples.get("twenty_alert", [])),
     )
     requests = int(safekeep.samples["requests"][0])
     rows = [
@@ -618,7 +626,9 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
             0.5,
         ),
         row(f"same, {REPORTERS_AT_ONCE} reporters, p99", "twenty_alert", 0.99),
-        row(f"HTTP ack of the breach submit, {REPORTERS_AT_ONCE} reporters, p99", "twenty_ack", 0.99),
+        row(
+            f"HTTP ack of the breach submit, {REPORTERS_AT_ONCE} reporters, p99", "twenty_ack", 0.99
+        ),
     ]
     a, b = safekeep.samples["rss_n"][0], reference.samples["rss_n"][0]
     rows.append(f"| RSS after {requests:,} requests | {a:.0f} MiB | {b:.0f} MiB | {a / b:.1f}× |")
