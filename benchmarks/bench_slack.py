@@ -341,8 +341,8 @@ def reference_final_step(target: Target, as_: str) -> dict[str, Any]:
 async def submit_to_alert(
     target: Target, feed: Feed, payload: dict[str, Any]
 ) -> tuple[float, float]:
-    """Post the step of a breach report that alerts: (seconds to its HTTP answer, to the first alert DM
-    for that breach at the fake)."""
+    """Post the step of a breach report that alerts: (seconds to its HTTP answer, to the first
+    alert DM for that breach at the fake)."""
     sent = time.monotonic()
     status, answer = await target.post_payload(payload)
     acked = time.monotonic()
