@@ -430,8 +430,9 @@ class Run:
         ids = FakeSlack()
         demo_workspace(ids)
         # SlackBot builds the payloads exactly as the tests' driver does; it sends nothing here.
-        self.bot = lambda: SlackBot(ids, None, "http://unused", None)  # type: ignore[arg-type]
-        lead_ids = [self.bot().user_id(email) for email in LEADS]
+        # One for both apps, so no two requests share a trigger id.
+        self.bot = SlackBot(ids, None, "http://unused", None)  # type: ignore[arg-type]
+        lead_ids = [self.bot.user_id(email) for email in LEADS]
         self.lead_ids = lead_ids
         self.fake = Process(
             "the fake Slack Web API",
@@ -527,8 +528,8 @@ class Run:
         self.migrate()
         await self.cold_starts()
         targets = {
-            "Safekeep": Target("Safekeep", self.safekeep_process(), self.bot()),
-            "reference": Target("reference", self.reference_process(), self.bot()),
+            "Safekeep": Target("Safekeep", self.safekeep_process(), self.bot),
+            "reference": Target("reference", self.reference_process(), self.bot),
         }
         feed = Feed(self.lead_ids)
         async with aiohttp.ClientSession() as feed_session:
