@@ -422,9 +422,13 @@ def ms(seconds: float) -> str:
 
 
 class Run:
-    def __init__(self, sizes: Sizes, work: Path) -> None:
+    def __init__(self, sizes: Sizes, work: Path, profile: Path | None = None) -> None:
         self.sizes = sizes
         self.work = work
+        self.profile = profile
+        # py-spy's collapsed stacks (one "frame;frame count" line per stack) for a .txt file,
+        # else a flame graph.
+        self.profile_format = "raw" if profile and profile.suffix == ".txt" else "flamegraph"
         self.fake_port = free_port()
         self.fake_url = f"http://127.0.0.1:{self.fake_port}"
         ids = FakeSlack()
@@ -551,6 +555,29 @@ class Run:
         return targets
 
     async def measure(self, targets: dict[str, Target], feed: Feed) -> None:
+        profiler = self.start_profiler(targets["Safekeep"].process)
+        try:
+            await self.measure_all(targets, feed)
+        finally:
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+                profiler.wait(60)
+
+    def start_profiler(self, process: Process) -> subprocess.Popen[bytes] | None:
+        """With --profile: py-spy samples the Safekeep web process while it is measured."""
+        if self.profile is None:
+            return None
+        spy = shutil.which("py-spy")
+        if spy is None:
+            raise SystemExit("--profile needs py-spy on the PATH: pip install py-spy")
+        assert process.proc is not None
+        return subprocess.Popen(
+            [spy, "record", "--pid", str(process.proc.pid), "--format", self.profile_format]
+            + ["--rate", "250", "--nonblocking", "--output", str(self.profile)],
+            stdout=subprocess.DEVNULL,
+        )
+
+    async def measure_all(self, targets: dict[str, Target], feed: Feed) -> None:
         sizes = self.sizes
         # Warm up: the school is made on first use, each reporter is looked up once.
         for target in targets.values():
@@ -655,10 +682,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples: under 2 minutes")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, db)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="sample the Safekeep web process with py-spy while it is measured, into this file "
+        "(.svg: a flame graph; .txt: collapsed stacks)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     work = Path(tempfile.mkdtemp(prefix="safekeep-bench-"))
-    run = Run(sizes, work)
+    run = Run(sizes, work, args.profile)
     began = time.monotonic()
     try:
         targets = asyncio.run(run.main())
