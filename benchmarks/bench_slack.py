@@ -52,6 +52,8 @@ REPORTERS = ("teacher@example.org", "ta@example.org", "senco@example.org", "sbm@
 # The reference's breach numbers, far from Safekeep's, so the two never match each other's DMs.
 REFERENCE_NUMBERS = 1_000_000
 WAIT = 30.0  # seconds to wait for anything before counting it as failed
+# What a request that failed raises: an answer other than 200, nothing in time, a lost connection.
+FAILED = (RuntimeError, TimeoutError, aiohttp.ClientError)
 
 # A lost, encrypted school laptop (tests/handlers/breach_steps.py): it alerts the three LEADS.
 LOST_LAPTOP: dict[str, Any] = {
@@ -279,7 +281,7 @@ async def serial_modals(target: Target, feed: Feed, count: int) -> None:
             ack, modal, _ = await command_to_modal(
                 target, feed, "/offsite", REPORTERS[n % len(REPORTERS)]
             )
-        except (RuntimeError, TimeoutError):
+        except FAILED:
             target.failures += 1
             continue
         target.add("serial_ack", ack)
@@ -298,7 +300,7 @@ async def modals_in_flight(
                 ack, modal, _ = await command_to_modal(
                     target, feed, "/offsite", REPORTERS[n % len(REPORTERS)]
                 )
-            except (RuntimeError, TimeoutError):
+            except FAILED:
                 target.failures += 1
                 continue
             target.add(f"{measure}_ack", ack)
@@ -326,7 +328,7 @@ async def safekeep_report_step(
     return target.bot.submission(first, LOST_LAPTOP, as_)
 
 
-def reference_final_step(target: Target, as_: str) -> dict[str, Any]:
+def reference_report_step(target: Target, as_: str) -> dict[str, Any]:
     target.numbers += 1
     view = {
         "id": f"VREF{target.numbers}",
@@ -355,7 +357,10 @@ async def submit_to_alert(
         found = BREACH_NUMBER.search(json.dumps(answer))
         if found is None:  # "working on it" first: the number comes with the views.update
             update = await feed.wait(("update", view["id"]))
+            deadline = time.monotonic() + WAIT
             while not update.get("ref"):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the breach's number never reached the fake")
                 await asyncio.sleep(0.01)
                 update = feed.first[("update", view["id"])]
             number = str(update["ref"])
@@ -378,8 +383,8 @@ async def breach_alerts(
                 if target.name == "Safekeep":
                     payloads.append(await safekeep_report_step(target, feed, fake_url, as_))
                 else:
-                    payloads.append(reference_final_step(target, as_))
-            except (RuntimeError, TimeoutError):
+                    payloads.append(reference_report_step(target, as_))
+            except FAILED:
                 target.failures += 1
         await feed.quiet()
         results = await asyncio.gather(
