@@ -12,12 +12,18 @@ metadata naming its outbox row, such an attempt becomes ``MaybeDelivered``, and 
 first reads the DM's history around the doubtful attempts (``conversations.history`` with
 ``include_all_metadata``, which needs the ``im:history`` scope): if the DM is there it is not
 posted again.
+
+Slack may finish a post after our client gave up on it, so that look waits out Slack's processing
+window (``PROCESSING_WINDOW``, the dispatcher enforces it) and covers it. History reads are spaced
+to Slack's documented limit for ``conversations.history`` (``HistoryLimits``), per workspace, so a
+burst of doubtful attempts is checked at the pace Slack allows instead of by collecting 429s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +35,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
+from bot.delivery import (
+    Delivery,
+    InDoubt,
+    MaybeDelivered,
+    NotYet,
+    Recipient,
+    RetryLater,
+    Undeliverable,
+)
+from bot.delivery.pacing import Pacer
 from bot.settings import Settings
 from bot.slack import render
 from storage.models import School
@@ -41,14 +56,34 @@ log = logging.getLogger(__name__)
 TIMEOUT = 10.0
 # The message metadata type that tags every DM with its outbox row (no personal data).
 METADATA_TYPE = "safekeep_outbox"
-# Slack's timestamps and our clock differ a little, and Slack may finish a request a moment after
-# we stopped waiting: the history read looks this far either side of the doubtful attempts.
-HISTORY_MARGIN = timedelta(minutes=5)
-# Apps distributed outside the Slack Marketplace may read at most 15 messages a page and one page
-# a minute (a 429 then just delays the check), so the window is kept to the doubtful attempts:
-# one page nearly always holds it. HISTORY_PAGES bounds a pathological window.
-HISTORY_PAGE = 15
-HISTORY_PAGES = 10
+# How long after our client gave up Slack may still post what it was sent. Slack documents no
+# deadline for a Web API request, so this is a bound we choose: a request lives inside Slack only
+# as long as its front end lets it (the usual HTTP load-balancer limit is 60 seconds, AWS's
+# default), and we allow twice that, which also covers the moment before a new message shows in
+# conversations.history. A row in doubt is looked for (and perhaps posted again) only after this:
+# an urgent alert whose answer was lost arrives at most about two minutes late, never twice.
+# The soak (benchmarks/soak.py) measures it: its fake Slack posts up to one client timeout after
+# the client stopped waiting. SLACK_PROCESSING_WINDOW_SECONDS changes it.
+PROCESSING_WINDOW = timedelta(minutes=2)
+# Slack's ts and our clock may differ a little: the history read looks this much wider.
+CLOCK_SKEW = timedelta(minutes=1)
+HISTORY_PAGES = 10  # bounds a pathological window
+
+
+@dataclass(frozen=True)
+class HistoryLimits:
+    """What Slack allows this app for conversations.history, per workspace."""
+
+    per_minute: float
+    page: int  # messages a page
+
+
+# Internal (customer-built) apps and Marketplace apps: Tier 3, 50+ calls a minute per workspace;
+# Slack recommends pages of at most 200 messages.
+TIER_3 = HistoryLimits(per_minute=50, page=200)
+# Commercially distributed apps not approved for the Marketplace, installed since 29 May 2025: one
+# call a minute and 15 messages a page (docs.slack.dev, Web API rate limits).
+NOT_IN_MARKETPLACE = HistoryLimits(per_minute=1, page=15)
 # Slack's own words for "it failed, but some of it may have happened" (chat.postMessage docs).
 MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 
@@ -82,13 +117,21 @@ class SlackSender:
         installation_store: AsyncInstallationStore | None = None,
         timeout: float = TIMEOUT,
         engine: Engine | None = None,
+        processing_window: timedelta = PROCESSING_WINDOW,
+        history: HistoryLimits = TIER_3,
     ) -> None:
         self.api_url = api_url
         self.token = token
         self.installation_store = installation_store
         self.timeout = timeout
         self.engine = engine  # where a school's Slack team id is read, for its installation
+        # Read by the dispatcher: a row in doubt is attempted again only this long after.
+        self.processing_window = processing_window
+        self.history = history
+        # conversations.history reads, spaced per workspace (a school is one workspace).
+        self.pacer = Pacer(history.per_minute)
         self._teams: dict[int, str | None] = {}
+        self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient = delivery.recipient
@@ -102,7 +145,7 @@ class SlackSender:
             user = recipient.external_id or await self._user_by_email(client, recipient)
             if delivery.in_doubt is not None:
                 earlier = await self._already_posted(
-                    client, user, delivery.outbox_id, delivery.in_doubt
+                    client, recipient, user, delivery.outbox_id, delivery.in_doubt
                 )
                 if earlier is not None:
                     log.info("outbox #%s was posted by an earlier attempt", delivery.outbox_id)
@@ -162,11 +205,19 @@ class SlackSender:
         return f"{channel}:{ids}"
 
     async def _already_posted(
-        self, client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+        self,
+        client: AsyncWebClient,
+        recipient: Recipient,
+        user: str,
+        outbox_id: int,
+        in_doubt: InDoubt,
     ) -> str | None:
         """The DM an earlier, doubtful attempt posted, if Slack has it."""
         try:
-            return await self._find_earlier(client, user, outbox_id, in_doubt)
+            channel = await self._dm_channel(client, recipient.school_id, user)
+            return await self._find_earlier(
+                client, str(recipient.school_id), channel, outbox_id, in_doubt
+            )
         except SlackApiError as exc:
             if _error(exc) != "missing_scope":
                 raise
@@ -179,22 +230,44 @@ class SlackSender:
         )
         return None
 
-    @staticmethod
+    async def _dm_channel(self, client: AsyncWebClient, school_id: int, user: str) -> str:
+        """The id of the person's DM with Safekeep (it never changes, so it is kept)."""
+        key = (school_id, user)
+        if key not in self._channels:
+            opened = await client.conversations_open(users=user)
+            self._channels[key] = str((opened.get("channel") or {})["id"])
+        return self._channels[key]
+
     async def _find_earlier(
-        client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+        self,
+        client: AsyncWebClient,
+        workspace: str,
+        channel: str,
+        outbox_id: int,
+        in_doubt: InDoubt,
     ) -> str | None:
-        """The reference of a DM tagged with this outbox id posted around the doubtful attempts."""
-        opened = await client.conversations_open(users=user)
-        channel = str((opened.get("channel") or {})["id"])
+        """The reference of a DM tagged with this outbox id posted from the first doubtful
+        attempt to the end of Slack's processing window after the last, reading one page per
+        slot of the workspace's history pace."""
         cursor = None
-        for _ in range(HISTORY_PAGES):
+        for number in range(HISTORY_PAGES):
+            if number == 0:
+                await self.pacer.wait(workspace)  # NotYet: come back when there is a slot
+            else:
+                try:
+                    await self.pacer.wait(workspace)
+                except NotYet:
+                    # The next page is a long wait away (the one-a-minute limit): a window this
+                    # busy is not expected, and an urgent alert twice beats one never sent.
+                    log.warning("outbox #%s: no time to read all the history; posting", outbox_id)
+                    return None
             page = await client.conversations_history(
                 channel=channel,
-                oldest=_slack_ts(in_doubt.since - HISTORY_MARGIN),
-                latest=_slack_ts(in_doubt.until + HISTORY_MARGIN),
+                oldest=_slack_ts(in_doubt.since - CLOCK_SKEW),
+                latest=_slack_ts(in_doubt.until + self.processing_window + CLOCK_SKEW),
                 inclusive=True,
                 include_all_metadata=True,
-                limit=HISTORY_PAGE,
+                limit=self.history.page,
                 cursor=cursor,
             )
             for message in page.get("messages") or []:
@@ -282,12 +355,38 @@ def _classify(exc: SlackApiError, *, posting: bool) -> Exception:
     return RetryLater(f"Slack error: {error}")
 
 
+def history_limits(settings: Settings) -> HistoryLimits:
+    """What Slack allows this deployment's history reads. A single-workspace install is the
+    school's own (internal) app: Tier 3. An app installed by OAuth is distributed, and outside the
+    Marketplace gets one read a minute. SLACK_HISTORY_READS_PER_MINUTE overrides either (a
+    Marketplace-approved app: 50; several delivering processes: each its share)."""
+    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    rate = settings.slack_history_reads_per_minute
+    if rate is None:
+        return NOT_IN_MARKETPLACE if oauth else TIER_3
+    page = TIER_3.page if rate >= TIER_3.per_minute else NOT_IN_MARKETPLACE.page
+    return HistoryLimits(rate, page)
+
+
 def make_sender(settings: Settings, engine: Engine) -> SlackSender:
     """The Slack sender for this deployment: one bot token, or each workspace's installation
     (read through ``engine``, the process's own, so it shares its connection pool)."""
+    window = timedelta(seconds=settings.slack_processing_window_seconds)
+    history = history_limits(settings)
     if settings.slack_client_id and settings.slack_client_secret:
         from bot.slack.oauth import installation_store
 
         store = installation_store(settings, engine)
-        return SlackSender(settings.slack_api_url, installation_store=store, engine=engine)
-    return SlackSender(settings.slack_api_url, token=settings.slack_bot_token)
+        return SlackSender(
+            settings.slack_api_url,
+            installation_store=store,
+            engine=engine,
+            processing_window=window,
+            history=history,
+        )
+    return SlackSender(
+        settings.slack_api_url,
+        token=settings.slack_bot_token,
+        processing_window=window,
+        history=history,
+    )

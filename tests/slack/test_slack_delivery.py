@@ -9,15 +9,27 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from bot.slack.delivery import METADATA_TYPE
+from bot.delivery.pacing import Pacer
+from bot.settings import Settings, load_settings
+from bot.slack.delivery import (
+    METADATA_TYPE,
+    NOT_IN_MARKETPLACE,
+    PROCESSING_WINDOW,
+    TIER_3,
+    HistoryLimits,
+    history_limits,
+)
 from bot.slack.manifest import slack_manifest
 from handlers.replies import Notice
+from handlers.school_config import ConfigError
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person, PlatformIdentity
 from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, report
 
 CLIENT_TIMEOUT = 0.5  # seconds; a hung request costs a test this much, no more
+# A row in doubt is looked for again once Slack's processing window has passed.
+PAST_THE_WINDOW = PROCESSING_WINDOW.total_seconds() + 1
 ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example.org")
 
 
@@ -25,7 +37,9 @@ ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example
 def slack(slack, clock):
     """The Slack test bot, with Slack's clock the test's own and a client that gives up fast."""
     slack.fake.clock = clock
-    slack.adapter.dispatcher.senders["slack"].timeout = CLIENT_TIMEOUT
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.timeout = CLIENT_TIMEOUT
+    sender.pacer = Pacer(60_000)  # history reads unspaced in real time (spacing: its own tests)
     return slack
 
 
@@ -69,7 +83,10 @@ def test_the_dsls_breach_alert_whose_answer_was_lost_arrives_exactly_once(
     assert dsl.status == "pending" and dsl.in_doubt_since == clock()
     assert len(history(slack, "dsl@example.org")) == 1  # Slack did post it
 
-    clock.advance(seconds=6)  # past the first back-off
+    clock.advance(seconds=6)  # past the first back-off, but Slack may still be posting
+    assert slack.deliver() == 0
+    assert slack.calls("conversations.history") == []  # nobody looked too early
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 5
     assert slack.deliver() == 0
 
@@ -104,14 +121,14 @@ def test_an_attempt_in_doubt_where_slack_posted_nothing_is_posted_on_the_retry(
     assert row_for(factory, dsl.email).in_doubt_since is not None
     assert history(slack, dsl.email) == []
 
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
     [dm] = history(slack, dsl.email)
     assert tagged(dm) == outbox_id
     [looked] = slack.calls("conversations.history")
     assert looked["channel"] == f"D{slack.user_id(dsl.email)[1:]}"
     assert float(looked["oldest"]) < float(dm["ts"]) < float(looked["latest"])
-    assert int(looked["limit"]) <= 15
+    assert int(looked["limit"]) == TIER_3.page  # a single workspace's own app: Tier 3
     assert row_for(factory, dsl.email).status == "sent"
 
 
@@ -180,7 +197,7 @@ def test_a_rate_limited_history_check_waits_and_still_posts_nothing_twice(
     queue_dm(factory, school, dsl, clock)
     slack.fake.lose_response("chat.postMessage", how="drop")
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     slack.fake.fail_next("conversations.history", status=429, retry_after=60)
     assert slack.deliver() == 0
     row = row_for(factory, dsl.email)
@@ -211,7 +228,7 @@ def test_history_outside_the_window_of_doubt_is_not_mistaken_for_the_alert(
     ]
     slack.fake.fail_next("chat.postMessage", status=500, retry_after=None)
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
     assert [m["text"] for m in history(slack, dsl.email)][-1].startswith("Breach #1")
     assert len(history(slack, dsl.email)) == 2
@@ -223,7 +240,7 @@ def test_without_im_history_an_alert_in_doubt_is_sent_again_rather_than_never(
     queue_dm(factory, school, dsl, clock)
     slack.fake.lose_response("chat.postMessage", how="drop")
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     slack.fake.fail_next(
         "conversations.history", status=200, retry_after=None, error="missing_scope"
     )
@@ -249,7 +266,9 @@ def test_a_dm_posted_by_a_process_that_died_before_recording_it_is_not_posted_ag
 
     clock.advance(minutes=1)
     assert slack.deliver() == 0  # still leased to the dead process
-    clock.advance(minutes=2)  # the lease has run out: another process picks the row up
+    clock.advance(minutes=2)  # the lease has run out: another process picks the row up...
+    assert slack.deliver() == 0  # ...and waits out Slack's processing window after it
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
 
     [alert] = history(slack, dsl.email)
@@ -278,8 +297,103 @@ def test_a_send_slack_accepted_but_not_recorded_spoils_nothing_else_and_is_not_r
     monkeypatch.setattr(dispatcher, "_mark_sent", record)
     assert row_for(factory, head.email).status == "sent"
 
-    clock.advance(minutes=3)
+    clock.advance(minutes=3, seconds=PAST_THE_WINDOW)  # the lease, then Slack's window
     assert slack.deliver() == 1
     assert row_for(factory, dsl.email).status == "sent"
     assert len(history(slack, dsl.email)) == 1 and len(history(slack, head.email)) == 1
     assert len(slack.calls("chat.postMessage")) == 2
+
+
+class Paced:
+    """The pacer's clock, standing still, and its sleeps, recorded (so nothing really waits)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+
+
+def lose_five_alerts(slack, factory, clock, school) -> None:
+    report(factory, clock, school, what=LOST_SAFEGUARDING_PAPER)
+    slack.fake.lose_response("chat.postMessage", how="drop", times=5)
+    assert slack.deliver() == 0
+    clock.advance(seconds=PAST_THE_WINDOW)
+
+
+def test_history_reads_for_one_workspace_are_spaced_to_slacks_tier_3_limit(
+    slack, factory, clock, school
+):
+    lose_five_alerts(slack, factory, clock, school)
+    paced = Paced()
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.pacer = Pacer(TIER_3.per_minute, monotonic=paced, sleep=paced.sleep)
+    assert slack.deliver() == 5
+    # Five checks at once: the first reads now, each other waits its slot, 1.2 s apart.
+    assert sorted(paced.slept) == [1.2, 2.4, 3.6, 4.8]
+    assert len(slack.calls("conversations.history")) == 5
+    assert len(slack.calls("chat.postMessage")) == 5  # every alert found, none posted twice
+
+
+def test_an_app_outside_the_marketplace_reads_one_page_a_minute_and_the_rest_wait_their_turn(
+    slack, factory, clock, school
+):
+    lose_five_alerts(slack, factory, clock, school)
+    paced = Paced()
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.history = NOT_IN_MARKETPLACE
+    sender.pacer = Pacer(NOT_IN_MARKETPLACE.per_minute, monotonic=paced, sleep=paced.sleep)
+    assert slack.deliver() == 1  # one read now; the other four are put back for a minute
+    [looked] = slack.calls("conversations.history")
+    assert int(looked["limit"]) == 15
+    with factory() as session:
+        waiting = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "pending")
+        ).all()
+    assert len(waiting) == 4
+    assert all(r.attempts == 1 and r.in_doubt_since is not None for r in waiting)  # not counted
+    assert {(r.next_attempt_at - clock()).total_seconds() for r in waiting} == {60}
+    for _ in range(4):
+        clock.advance(seconds=60)
+        paced.now += 60
+        assert slack.deliver() == 1
+    assert len(slack.calls("conversations.history")) == 5
+    assert len(slack.calls("chat.postMessage")) == 5
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"slack_bot_token": "xoxb-1"}, TIER_3),
+        ({"slack_client_id": "1.2", "slack_client_secret": "s"}, NOT_IN_MARKETPLACE),
+        (
+            {
+                "slack_client_id": "1.2",
+                "slack_client_secret": "s",
+                "slack_history_reads_per_minute": 50,
+            },
+            TIER_3,
+        ),
+        (
+            {"slack_bot_token": "xoxb-1", "slack_history_reads_per_minute": 20},
+            HistoryLimits(20, 15),
+        ),
+    ],
+)
+def test_the_history_limits_follow_how_the_app_is_distributed(settings, expected):
+    assert history_limits(Settings(**settings)) == expected
+
+
+def test_the_processing_window_and_history_rate_are_settings():
+    settings = load_settings(
+        {"SLACK_PROCESSING_WINDOW_SECONDS": "90", "SLACK_HISTORY_READS_PER_MINUTE": "25"}
+    )
+    assert settings.slack_processing_window_seconds == 90
+    assert settings.slack_history_reads_per_minute == 25
+    assert load_settings({}).slack_processing_window_seconds == PROCESSING_WINDOW.total_seconds()
+    with pytest.raises(ConfigError, match="SLACK_PROCESSING_WINDOW_SECONDS"):
+        load_settings({"SLACK_PROCESSING_WINDOW_SECONDS": "soon"})
