@@ -35,19 +35,19 @@ class Pacer:
         self.sleep = sleep
         self._next: dict[str, float] = {}
 
-    def reserve(self, key: str) -> float:
+    def reserve(self, key: str, longest_wait: float | None = None) -> float:
         """Take the next slot for ``key``; returns the seconds until it. Raises ``NotYet`` (and
-        takes nothing) when that is longer than ``longest_wait``."""
+        takes nothing) when that is longer than ``longest_wait`` (by default the pacer's)."""
         now = self.monotonic()
         slot = max(now, self._next.get(key, now))
         wait = slot - now
-        if wait > self.longest_wait:
+        if wait > (self.longest_wait if longest_wait is None else longest_wait):
             raise NotYet("pacing reads to the platform's rate limit", after_seconds=wait)
         self._next[key] = slot + self.interval
         return wait
 
-    async def wait(self, key: str) -> None:
+    async def wait(self, key: str, longest_wait: float | None = None) -> None:
         """Wait for the next slot for ``key`` (or raise ``NotYet`` if it is too far off)."""
-        wait = self.reserve(key)
+        wait = self.reserve(key, longest_wait)
         if wait > 0:
             await self.sleep(wait)

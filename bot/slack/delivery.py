@@ -47,6 +47,7 @@ from bot.delivery import (
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings
 from bot.slack import render
+from handlers.clock import Clock, system_clock
 from storage.models import School
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,12 @@ PROCESSING_WINDOW = timedelta(minutes=2)
 # Slack's ts and our clock may differ a little: the history read looks this much wider.
 CLOCK_SKEW = timedelta(minutes=1)
 HISTORY_PAGES = 10  # bounds a pathological window
+# A read of a DM's history is kept this long, to answer for other rows in doubt to the same
+# person (a lead alerted many times in a busy minute) without reading it again.
+KEEP_READS = timedelta(minutes=15)
+# The first page of a read waits at most the pacer's own longest wait for its slot (then the row
+# is put back); a further page, with the read half done, waits up to this.
+NEXT_PAGE_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,20 @@ class HistoryLimits:
 
     per_minute: float
     page: int  # messages a page
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """One complete read of a DM's history: every Safekeep DM in it posted since ``oldest``,
+    read when it was ``read_at`` (our clock, when the first page was asked for)."""
+
+    oldest: datetime
+    read_at: datetime
+    tagged: dict[int, str]  # outbox id -> the message's ts
+
+    def answers(self, oldest: datetime, settled: datetime) -> bool:
+        """Whether it can stand for a read from ``oldest`` made once ``settled`` had passed."""
+        return self.oldest <= oldest and self.read_at >= settled
 
 
 # Internal (customer-built) apps and Marketplace apps: Tier 3, 50+ calls a minute per workspace;
@@ -119,6 +140,7 @@ class SlackSender:
         engine: Engine | None = None,
         processing_window: timedelta = PROCESSING_WINDOW,
         history: HistoryLimits = TIER_3,
+        clock: Clock = system_clock,
     ) -> None:
         self.api_url = api_url
         self.token = token
@@ -130,8 +152,11 @@ class SlackSender:
         self.history = history
         # conversations.history reads, spaced per workspace (a school is one workspace).
         self.pacer = Pacer(history.per_minute)
+        self.clock = clock
         self._teams: dict[int, str | None] = {}
         self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
+        self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
+        self._reading: dict[str, asyncio.Lock] = {}  # one read of a channel at a time
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient = delivery.recipient
@@ -246,39 +271,67 @@ class SlackSender:
         outbox_id: int,
         in_doubt: InDoubt,
     ) -> str | None:
-        """The reference of a DM tagged with this outbox id posted from the first doubtful
-        attempt to the end of Slack's processing window after the last, reading one page per
-        slot of the workspace's history pace."""
+        """The reference of a DM tagged with this outbox id posted since the first doubtful
+        attempt. A read made after Slack's processing window had passed holds everything those
+        attempts posted, so a recent complete read of the channel answers for every row in
+        doubt to the same person; otherwise the channel is read again."""
+        oldest = in_doubt.since - CLOCK_SKEW
+        settled = in_doubt.until + self.processing_window
+        async with self._reading.setdefault(channel, asyncio.Lock()):
+            read = self._reads.get(channel)
+            if read is None or not read.answers(oldest, settled):
+                read = await self._read(client, workspace, channel, outbox_id, oldest)
+                if read is None:
+                    return None
+                self._keep(channel, read)
+        found = read.tagged.get(outbox_id)
+        return f"{channel}:{found}" if found is not None else None
+
+    async def _read(
+        self, client: AsyncWebClient, workspace: str, channel: str, outbox_id: int, oldest: datetime
+    ) -> HistoryRead | None:
+        """Read the channel's history from ``oldest`` to now, one page per slot of the
+        workspace's pace; None if it could not all be read (then the caller posts)."""
+        read_at = self.clock()
+        tagged: dict[int, str] = {}
         cursor = None
         for number in range(HISTORY_PAGES):
             if number == 0:
                 await self.pacer.wait(workspace)  # NotYet: come back when there is a slot
             else:
                 try:
-                    await self.pacer.wait(workspace)
+                    await self.pacer.wait(workspace, longest_wait=NEXT_PAGE_WAIT)
                 except NotYet:
-                    # The next page is a long wait away (the one-a-minute limit): a window this
-                    # busy is not expected, and an urgent alert twice beats one never sent.
+                    # Only at one read a minute (an app outside the Marketplace) with more than a
+                    # page of DMs to one person in the window: an alert twice beats one never.
                     log.warning("outbox #%s: no time to read all the history; posting", outbox_id)
                     return None
             page = await client.conversations_history(
                 channel=channel,
-                oldest=_slack_ts(in_doubt.since - CLOCK_SKEW),
-                latest=_slack_ts(in_doubt.until + self.processing_window + CLOCK_SKEW),
+                oldest=_slack_ts(oldest),
+                latest=_slack_ts(read_at + CLOCK_SKEW),
                 inclusive=True,
                 include_all_metadata=True,
                 limit=self.history.page,
                 cursor=cursor,
             )
             for message in page.get("messages") or []:
-                if _outbox_id(message) == outbox_id:
-                    return f"{channel}:{message.get('ts')}"
+                found = _outbox_id(message)
+                if found is not None:
+                    tagged[found] = str(message.get("ts"))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
-                return None
+                return HistoryRead(oldest, read_at, tagged)
         # A window this busy is not expected; an urgent alert twice beats one never sent.
         log.warning("outbox #%s: history too long to check all of it; posting", outbox_id)
         return None
+
+    def _keep(self, channel: str, read: HistoryRead) -> None:
+        self._reads[channel] = read
+        for other, kept in list(self._reads.items()):
+            if read.read_at - kept.read_at > KEEP_READS:
+                del self._reads[other]
+                self._reading.pop(other, None)
 
     async def _token_for(self, recipient: Recipient) -> str:
         if self.installation_store is None:
@@ -368,7 +421,7 @@ def history_limits(settings: Settings) -> HistoryLimits:
     return HistoryLimits(rate, page)
 
 
-def make_sender(settings: Settings, engine: Engine) -> SlackSender:
+def make_sender(settings: Settings, engine: Engine, clock: Clock = system_clock) -> SlackSender:
     """The Slack sender for this deployment: one bot token, or each workspace's installation
     (read through ``engine``, the process's own, so it shares its connection pool)."""
     window = timedelta(seconds=settings.slack_processing_window_seconds)
@@ -383,10 +436,12 @@ def make_sender(settings: Settings, engine: Engine) -> SlackSender:
             engine=engine,
             processing_window=window,
             history=history,
+            clock=clock,
         )
     return SlackSender(
         settings.slack_api_url,
         token=settings.slack_bot_token,
         processing_window=window,
         history=history,
+        clock=clock,
     )

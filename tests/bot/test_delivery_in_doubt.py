@@ -350,3 +350,12 @@ async def test_waiting_for_slots_spaces_reads_in_time():
 def test_a_pacer_needs_a_positive_rate():
     with pytest.raises(ValueError):
         Pacer(0)
+
+
+def test_a_caller_half_way_through_a_read_may_wait_longer_for_its_next_slot():
+    ticking = Ticking()
+    pacer = Pacer(6, longest_wait=5, monotonic=ticking)  # one slot every 10 s
+    assert pacer.reserve("T1") == 0
+    with pytest.raises(NotYet):
+        pacer.reserve("T1")
+    assert pacer.reserve("T1", longest_wait=30) == 10

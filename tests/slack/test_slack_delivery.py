@@ -397,3 +397,46 @@ def test_the_processing_window_and_history_rate_are_settings():
     assert load_settings({}).slack_processing_window_seconds == PROCESSING_WINDOW.total_seconds()
     with pytest.raises(ConfigError, match="SLACK_PROCESSING_WINDOW_SECONDS"):
         load_settings({"SLACK_PROCESSING_WINDOW_SECONDS": "soon"})
+
+
+def test_one_read_of_a_persons_history_answers_for_all_their_dms_in_doubt(
+    slack, factory, school, dsl, clock
+):
+    """A lead alerted many times in a busy minute: the DMs whose answers were lost are all
+    found with one read of their DM, made once Slack's window has passed for each of them."""
+    first = queue_dm(factory, school, dsl, clock, text="Breach #1 · child at risk: yes")
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    assert slack.deliver() == 0  # posted, answer lost
+    clock.advance(seconds=10)
+    with transaction(factory) as session:
+        outbox.enqueue(
+            session, school.id, [dsl.id], Notice("Breach #2").to_json(), now=clock(), urgent=True
+        )
+    slack.fake.fail_next("chat.postMessage", status=500, retry_after=None)
+    assert slack.deliver() == 0  # nothing posted, but Slack cannot say so
+    clock.advance(seconds=PAST_THE_WINDOW + 10)
+
+    assert slack.deliver() == 2
+    assert len(slack.calls("conversations.history")) == 1  # one read for both
+    texts = [m["text"] for m in history(slack, dsl.email)]
+    assert [t.split(" ·")[0] for t in texts] == ["Breach #1", "Breach #2"]
+    assert tagged(history(slack, dsl.email)[0]) == first
+
+
+def test_a_read_made_before_a_rows_window_had_passed_is_not_trusted_for_it(
+    slack, factory, school, dsl, clock
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=PAST_THE_WINDOW)
+    with transaction(factory) as session:  # a second alert, whose post Slack is slow with
+        outbox.enqueue(
+            session, school.id, [dsl.id], Notice("Breach #2").to_json(), now=clock(), urgent=True
+        )
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    assert slack.deliver() == 1  # the first is found; the second is in doubt
+    clock.advance(seconds=PAST_THE_WINDOW)
+    assert slack.deliver() == 1
+    assert len(slack.calls("conversations.history")) == 2  # the first read was too early
+    assert len(history(slack, dsl.email)) == 2 and len(slack.calls("chat.postMessage")) == 2
