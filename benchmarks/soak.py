@@ -418,8 +418,14 @@ def waiting_rows(engine: Any) -> tuple[int, int]:
         pending = session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "pending")
         ).all()
-    held = [r for r in pending if r.attempts == 0 and r.next_attempt_at > now]
+    held = [r for r in pending if _held(r.attempts, r.in_doubt_since, r.next_attempt_at, now)]
     return len(pending) - len(held), len(held)
+
+
+def _held(attempts: int, in_doubt_since: Any, next_attempt_at: Any, now: Any) -> bool:
+    """A row queued for later (a routine message held for school hours), not yet due: never
+    tried and not in doubt (a dead worker's claim is in doubt, and waits, but is due)."""
+    return attempts == 0 and in_doubt_since is None and next_attempt_at > now
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -554,7 +560,8 @@ def report(
                 "status": r.status,
                 "attempts": r.attempts,
                 "in_doubt": r.in_doubt_since is not None,
-                "held": r.status == "pending" and r.attempts == 0 and r.next_attempt_at > now,
+                "held": r.status == "pending"
+                and _held(r.attempts, r.in_doubt_since, r.next_attempt_at, now),
                 "urgent": r.urgent,
                 "error": r.last_error,
             }

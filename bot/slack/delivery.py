@@ -69,6 +69,10 @@ PROCESSING_WINDOW = timedelta(minutes=2)
 # Slack's ts and our clock may differ a little: the history read looks this much wider.
 CLOCK_SKEW = timedelta(minutes=1)
 HISTORY_PAGES = 10  # bounds a pathological window
+# The most an in-doubt check (waiting for another check of the same DM, for read slots, and the
+# reads) may take, so the attempt stays well inside the dispatcher's deadline with room for the
+# post; a check that runs out is put back (NotYet), not counted as a failed attempt.
+CHECK_BUDGET = 40.0
 # A read of a DM's history is kept this long, to answer for other rows in doubt to the same
 # person (a lead alerted many times in a busy minute) without reading it again.
 KEEP_READS = timedelta(minutes=15)
@@ -169,9 +173,18 @@ class SlackSender:
         try:  # reading only: whatever fails here, nothing was posted
             user = recipient.external_id or await self._user_by_email(client, recipient)
             if delivery.in_doubt is not None:
-                earlier = await self._already_posted(
-                    client, recipient, user, delivery.outbox_id, delivery.in_doubt
-                )
+                budget = asyncio.timeout(CHECK_BUDGET)
+                try:
+                    async with budget:
+                        earlier = await self._already_posted(
+                            client, recipient, user, delivery.outbox_id, delivery.in_doubt
+                        )
+                except TimeoutError:
+                    if not budget.expired():
+                        raise  # Slack's own slowness: handled below
+                    # Waiting for another check of the same DM, or for read slots: nothing was
+                    # posted and nothing failed; try again once a slot is likely.
+                    raise NotYet("the history check ran out of time", self.pacer.interval) from None
                 if earlier is not None:
                     log.info("outbox #%s was posted by an earlier attempt", delivery.outbox_id)
                     return earlier

@@ -4,6 +4,7 @@ failure Slack says posted nothing is simply retried."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings, load_settings
+from bot.slack import delivery as delivery_module
 from bot.slack.delivery import (
     METADATA_TYPE,
     NOT_IN_MARKETPLACE,
@@ -440,3 +442,27 @@ def test_a_read_made_before_a_rows_window_had_passed_is_not_trusted_for_it(
     assert slack.deliver() == 1
     assert len(slack.calls("conversations.history")) == 2  # the first read was too early
     assert len(history(slack, dsl.email)) == 2 and len(slack.calls("chat.postMessage")) == 2
+
+
+def test_a_check_that_cannot_finish_in_its_budget_is_put_back_without_counting_an_attempt(
+    slack, factory, school, dsl, clock, monkeypatch
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=PAST_THE_WINDOW)
+    sender = slack.adapter.dispatcher.senders["slack"]
+    monkeypatch.setattr(delivery_module, "CHECK_BUDGET", 0.05)
+    stuck = asyncio.Lock()
+
+    async def held_elsewhere(*args):
+        async with stuck:  # another check of the same DM that never ends
+            await asyncio.sleep(1)
+
+    monkeypatch.setattr(sender, "_already_posted", held_elsewhere)
+    before = clock()
+    assert slack.deliver() == 0
+    row = row_for(factory, dsl.email)
+    assert (row.attempts, row.last_error) == (1, "no answer from Slack: ServerDisconnectedError")
+    assert (row.next_attempt_at - before).total_seconds() == pytest.approx(sender.pacer.interval)
+    assert len(slack.calls("chat.postMessage")) == 1  # nothing posted again
