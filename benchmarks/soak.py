@@ -660,7 +660,7 @@ def main() -> int:
     parser.add_argument("--pause-min", type=float, default=20.0, help="seconds between flows")
     parser.add_argument("--pause-max", type=float, default=60.0)
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of the run")
-    parser.add_argument("--drain", type=float, default=600.0, help="longest wait to drain")
+    parser.add_argument("--drain", type=float, default=900.0, help="longest wait to drain")
     parser.add_argument("--history-share", type=float, default=16.0)
     parser.add_argument(
         "--processing-window",
