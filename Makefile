@@ -121,7 +121,7 @@ lint: $(TEST_STAMP)
 ## real web and two workers on a throwaway PostgreSQL database (safekeep_soak on 127.0.0.1:5432,
 ## trust auth; created and dropped), 200 simulated staff for 60 s against a faulty fake Slack,
 ## one worker SIGKILLed midway; prints submitted, stored, due, delivered, doubled and lost.
-## About five minutes. SOAK_ARGS passes options, e.g. SOAK_ARGS="--people 50 --seconds 30".
+## About ten minutes. SOAK_ARGS passes options, e.g. SOAK_ARGS="--people 50 --seconds 30".
 soak: $(TEST_STAMP)
 	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 

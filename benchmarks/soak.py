@@ -20,7 +20,7 @@ Slack holds (each DM carries its outbox id in its message metadata), how many we
 *doubled* (posted more than once) and *lost* (due, never posted). The goal is 0 doubled and 0
 lost. It exits 1 if anything was doubled or lost, or a record is missing.
 
-Not part of the test suite; it needs PostgreSQL and takes about five minutes.
+Not part of the test suite; it needs PostgreSQL and takes about ten minutes (most of it draining).
 """
 
 from __future__ import annotations
