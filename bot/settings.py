@@ -46,6 +46,12 @@ class Settings:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # How long after a DM's answer was lost Slack may still post it: the check of the DM's
+    # history (and any second post) waits this long (bot/slack/delivery.py PROCESSING_WINDOW).
+    slack_processing_window_seconds: float = 120.0
+    # conversations.history reads a minute per workspace (None: Tier 3's 50 for a single
+    # workspace, 1 for an OAuth-distributed app outside the Marketplace).
+    slack_history_reads_per_minute: float | None = None
     teams_client_id: str | None = None
     teams_client_secret: str | None = None
     teams_tenant_id: str | None = None
@@ -200,6 +206,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     graph_url = https_url(get("SAFEKEEP_GRAPH_URL") or DEFAULT_GRAPH_URL, "SAFEKEEP_GRAPH_URL")
     database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
+    window = positive_number(
+        get("SLACK_PROCESSING_WINDOW_SECONDS"), "SLACK_PROCESSING_WINDOW_SECONDS"
+    )
+    reads = positive_number(get("SLACK_HISTORY_READS_PER_MINUTE"), "SLACK_HISTORY_READS_PER_MINUTE")
     anonymous = (get(TEAMS_PREFIX + "ANONYMOUS_ALLOWED") or "").lower() == "true"
     check_teams_identity({name: get(TEAMS_PREFIX + name) for name in TEAMS_IDENTITY}, anonymous)
     return Settings(
@@ -212,6 +222,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_client_id=get("SLACK_CLIENT_ID"),
         slack_client_secret=get("SLACK_CLIENT_SECRET"),
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        slack_processing_window_seconds=120.0 if window is None else window,
+        slack_history_reads_per_minute=reads,
         teams_client_id=get(TEAMS_PREFIX + "CLIENTID"),
         teams_client_secret=get(TEAMS_PREFIX + "CLIENTSECRET"),
         teams_tenant_id=get(TEAMS_PREFIX + "TENANTID"),
@@ -224,6 +236,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=tz,
         public_url=public_url(get("SAFEKEEP_PUBLIC_URL")),
     )
+
+
+def positive_number(text: str | None, name: str) -> float | None:
+    """An optional positive number setting (None when not set)."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a positive number, not '{text}'.")
+    return value
 
 
 def public_url(url: str | None) -> str | None:

@@ -174,7 +174,7 @@ def platform_senders(rt: Runtime) -> dict[str, Sender]:
     if rt.settings.has_slack:
         from bot.slack.delivery import make_sender
 
-        senders["slack"] = make_sender(rt.settings, rt.engine)
+        senders["slack"] = make_sender(rt.settings, rt.engine, rt.clock)
     if rt.settings.has_teams:
         from bot.teams.delivery import make_sender as make_teams_sender
 

@@ -8,6 +8,12 @@ attempt passes that to the sender, which looks for the message on the platform (
 tagged with its outbox id) and posts only if it is not there. A failure the platform says posted
 nothing (429, a refused connection) is simply retried.
 
+A platform may finish a request after our client stopped waiting for it, so a look made at once
+could miss a message that is still on its way and post it a second time. A row in doubt is
+therefore attempted again only after the sender's ``processing_window`` has passed since the
+doubtful attempts ended (``in_doubt_until``); a row claimed earlier than that is put back until
+then without counting an attempt, as is a row whose sender paces itself (``NotYet``).
+
 A routine message still undelivered after a day is marked failed and the school's admins are
 alerted (who is told, and in what words, is handlers/delivery_alerts.py); an urgent one (a breach
 or child-risk alert) is never given up, and the admins are alerted once it has failed a few
@@ -36,6 +42,7 @@ from bot.delivery.sender import (
     Delivery,
     InDoubt,
     MaybeDelivered,
+    NotYet,
     Recipient,
     RetryLater,
     Sender,
@@ -119,17 +126,27 @@ class Dispatcher:
     async def _deliver(self, delivery: Delivery) -> bool:
         sender = self.senders.get(delivery.recipient.platform)
         started = self.clock()
+        window = processing_window(sender)
+        if delivery.in_doubt is not None and started < delivery.in_doubt.until + window:
+            # The platform may still be posting what a doubtful attempt sent: look only once
+            # its processing window has passed, or the look could miss it and post it twice.
+            await asyncio.to_thread(self._postpone, delivery, delivery.in_doubt.until + window)
+            return False
         try:
             if sender is None:
                 raise RetryLater(f"no {delivery.recipient.platform} connection in this process")
             async with asyncio.timeout(ATTEMPT_DEADLINE.total_seconds()):
                 ref = await sender.send(delivery)
+        except NotYet as exc:
+            after = started + timedelta(seconds=exc.after_seconds)
+            await asyncio.to_thread(self._postpone, delivery, after)
+            return False
         except RetryLater as exc:
             await asyncio.to_thread(self._retry, delivery, exc.reason, exc.after_seconds)
             return False
         except MaybeDelivered as exc:
             log.warning("outbox #%s may have been delivered: %s", delivery.outbox_id, exc.reason)
-            await asyncio.to_thread(self._retry, delivery, exc.reason, None, started)
+            await asyncio.to_thread(self._retry, delivery, exc.reason, None, started, window)
             return False
         except Undeliverable as exc:
             await asyncio.to_thread(self._fail, delivery, str(exc))
@@ -139,7 +156,7 @@ class Dispatcher:
             # lose it, and never post it again without looking first.
             name = type(exc).__name__
             log.warning("delivery of outbox #%s failed: %s", delivery.outbox_id, name)
-            await asyncio.to_thread(self._retry, delivery, name, None, started)
+            await asyncio.to_thread(self._retry, delivery, name, None, started, window)
             return False
         await asyncio.to_thread(self._mark_sent, delivery, ref)
         return True
@@ -195,16 +212,26 @@ class Dispatcher:
             row.claimed_until = None
             row.last_error = None
 
+    def _postpone(self, delivery: Delivery, until: datetime) -> None:
+        """Put a claimed row back until ``until`` without counting an attempt: nothing was tried."""
+        with transaction(self.factory) as session:
+            row = session.get_one(OutboxMessage, delivery.outbox_id)
+            row.claimed_until = None
+            row.next_attempt_at = max(until, self.clock())
+
     def _retry(
         self,
         delivery: Delivery,
         reason: str,
         after_seconds: float | None,
         in_doubt_from: datetime | None = None,
+        window: timedelta = timedelta(),
     ) -> None:
         """Count a failed attempt and schedule the next; ``in_doubt_from`` is when an attempt
-        that may have posted the message began. Once in doubt, a row stays in doubt: a later
-        refusal (a 429 while checking) proves nothing about the earlier attempt."""
+        that may have posted the message began, and ``window`` the platform's processing window:
+        the next attempt comes no sooner than that after this one ended. Once in doubt, a row
+        stays in doubt: a later refusal (a 429 while checking) proves nothing about the earlier
+        attempt."""
         now = self.clock()
         with transaction(self.factory) as session:
             row = session.get_one(OutboxMessage, delivery.outbox_id)
@@ -224,6 +251,8 @@ class Dispatcher:
             if after_seconds is not None:
                 backoff = timedelta(seconds=max(after_seconds, 1))
             row.next_attempt_at = now + backoff
+            if in_doubt_from is not None:
+                row.next_attempt_at = max(row.next_attempt_at, now + window)
             if row.urgent and row.attempts == WARN_AFTER_ATTEMPTS:
                 log.error(
                     "urgent outbox #%s still undelivered after %s attempts", row.id, row.attempts
@@ -244,6 +273,12 @@ class Dispatcher:
         row.status = "failed"
         log.error("outbox #%s given up after %s attempts: %s", row.id, row.attempts, row.last_error)
         delivery_alerts.delivery_failed(session, row, now)
+
+
+def processing_window(sender: Sender | None) -> timedelta:
+    """How long after an attempt the sender's platform may still post what it was sent."""
+    window = getattr(sender, "processing_window", None)
+    return window if isinstance(window, timedelta) else timedelta()
 
 
 def _abandoned(row: OutboxMessage, claimed_until: datetime) -> None:

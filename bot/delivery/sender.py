@@ -1,7 +1,8 @@
 """What the outbox dispatcher hands a platform's sender, and what a sender may answer.
 
 A ``Sender`` delivers one ``Delivery`` and returns the platform's message reference, or raises
-``RetryLater`` (nothing was posted), ``MaybeDelivered`` (it may have been) or ``Undeliverable``.
+``RetryLater`` (nothing was posted), ``MaybeDelivered`` (it may have been), ``NotYet`` (nothing
+was tried: the sender's own pacing says wait) or ``Undeliverable``.
 The runtime passes the dispatcher one sender per platform, keyed by the platform's name.
 """
 
@@ -31,6 +32,17 @@ class MaybeDelivered(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotYet(Exception):
+    """The sender did not try at all (say its reads of the platform are spaced to a rate limit
+    and the next free slot is a while off): the dispatcher puts the row back for that long
+    without counting an attempt, so pacing never looks like a failing platform."""
+
+    def __init__(self, reason: str, after_seconds: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.after_seconds = after_seconds
 
 
 class Undeliverable(Exception):
@@ -87,6 +99,12 @@ class Sender(Protocol):
     instead of posting again. It raises ``RetryLater`` when nothing was posted, ``MaybeDelivered``
     when the message may have been posted, and ``Undeliverable`` when it never can be. A platform
     where an attempt cannot end in doubt (the console prints in place) may ignore ``in_doubt``.
+
+    A sender may also name its platform's ``processing_window`` (a ``timedelta``): how long after
+    an attempt ended the platform may still post what it was sent (a request it was slow with,
+    finished after our client gave up). The dispatcher attempts a row in doubt again only once
+    that long has passed since the doubtful attempts, so the look for an earlier post cannot
+    come before the post itself. A sender without one is retried on the usual back-off.
     """
 
     async def send(self, delivery: Delivery) -> str | None: ...

@@ -12,12 +12,18 @@ metadata naming its outbox row, such an attempt becomes ``MaybeDelivered``, and 
 first reads the DM's history around the doubtful attempts (``conversations.history`` with
 ``include_all_metadata``, which needs the ``im:history`` scope): if the DM is there it is not
 posted again.
+
+Slack may finish a post after our client gave up on it, so that look waits out Slack's processing
+window (``PROCESSING_WINDOW``, the dispatcher enforces it) and covers it. History reads are spaced
+to Slack's documented limit for ``conversations.history`` (``HistoryLimits``), per workspace, so a
+burst of doubtful attempts is checked at the pace Slack allows instead of by collecting 429s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,9 +35,19 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.delivery import Delivery, InDoubt, MaybeDelivered, Recipient, RetryLater, Undeliverable
+from bot.delivery import (
+    Delivery,
+    InDoubt,
+    MaybeDelivered,
+    NotYet,
+    Recipient,
+    RetryLater,
+    Undeliverable,
+)
+from bot.delivery.pacing import Pacer
 from bot.settings import Settings
 from bot.slack import render
+from handlers.clock import Clock, system_clock
 from storage.models import School
 
 log = logging.getLogger(__name__)
@@ -41,14 +57,58 @@ log = logging.getLogger(__name__)
 TIMEOUT = 10.0
 # The message metadata type that tags every DM with its outbox row (no personal data).
 METADATA_TYPE = "safekeep_outbox"
-# Slack's timestamps and our clock differ a little, and Slack may finish a request a moment after
-# we stopped waiting: the history read looks this far either side of the doubtful attempts.
-HISTORY_MARGIN = timedelta(minutes=5)
-# Apps distributed outside the Slack Marketplace may read at most 15 messages a page and one page
-# a minute (a 429 then just delays the check), so the window is kept to the doubtful attempts:
-# one page nearly always holds it. HISTORY_PAGES bounds a pathological window.
-HISTORY_PAGE = 15
-HISTORY_PAGES = 10
+# How long after our client gave up Slack may still post what it was sent. Slack documents no
+# deadline for a Web API request, so this is a bound we choose: a request lives inside Slack only
+# as long as its front end lets it (the usual HTTP load-balancer limit is 60 seconds, AWS's
+# default), and we allow twice that, which also covers the moment before a new message shows in
+# conversations.history. A row in doubt is looked for (and perhaps posted again) only after this:
+# an urgent alert whose answer was lost arrives at most about two minutes late, never twice.
+# The soak (benchmarks/soak.py) measures it: its fake Slack posts up to one client timeout after
+# the client stopped waiting. SLACK_PROCESSING_WINDOW_SECONDS changes it.
+PROCESSING_WINDOW = timedelta(minutes=2)
+# Slack's ts and our clock may differ a little: the history read looks this much wider.
+CLOCK_SKEW = timedelta(minutes=1)
+HISTORY_PAGES = 10  # bounds a pathological window
+# The most an in-doubt check (waiting for another check of the same DM, for read slots, and the
+# reads) may take, so the attempt stays well inside the dispatcher's deadline with room for the
+# post; a check that runs out is put back (NotYet), not counted as a failed attempt.
+CHECK_BUDGET = 40.0
+# A read of a DM's history is kept this long, to answer for other rows in doubt to the same
+# person (a lead alerted many times in a busy minute) without reading it again.
+KEEP_READS = timedelta(minutes=15)
+# The first page of a read waits at most the pacer's own longest wait for its slot (then the row
+# is put back); a further page, with the read half done, waits up to this.
+NEXT_PAGE_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class HistoryLimits:
+    """What Slack allows this app for conversations.history, per workspace."""
+
+    per_minute: float
+    page: int  # messages a page
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """One complete read of a DM's history: every Safekeep DM in it posted since ``oldest``,
+    read when it was ``read_at`` (our clock, when the first page was asked for)."""
+
+    oldest: datetime
+    read_at: datetime
+    tagged: dict[int, str]  # outbox id -> the message's ts
+
+    def answers(self, oldest: datetime, settled: datetime) -> bool:
+        """Whether it can stand for a read from ``oldest`` made once ``settled`` had passed."""
+        return self.oldest <= oldest and self.read_at >= settled
+
+
+# Internal (customer-built) apps and Marketplace apps: Tier 3, 50+ calls a minute per workspace;
+# Slack recommends pages of at most 200 messages.
+TIER_3 = HistoryLimits(per_minute=50, page=200)
+# Commercially distributed apps not approved for the Marketplace, installed since 29 May 2025: one
+# call a minute and 15 messages a page (docs.slack.dev, Web API rate limits).
+NOT_IN_MARKETPLACE = HistoryLimits(per_minute=1, page=15)
 # Slack's own words for "it failed, but some of it may have happened" (chat.postMessage docs).
 MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 
@@ -82,13 +142,25 @@ class SlackSender:
         installation_store: AsyncInstallationStore | None = None,
         timeout: float = TIMEOUT,
         engine: Engine | None = None,
+        processing_window: timedelta = PROCESSING_WINDOW,
+        history: HistoryLimits = TIER_3,
+        clock: Clock = system_clock,
     ) -> None:
         self.api_url = api_url
         self.token = token
         self.installation_store = installation_store
         self.timeout = timeout
         self.engine = engine  # where a school's Slack team id is read, for its installation
+        # Read by the dispatcher: a row in doubt is attempted again only this long after.
+        self.processing_window = processing_window
+        self.history = history
+        # conversations.history reads, spaced per workspace (a school is one workspace).
+        self.pacer = Pacer(history.per_minute)
+        self.clock = clock
         self._teams: dict[int, str | None] = {}
+        self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
+        self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
+        self._reading: dict[str, asyncio.Lock] = {}  # one read of a channel at a time
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient = delivery.recipient
@@ -101,9 +173,18 @@ class SlackSender:
         try:  # reading only: whatever fails here, nothing was posted
             user = recipient.external_id or await self._user_by_email(client, recipient)
             if delivery.in_doubt is not None:
-                earlier = await self._already_posted(
-                    client, user, delivery.outbox_id, delivery.in_doubt
-                )
+                budget = asyncio.timeout(CHECK_BUDGET)
+                try:
+                    async with budget:
+                        earlier = await self._already_posted(
+                            client, recipient, user, delivery.outbox_id, delivery.in_doubt
+                        )
+                except TimeoutError:
+                    if not budget.expired():
+                        raise  # Slack's own slowness: handled below
+                    # Waiting for another check of the same DM, or for read slots: nothing was
+                    # posted and nothing failed; try again once a slot is likely.
+                    raise NotYet("the history check ran out of time", self.pacer.interval) from None
                 if earlier is not None:
                     log.info("outbox #%s was posted by an earlier attempt", delivery.outbox_id)
                     return earlier
@@ -162,11 +243,19 @@ class SlackSender:
         return f"{channel}:{ids}"
 
     async def _already_posted(
-        self, client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+        self,
+        client: AsyncWebClient,
+        recipient: Recipient,
+        user: str,
+        outbox_id: int,
+        in_doubt: InDoubt,
     ) -> str | None:
         """The DM an earlier, doubtful attempt posted, if Slack has it."""
         try:
-            return await self._find_earlier(client, user, outbox_id, in_doubt)
+            channel = await self._dm_channel(client, recipient.school_id, user)
+            return await self._find_earlier(
+                client, str(recipient.school_id), channel, outbox_id, in_doubt
+            )
         except SlackApiError as exc:
             if _error(exc) != "missing_scope":
                 raise
@@ -179,33 +268,83 @@ class SlackSender:
         )
         return None
 
-    @staticmethod
+    async def _dm_channel(self, client: AsyncWebClient, school_id: int, user: str) -> str:
+        """The id of the person's DM with Safekeep (it never changes, so it is kept)."""
+        key = (school_id, user)
+        if key not in self._channels:
+            opened = await client.conversations_open(users=user)
+            self._channels[key] = str((opened.get("channel") or {})["id"])
+        return self._channels[key]
+
     async def _find_earlier(
-        client: AsyncWebClient, user: str, outbox_id: int, in_doubt: InDoubt
+        self,
+        client: AsyncWebClient,
+        workspace: str,
+        channel: str,
+        outbox_id: int,
+        in_doubt: InDoubt,
     ) -> str | None:
-        """The reference of a DM tagged with this outbox id posted around the doubtful attempts."""
-        opened = await client.conversations_open(users=user)
-        channel = str((opened.get("channel") or {})["id"])
+        """The reference of a DM tagged with this outbox id posted since the first doubtful
+        attempt. A read made after Slack's processing window had passed holds everything those
+        attempts posted, so a recent complete read of the channel answers for every row in
+        doubt to the same person; otherwise the channel is read again."""
+        oldest = in_doubt.since - CLOCK_SKEW
+        settled = in_doubt.until + self.processing_window
+        async with self._reading.setdefault(channel, asyncio.Lock()):
+            read = self._reads.get(channel)
+            if read is None or not read.answers(oldest, settled):
+                read = await self._read(client, workspace, channel, outbox_id, oldest)
+                if read is None:
+                    return None
+                self._keep(channel, read)
+        found = read.tagged.get(outbox_id)
+        return f"{channel}:{found}" if found is not None else None
+
+    async def _read(
+        self, client: AsyncWebClient, workspace: str, channel: str, outbox_id: int, oldest: datetime
+    ) -> HistoryRead | None:
+        """Read the channel's history from ``oldest`` to now, one page per slot of the
+        workspace's pace; None if it could not all be read (then the caller posts)."""
+        read_at = self.clock()
+        tagged: dict[int, str] = {}
         cursor = None
-        for _ in range(HISTORY_PAGES):
+        for number in range(HISTORY_PAGES):
+            if number == 0:
+                await self.pacer.wait(workspace)  # NotYet: come back when there is a slot
+            else:
+                try:
+                    await self.pacer.wait(workspace, longest_wait=NEXT_PAGE_WAIT)
+                except NotYet:
+                    # Only at one read a minute (an app outside the Marketplace) with more than a
+                    # page of DMs to one person in the window: an alert twice beats one never.
+                    log.warning("outbox #%s: no time to read all the history; posting", outbox_id)
+                    return None
             page = await client.conversations_history(
                 channel=channel,
-                oldest=_slack_ts(in_doubt.since - HISTORY_MARGIN),
-                latest=_slack_ts(in_doubt.until + HISTORY_MARGIN),
+                oldest=_slack_ts(oldest),
+                latest=_slack_ts(read_at + CLOCK_SKEW),
                 inclusive=True,
                 include_all_metadata=True,
-                limit=HISTORY_PAGE,
+                limit=self.history.page,
                 cursor=cursor,
             )
             for message in page.get("messages") or []:
-                if _outbox_id(message) == outbox_id:
-                    return f"{channel}:{message.get('ts')}"
+                found = _outbox_id(message)
+                if found is not None:
+                    tagged[found] = str(message.get("ts"))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
-                return None
+                return HistoryRead(oldest, read_at, tagged)
         # A window this busy is not expected; an urgent alert twice beats one never sent.
         log.warning("outbox #%s: history too long to check all of it; posting", outbox_id)
         return None
+
+    def _keep(self, channel: str, read: HistoryRead) -> None:
+        self._reads[channel] = read
+        for other, kept in list(self._reads.items()):
+            if read.read_at - kept.read_at > KEEP_READS:
+                del self._reads[other]
+                self._reading.pop(other, None)
 
     async def _token_for(self, recipient: Recipient) -> str:
         if self.installation_store is None:
@@ -282,12 +421,40 @@ def _classify(exc: SlackApiError, *, posting: bool) -> Exception:
     return RetryLater(f"Slack error: {error}")
 
 
-def make_sender(settings: Settings, engine: Engine) -> SlackSender:
+def history_limits(settings: Settings) -> HistoryLimits:
+    """What Slack allows this deployment's history reads. A single-workspace install is the
+    school's own (internal) app: Tier 3. An app installed by OAuth is distributed, and outside the
+    Marketplace gets one read a minute. SLACK_HISTORY_READS_PER_MINUTE overrides either (a
+    Marketplace-approved app: 50; several delivering processes: each its share)."""
+    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    rate = settings.slack_history_reads_per_minute
+    if rate is None:
+        return NOT_IN_MARKETPLACE if oauth else TIER_3
+    page = TIER_3.page if rate >= TIER_3.per_minute else NOT_IN_MARKETPLACE.page
+    return HistoryLimits(rate, page)
+
+
+def make_sender(settings: Settings, engine: Engine, clock: Clock = system_clock) -> SlackSender:
     """The Slack sender for this deployment: one bot token, or each workspace's installation
     (read through ``engine``, the process's own, so it shares its connection pool)."""
+    window = timedelta(seconds=settings.slack_processing_window_seconds)
+    history = history_limits(settings)
     if settings.slack_client_id and settings.slack_client_secret:
         from bot.slack.oauth import installation_store
 
         store = installation_store(settings, engine)
-        return SlackSender(settings.slack_api_url, installation_store=store, engine=engine)
-    return SlackSender(settings.slack_api_url, token=settings.slack_bot_token)
+        return SlackSender(
+            settings.slack_api_url,
+            installation_store=store,
+            engine=engine,
+            processing_window=window,
+            history=history,
+            clock=clock,
+        )
+    return SlackSender(
+        settings.slack_api_url,
+        token=settings.slack_bot_token,
+        processing_window=window,
+        history=history,
+        clock=clock,
+    )

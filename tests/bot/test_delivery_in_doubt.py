@@ -7,10 +7,20 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from bot.delivery import Delivery, Dispatcher, InDoubt, MaybeDelivered, RetryLater, Undeliverable
+from bot.delivery import (
+    Delivery,
+    Dispatcher,
+    InDoubt,
+    MaybeDelivered,
+    NotYet,
+    RetryLater,
+    Undeliverable,
+)
 from bot.delivery import dispatcher as delivery
+from bot.delivery.pacing import Pacer
 from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
@@ -198,3 +208,154 @@ async def test_an_attempt_that_outlasts_its_deadline_is_abandoned_in_doubt(
     row = _row(factory)
     assert (row.status, row.last_error, row.in_doubt_since) == ("pending", "TimeoutError", began)
     assert row.claimed_until is None  # the lease is given back, not left to run out
+
+
+# --- the platform's processing window -------------------------------------------------------
+
+WINDOW = timedelta(minutes=2)
+
+
+class SlowPlatform(ScriptedPlatform):
+    """A platform that may still post what it was sent up to WINDOW after the answer was lost."""
+
+    processing_window = WINDOW
+
+
+async def test_a_row_in_doubt_is_not_attempted_again_until_the_processing_window_has_passed(
+    factory, school, dsl, clock
+):
+    _queue(factory, school, dsl, clock)
+    began = clock()
+    platform = SlowPlatform(clock, MaybeDelivered("timeout"), takes=timedelta(seconds=10))
+    dispatcher = Dispatcher(factory, {"console": platform}, clock)
+
+    assert await dispatcher.deliver_due() == 0
+    ended = began + timedelta(seconds=10)
+    row = _row(factory)
+    assert (row.in_doubt_until, row.next_attempt_at) == (ended, ended + WINDOW)  # not 5 s
+
+    clock.advance(seconds=WINDOW.total_seconds() - 1)  # back-off long over, window not yet
+    assert await dispatcher.deliver_due() == 0
+    assert len(platform.seen) == 1  # nobody looked
+
+    clock.advance(seconds=1)
+    assert await dispatcher.deliver_due() == 1
+    assert platform.seen[-1].in_doubt == InDoubt(began, ended)
+    assert _row(factory).attempts == 2
+
+
+async def test_a_row_claimed_before_its_window_ends_is_put_back_without_counting_an_attempt(
+    factory, school, dsl, clock
+):
+    """Whatever made the row due early (an abandoned lease, an operator), the dispatcher does
+    not let the sender look before the window has passed."""
+    _queue(factory, school, dsl, clock)
+    until = clock() - timedelta(seconds=30)
+    with transaction(factory) as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        row.in_doubt_since, row.in_doubt_until, row.attempts = until, until, 1
+    platform = SlowPlatform(clock)
+    dispatcher = Dispatcher(factory, {"console": platform}, clock)
+
+    assert await dispatcher.deliver_due() == 0
+    row = _row(factory)
+    assert platform.seen == []
+    assert (row.attempts, row.claimed_until, row.next_attempt_at) == (1, None, until + WINDOW)
+    assert row.last_error is None  # nothing failed
+
+
+async def test_a_lease_that_ran_out_is_checked_only_after_the_window_that_follows_it(
+    factory, school, dsl, clock
+):
+    _queue(factory, school, dsl, clock)
+    dispatcher = Dispatcher(factory, {"console": SlowPlatform(clock)}, clock)
+    [claimed] = dispatcher._claim()  # the process that claimed it dies here
+    lease_ends = clock() + delivery.LEASE
+
+    clock.advance(seconds=delivery.LEASE.total_seconds() + 1)
+    assert await dispatcher.deliver_due() == 0
+    row = _row(factory)
+    assert (row.in_doubt_until, row.next_attempt_at, row.attempts) == (
+        lease_ends,
+        lease_ends + WINDOW,
+        0,
+    )
+    clock.advance(seconds=WINDOW.total_seconds())
+    assert await dispatcher.deliver_due() == 1
+
+
+async def test_a_sender_without_a_window_is_retried_on_the_usual_back_off(
+    factory, school, dsl, clock
+):
+    _queue(factory, school, dsl, clock)
+    began = clock()
+    platform = ScriptedPlatform(clock, MaybeDelivered("timeout"))
+    await Dispatcher(factory, {"console": platform}, clock).deliver_due()
+    assert _row(factory).next_attempt_at == began + timedelta(seconds=5)
+
+
+async def test_a_sender_pacing_itself_puts_the_row_back_without_counting_an_attempt(
+    factory, school, dsl, clock
+):
+    _queue(factory, school, dsl, clock)
+    began = clock()
+    platform = ScriptedPlatform(clock, NotYet("pacing history reads", after_seconds=42))
+    dispatcher = Dispatcher(factory, {"console": platform}, clock)
+    assert await dispatcher.deliver_due() == 0
+    row = _row(factory)
+    assert (row.attempts, row.last_error, row.in_doubt_since) == (0, None, None)
+    assert row.next_attempt_at == began + timedelta(seconds=42)
+    clock.advance(seconds=42)
+    assert await dispatcher.deliver_due() == 1
+
+
+# --- spacing reads to a rate limit ----------------------------------------------------------
+
+
+class Ticking:
+    """A monotonic clock that moves only when told, and a sleep that records and moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+def test_a_pacer_hands_out_slots_spaced_to_the_rate_per_key():
+    ticking = Ticking()
+    pacer = Pacer(50, longest_wait=5, monotonic=ticking)  # Slack's Tier 3: 50 a minute
+    assert [round(pacer.reserve("T1"), 6) for _ in range(5)] == [0, 1.2, 2.4, 3.6, 4.8]
+    assert pacer.reserve("T2") == 0  # another workspace has its own limit
+    with pytest.raises(NotYet) as refused:
+        pacer.reserve("T1")  # the next slot is 6 s away: longer than the longest wait
+    assert round(refused.value.after_seconds, 6) == 6.0
+    ticking.now += 6
+    assert round(pacer.reserve("T1"), 6) == 0  # the refusal took no slot
+
+
+async def test_waiting_for_slots_spaces_reads_in_time():
+    ticking = Ticking()
+    pacer = Pacer(1, longest_wait=90, monotonic=ticking, sleep=ticking.sleep)  # one a minute
+    for _ in range(3):
+        await pacer.wait("T1")
+    assert ticking.slept == [60.0, 60.0]
+
+
+def test_a_pacer_needs_a_positive_rate():
+    with pytest.raises(ValueError):
+        Pacer(0)
+
+
+def test_a_caller_half_way_through_a_read_may_wait_longer_for_its_next_slot():
+    ticking = Ticking()
+    pacer = Pacer(6, longest_wait=5, monotonic=ticking)  # one slot every 10 s
+    assert pacer.reserve("T1") == 0
+    with pytest.raises(NotYet):
+        pacer.reserve("T1")
+    assert pacer.reserve("T1", longest_wait=30) == 10

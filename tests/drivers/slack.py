@@ -531,7 +531,7 @@ def start(
     values.update(settings_overrides)
     settings = Settings(**values)
     rt = Runtime(settings, engine, factory, clock)
-    dispatcher = Dispatcher(factory, {"slack": make_sender(settings, engine)}, clock)
+    dispatcher = Dispatcher(factory, {"slack": make_sender(settings, engine, clock)}, clock)
     adapter = build(rt, dispatcher)
     app_port = server.serve(create_app(rt, adapter))
     return SlackBot(fake, server, f"http://127.0.0.1:{app_port}", adapter)

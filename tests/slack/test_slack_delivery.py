@@ -4,20 +4,34 @@ failure Slack says posted nothing is simply retried."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
 from sqlalchemy import select
 
-from bot.slack.delivery import METADATA_TYPE
+from bot.delivery.pacing import Pacer
+from bot.settings import Settings, load_settings
+from bot.slack import delivery as delivery_module
+from bot.slack.delivery import (
+    METADATA_TYPE,
+    NOT_IN_MARKETPLACE,
+    PROCESSING_WINDOW,
+    TIER_3,
+    HistoryLimits,
+    history_limits,
+)
 from bot.slack.manifest import slack_manifest
 from handlers.replies import Notice
+from handlers.school_config import ConfigError
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person, PlatformIdentity
 from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, report
 
 CLIENT_TIMEOUT = 0.5  # seconds; a hung request costs a test this much, no more
+# A row in doubt is looked for again once Slack's processing window has passed.
+PAST_THE_WINDOW = PROCESSING_WINDOW.total_seconds() + 1
 ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example.org")
 
 
@@ -25,7 +39,9 @@ ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example
 def slack(slack, clock):
     """The Slack test bot, with Slack's clock the test's own and a client that gives up fast."""
     slack.fake.clock = clock
-    slack.adapter.dispatcher.senders["slack"].timeout = CLIENT_TIMEOUT
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.timeout = CLIENT_TIMEOUT
+    sender.pacer = Pacer(60_000)  # history reads unspaced in real time (spacing: its own tests)
     return slack
 
 
@@ -69,7 +85,10 @@ def test_the_dsls_breach_alert_whose_answer_was_lost_arrives_exactly_once(
     assert dsl.status == "pending" and dsl.in_doubt_since == clock()
     assert len(history(slack, "dsl@example.org")) == 1  # Slack did post it
 
-    clock.advance(seconds=6)  # past the first back-off
+    clock.advance(seconds=6)  # past the first back-off, but Slack may still be posting
+    assert slack.deliver() == 0
+    assert slack.calls("conversations.history") == []  # nobody looked too early
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 5
     assert slack.deliver() == 0
 
@@ -104,14 +123,14 @@ def test_an_attempt_in_doubt_where_slack_posted_nothing_is_posted_on_the_retry(
     assert row_for(factory, dsl.email).in_doubt_since is not None
     assert history(slack, dsl.email) == []
 
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
     [dm] = history(slack, dsl.email)
     assert tagged(dm) == outbox_id
     [looked] = slack.calls("conversations.history")
     assert looked["channel"] == f"D{slack.user_id(dsl.email)[1:]}"
     assert float(looked["oldest"]) < float(dm["ts"]) < float(looked["latest"])
-    assert int(looked["limit"]) <= 15
+    assert int(looked["limit"]) == TIER_3.page  # a single workspace's own app: Tier 3
     assert row_for(factory, dsl.email).status == "sent"
 
 
@@ -180,7 +199,7 @@ def test_a_rate_limited_history_check_waits_and_still_posts_nothing_twice(
     queue_dm(factory, school, dsl, clock)
     slack.fake.lose_response("chat.postMessage", how="drop")
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     slack.fake.fail_next("conversations.history", status=429, retry_after=60)
     assert slack.deliver() == 0
     row = row_for(factory, dsl.email)
@@ -211,7 +230,7 @@ def test_history_outside_the_window_of_doubt_is_not_mistaken_for_the_alert(
     ]
     slack.fake.fail_next("chat.postMessage", status=500, retry_after=None)
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
     assert [m["text"] for m in history(slack, dsl.email)][-1].startswith("Breach #1")
     assert len(history(slack, dsl.email)) == 2
@@ -223,7 +242,7 @@ def test_without_im_history_an_alert_in_doubt_is_sent_again_rather_than_never(
     queue_dm(factory, school, dsl, clock)
     slack.fake.lose_response("chat.postMessage", how="drop")
     slack.deliver()
-    clock.advance(seconds=6)
+    clock.advance(seconds=PAST_THE_WINDOW)
     slack.fake.fail_next(
         "conversations.history", status=200, retry_after=None, error="missing_scope"
     )
@@ -249,7 +268,9 @@ def test_a_dm_posted_by_a_process_that_died_before_recording_it_is_not_posted_ag
 
     clock.advance(minutes=1)
     assert slack.deliver() == 0  # still leased to the dead process
-    clock.advance(minutes=2)  # the lease has run out: another process picks the row up
+    clock.advance(minutes=2)  # the lease has run out: another process picks the row up...
+    assert slack.deliver() == 0  # ...and waits out Slack's processing window after it
+    clock.advance(seconds=PAST_THE_WINDOW)
     assert slack.deliver() == 1
 
     [alert] = history(slack, dsl.email)
@@ -278,8 +299,170 @@ def test_a_send_slack_accepted_but_not_recorded_spoils_nothing_else_and_is_not_r
     monkeypatch.setattr(dispatcher, "_mark_sent", record)
     assert row_for(factory, head.email).status == "sent"
 
-    clock.advance(minutes=3)
+    clock.advance(minutes=3, seconds=PAST_THE_WINDOW)  # the lease, then Slack's window
     assert slack.deliver() == 1
     assert row_for(factory, dsl.email).status == "sent"
     assert len(history(slack, dsl.email)) == 1 and len(history(slack, head.email)) == 1
     assert len(slack.calls("chat.postMessage")) == 2
+
+
+class Paced:
+    """The pacer's clock, standing still, and its sleeps, recorded (so nothing really waits)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+
+
+def lose_five_alerts(slack, factory, clock, school) -> None:
+    report(factory, clock, school, what=LOST_SAFEGUARDING_PAPER)
+    slack.fake.lose_response("chat.postMessage", how="drop", times=5)
+    assert slack.deliver() == 0
+    clock.advance(seconds=PAST_THE_WINDOW)
+
+
+def test_history_reads_for_one_workspace_are_spaced_to_slacks_tier_3_limit(
+    slack, factory, clock, school
+):
+    lose_five_alerts(slack, factory, clock, school)
+    paced = Paced()
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.pacer = Pacer(TIER_3.per_minute, monotonic=paced, sleep=paced.sleep)
+    assert slack.deliver() == 5
+    # Five checks at once: the first reads now, each other waits its slot, 1.2 s apart.
+    assert sorted(paced.slept) == [1.2, 2.4, 3.6, 4.8]
+    assert len(slack.calls("conversations.history")) == 5
+    assert len(slack.calls("chat.postMessage")) == 5  # every alert found, none posted twice
+
+
+def test_an_app_outside_the_marketplace_reads_one_page_a_minute_and_the_rest_wait_their_turn(
+    slack, factory, clock, school
+):
+    lose_five_alerts(slack, factory, clock, school)
+    paced = Paced()
+    sender = slack.adapter.dispatcher.senders["slack"]
+    sender.history = NOT_IN_MARKETPLACE
+    sender.pacer = Pacer(NOT_IN_MARKETPLACE.per_minute, monotonic=paced, sleep=paced.sleep)
+    assert slack.deliver() == 1  # one read now; the other four are put back for a minute
+    [looked] = slack.calls("conversations.history")
+    assert int(looked["limit"]) == 15
+    with factory() as session:
+        waiting = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "pending")
+        ).all()
+    assert len(waiting) == 4
+    assert all(r.attempts == 1 and r.in_doubt_since is not None for r in waiting)  # not counted
+    assert {(r.next_attempt_at - clock()).total_seconds() for r in waiting} == {60}
+    for _ in range(4):
+        clock.advance(seconds=60)
+        paced.now += 60
+        assert slack.deliver() == 1
+    assert len(slack.calls("conversations.history")) == 5
+    assert len(slack.calls("chat.postMessage")) == 5
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"slack_bot_token": "xoxb-1"}, TIER_3),
+        ({"slack_client_id": "1.2", "slack_client_secret": "s"}, NOT_IN_MARKETPLACE),
+        (
+            {
+                "slack_client_id": "1.2",
+                "slack_client_secret": "s",
+                "slack_history_reads_per_minute": 50,
+            },
+            TIER_3,
+        ),
+        (
+            {"slack_bot_token": "xoxb-1", "slack_history_reads_per_minute": 20},
+            HistoryLimits(20, 15),
+        ),
+    ],
+)
+def test_the_history_limits_follow_how_the_app_is_distributed(settings, expected):
+    assert history_limits(Settings(**settings)) == expected
+
+
+def test_the_processing_window_and_history_rate_are_settings():
+    settings = load_settings(
+        {"SLACK_PROCESSING_WINDOW_SECONDS": "90", "SLACK_HISTORY_READS_PER_MINUTE": "25"}
+    )
+    assert settings.slack_processing_window_seconds == 90
+    assert settings.slack_history_reads_per_minute == 25
+    assert load_settings({}).slack_processing_window_seconds == PROCESSING_WINDOW.total_seconds()
+    with pytest.raises(ConfigError, match="SLACK_PROCESSING_WINDOW_SECONDS"):
+        load_settings({"SLACK_PROCESSING_WINDOW_SECONDS": "soon"})
+
+
+def test_one_read_of_a_persons_history_answers_for_all_their_dms_in_doubt(
+    slack, factory, school, dsl, clock
+):
+    """A lead alerted many times in a busy minute: the DMs whose answers were lost are all
+    found with one read of their DM, made once Slack's window has passed for each of them."""
+    first = queue_dm(factory, school, dsl, clock, text="Breach #1 · child at risk: yes")
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    assert slack.deliver() == 0  # posted, answer lost
+    clock.advance(seconds=10)
+    with transaction(factory) as session:
+        outbox.enqueue(
+            session, school.id, [dsl.id], Notice("Breach #2").to_json(), now=clock(), urgent=True
+        )
+    slack.fake.fail_next("chat.postMessage", status=500, retry_after=None)
+    assert slack.deliver() == 0  # nothing posted, but Slack cannot say so
+    clock.advance(seconds=PAST_THE_WINDOW + 10)
+
+    assert slack.deliver() == 2
+    assert len(slack.calls("conversations.history")) == 1  # one read for both
+    texts = [m["text"] for m in history(slack, dsl.email)]
+    assert [t.split(" ·")[0] for t in texts] == ["Breach #1", "Breach #2"]
+    assert tagged(history(slack, dsl.email)[0]) == first
+
+
+def test_a_read_made_before_a_rows_window_had_passed_is_not_trusted_for_it(
+    slack, factory, school, dsl, clock
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=PAST_THE_WINDOW)
+    with transaction(factory) as session:  # a second alert, whose post Slack is slow with
+        outbox.enqueue(
+            session, school.id, [dsl.id], Notice("Breach #2").to_json(), now=clock(), urgent=True
+        )
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    assert slack.deliver() == 1  # the first is found; the second is in doubt
+    clock.advance(seconds=PAST_THE_WINDOW)
+    assert slack.deliver() == 1
+    assert len(slack.calls("conversations.history")) == 2  # the first read was too early
+    assert len(history(slack, dsl.email)) == 2 and len(slack.calls("chat.postMessage")) == 2
+
+
+def test_a_check_that_cannot_finish_in_its_budget_is_put_back_without_counting_an_attempt(
+    slack, factory, school, dsl, clock, monkeypatch
+):
+    queue_dm(factory, school, dsl, clock)
+    slack.fake.lose_response("chat.postMessage", how="drop")
+    slack.deliver()
+    clock.advance(seconds=PAST_THE_WINDOW)
+    sender = slack.adapter.dispatcher.senders["slack"]
+    monkeypatch.setattr(delivery_module, "CHECK_BUDGET", 0.05)
+    stuck = asyncio.Lock()
+
+    async def held_elsewhere(*args):
+        async with stuck:  # another check of the same DM that never ends
+            await asyncio.sleep(1)
+
+    monkeypatch.setattr(sender, "_already_posted", held_elsewhere)
+    before = clock()
+    assert slack.deliver() == 0
+    row = row_for(factory, dsl.email)
+    assert (row.attempts, row.last_error) == (1, "no answer from Slack: ServerDisconnectedError")
+    assert (row.next_attempt_at - before).total_seconds() == pytest.approx(sender.pacer.interval)
+    assert len(slack.calls("chat.postMessage")) == 1  # nothing posted again
