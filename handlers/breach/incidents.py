@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect
 
+from handlers import numbered_records
 from handlers.access import record_at_school
 from handlers.breach import messages as msg
 from handlers.context import Context
-from handlers.errors import UserError
 from handlers.settings import SchoolSettings
-from storage.models import Incident, IncidentEvent, School
+from storage.models import Incident, IncidentEvent
 
 # Who is told at once, and who escalation reaches (shared/DOMAIN.md §5). ``alert_roles`` is the
 # one place that decides who a particular report alerts.
@@ -106,32 +106,13 @@ def child_may_be_at_risk(incident: Incident) -> bool:
 
 
 def next_number(ctx: Context) -> int:
-    """The school's next breach reference (Breach #N), one after the highest so far."""
-    # Lock the school row first (PostgreSQL) so two reports at once never take the same number;
-    # SQLite serialises writers already.
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
-    highest = ctx.session.scalar(
-        select(func.max(Incident.number)).where(Incident.school_id == ctx.school.id)
-    )
-    return (highest or 0) + 1
+    """The school's next incident reference (Breach #N)."""
+    return numbered_records.next_number(ctx, Incident)
 
 
 def lock(ctx: Context, incident: Incident) -> Incident:
-    """The incident freshly read under a row lock (PostgreSQL), for a path that changes it.
-
-    The school row is locked first because the same transaction appends to the audit chain,
-    which locks the school row too: taking them always in the order school, then incident,
-    means two requests can never wait for each other in a circle. A second person acting at
-    the same moment waits here and then sees the first one's answer. SQLite serialises
-    writers already.
-    """
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
-    return ctx.session.scalars(
-        select(Incident)
-        .where(Incident.id == incident.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    """The incident freshly read under a row lock, for a path that changes it."""
+    return numbered_records.lock(ctx, Incident, incident)
 
 
 def find(ctx: Context, value: str | int) -> Incident:
@@ -142,15 +123,7 @@ def find(ctx: Context, value: str | int) -> Incident:
 
 def find_by_number(ctx: Context, number: str) -> Incident:
     """The incident staff call "Breach #N" (typed as N or #N)."""
-    digits = number.strip().lstrip("#")
-    if not digits.isdigit():
-        raise UserError(msg.NOT_FOUND)
-    incident = ctx.session.scalar(
-        select(Incident).where(Incident.school_id == ctx.school.id, Incident.number == int(digits))
-    )
-    if incident is None:
-        raise UserError(msg.NOT_FOUND)
-    return incident
+    return numbered_records.find_by_number(ctx, Incident, number, msg.NOT_FOUND)
 
 
 def record_event(ctx: Context, incident: Incident, event: str, /, **details: Any) -> None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect
 
+from handlers import numbered_records
 from handlers.access import record_at_school
 from handlers.concern import messages as msg
 from handlers.concern import routing
 from handlers.context import Context
-from handlers.errors import UserError
-from storage.models import Concern, ConcernEvent, School
+from storage.models import Concern, ConcernEvent
 
 
 def subject(concern: Concern) -> str:
@@ -30,23 +30,12 @@ def route_of(ctx: Context, concern: Concern) -> routing.Route:
 
 def next_number(ctx: Context) -> int:
     """The school's next concern reference (Concern #N)."""
-    # The school row is locked first (PostgreSQL) so two reports never take the same number.
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
-    highest = ctx.session.scalar(
-        select(func.max(Concern.number)).where(Concern.school_id == ctx.school.id)
-    )
-    return (highest or 0) + 1
+    return numbered_records.next_number(ctx, Concern)
 
 
 def lock(ctx: Context, concern: Concern) -> Concern:
-    """The concern freshly read under a row lock, school row first (as the audit chain does)."""
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
-    return ctx.session.scalars(
-        select(Concern)
-        .where(Concern.id == concern.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    """The concern freshly read under a row lock, for a path that changes it."""
+    return numbered_records.lock(ctx, Concern, concern)
 
 
 def find(ctx: Context, value: str | int) -> Concern:
@@ -57,15 +46,7 @@ def find(ctx: Context, value: str | int) -> Concern:
 
 def find_by_number(ctx: Context, number: str) -> Concern:
     """The concern staff call "Concern #N" (typed as N or #N)."""
-    digits = number.strip().lstrip("#")
-    if not digits.isdigit():
-        raise UserError(msg.NOT_FOUND)
-    concern = ctx.session.scalar(
-        select(Concern).where(Concern.school_id == ctx.school.id, Concern.number == int(digits))
-    )
-    if concern is None:
-        raise UserError(msg.NOT_FOUND)
-    return concern
+    return numbered_records.find_by_number(ctx, Concern, number, msg.NOT_FOUND)
 
 
 def record_event(ctx: Context, concern: Concern, event: str, /, **details: Any) -> None:

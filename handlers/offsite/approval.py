@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import forms
+from handlers import forms, numbered_records
 from handlers.access import id_from, record_at_school, refuse, require
 from handlers.context import Context
 from handlers.flow import Answers, FlowForm, State
@@ -18,7 +18,7 @@ from handlers.forms import Form
 from handlers.offsite import messages as msg
 from handlers.offsite.declare import due_day
 from handlers.replies import Ask, Button, Notice, Reply, Say
-from storage.models import OffsiteApproval, OffsiteDeclaration, Person, School
+from storage.models import OffsiteApproval, OffsiteDeclaration, Person
 from storage.outbox import LedgerKey
 
 DECLINE_FORM = "offsite.decline_reason"
@@ -46,7 +46,7 @@ def lock_declaration(ctx: Context, declaration_id: int) -> OffsiteDeclaration:
     sweep (declaration X, school, declaration Y) and an approver (Y, then school for the audit)
     would deadlock.
     """
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
+    numbered_records.lock_school(ctx)
     return ctx.session.scalars(
         select(OffsiteDeclaration)
         .where(OffsiteDeclaration.id == declaration_id)
