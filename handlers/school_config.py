@@ -168,12 +168,7 @@ def parse_school_config(
         value = raw.get(section, {})
         if not isinstance(value, dict):
             reader.fail(section, "must be a table, e.g. [" + section + "]")
-        for key in value:
-            if key not in allowed:
-                reader.fail(
-                    f"{section}.{key}",
-                    f"is not a known setting (known: {', '.join(sorted(allowed))})",
-                )
+        reader.known_keys(value, section, allowed, "known")
 
     school = raw.get("school", {})
     name = reader.text(school, "school.name", required=True)
@@ -398,6 +393,16 @@ class _Reader:
             self.fail(where, "must be a list")
         return list(value)
 
+    def known_keys(self, table: dict[str, Any], where: str, known: set[str], what: str) -> None:
+        """Fail on the first key of ``table`` that is not in ``known`` (a misspelt setting is
+        named, with the settings that exist, rather than silently ignored)."""
+        for key in table:
+            if key not in known:
+                self.fail(
+                    f"{where}.{key}",
+                    f"is not a {what} setting (known: {', '.join(sorted(known))})",
+                )
+
     def table(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             self.fail(where, "must be a table")
@@ -431,12 +436,7 @@ class _Reader:
     def term(self, index: int, raw: Any) -> Term:
         where = f"terms[{index}]"
         table = self.table(raw, where)
-        for key in table:
-            if key not in TERM_KEYS:
-                self.fail(
-                    f"{where}.{key}",
-                    f"is not a term setting (known: {', '.join(sorted(TERM_KEYS))})",
-                )
+        self.known_keys(table, where, TERM_KEYS, "term")
         name = self.text(table, f"{where}.name", key="name", required=True) or ""
         start = self.date_value(table.get("start"), f"{where}.start")
         end = self.date_value(table.get("end"), f"{where}.end")
@@ -459,12 +459,7 @@ class _Reader:
         for index, entry in enumerate(raw):
             where = f"policies[{index}]"
             table = self.table(entry, where)
-            for key in table:
-                if key not in POLICY_KEYS:
-                    self.fail(
-                        f"{where}.{key}",
-                        f"is not a policy setting (known: {', '.join(sorted(POLICY_KEYS))})",
-                    )
+            self.known_keys(table, where, POLICY_KEYS, "policy")
             name = self.text(table, f"{where}.name", key="name", required=True) or ""
             if name not in POLICIES:
                 self.fail(f"{where}.name", f"must be one of {', '.join(POLICIES)}")
@@ -482,12 +477,7 @@ class _Reader:
     def staff(self, index: int, raw: Any) -> StaffEntry:
         where = f"staff[{index}]"
         table = self.table(raw, where)
-        for key in table:
-            if key not in STAFF_KEYS:
-                self.fail(
-                    f"{where}.{key}",
-                    f"is not a staff setting (known: {', '.join(sorted(STAFF_KEYS))})",
-                )
+        self.known_keys(table, where, STAFF_KEYS, "staff")
         email = self.text(table, f"{where}.email", key="email", required=True) or ""
         if "@" not in email:
             self.fail(f"{where}.email", "must be an email address")
@@ -515,12 +505,7 @@ class _Reader:
     def aup(self, table: dict[str, Any], base_dir: Path, where: str) -> AupDocument:
         """One AUP document: the [aup] table's own, or one of [[aup.documents]] (``where``)."""
         if where != "aup":
-            for key in table:
-                if key not in AUP_DOCUMENT_KEYS:
-                    self.fail(
-                        f"{where}.{key}",
-                        f"is not a document setting (known: {', '.join(sorted(AUP_DOCUMENT_KEYS))})",
-                    )
+            self.known_keys(table, where, AUP_DOCUMENT_KEYS, "document")
         version = self.text(table, f"{where}.version", key="version", required=True) or ""
         title = self.text(table, f"{where}.title", key="title", required=True) or ""
         url = self.text(table, f"{where}.url", key="url")
