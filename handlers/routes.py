@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import admin, aup, breach, concern, offsite
+from handlers import admin, aup, breach, concern, home, offsite
 from handlers.access import require
 from handlers.clock import Clock
 from handlers.context import Context
@@ -24,6 +25,7 @@ from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
 from storage.crypto import MissingKeyError
+from storage.database import is_write_conflict, without_write_lock
 from storage.models import AuditEvent, Person, School
 
 log = logging.getLogger(__name__)
@@ -43,14 +45,32 @@ for _flow in FLOWS:
 UNKNOWN = "Sorry, that button or form is no longer available. Try the command again."
 
 
-def command(name: str, text: str = "") -> Callable[[Context], Reply]:
+@dataclass(frozen=True)
+class ReadFirst:
+    """Work that usually only reads: a command (most open a form or list something) or the App
+    Home. ``run`` begins it without SQLite's write lock, so opening a form never queues behind
+    reports being saved; if it does write after another request wrote, it runs again with the
+    lock (nothing of the first attempt was saved)."""
+
+    work: Callable[[Context], Reply]
+
+    def __call__(self, ctx: Context) -> Reply:
+        return self.work(ctx)
+
+
+def command(name: str, text: str = "") -> ReadFirst:
     def call(ctx: Context) -> Reply:
         declared = COMMANDS.get(name.lstrip("/"))
         if declared is None:
             return admin.command(ctx, "")
         return declared.handler(ctx, text.strip())
 
-    return call
+    return ReadFirst(call)
+
+
+def home_page() -> ReadFirst:
+    """What is waiting for the person (the App Home, the console's /home)."""
+    return ReadFirst(home.outstanding)
 
 
 def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Context], Reply]:
@@ -96,6 +116,10 @@ def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
 Locate = Callable[[Session], tuple[School, Person | None]]
 
 
+class _WriteConflict(Exception):
+    """A read-first attempt tried to write after another transaction wrote: run it again."""
+
+
 def run(
     factory: sessionmaker[Session],
     clock: Clock,
@@ -105,7 +129,27 @@ def run(
     interaction_id: str | None = None,
 ) -> Reply:
     """Run one request in one transaction and turn domain errors into replies;
-    ``interaction_id`` is the platform's id for the request (see Context).
+    ``interaction_id`` is the platform's id for the request (see Context). ``ReadFirst`` work
+    begins without the write lock, and runs once more holding it if it had to write."""
+    if isinstance(call, ReadFirst):
+        try:
+            return _run(factory, clock, platform, locate, call, interaction_id, read_first=True)
+        except _WriteConflict:
+            log.info("a request wrote after another did; running it again with the write lock")
+    return _run(factory, clock, platform, locate, call, interaction_id, read_first=False)
+
+
+def _run(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    platform: str,
+    locate: Locate,
+    call: Callable[[Context], Reply],
+    interaction_id: str | None,
+    *,
+    read_first: bool,
+) -> Reply:
+    """One attempt at ``run``.
 
     An unexpected failure is raised as NotSaved, carrying what the person is told. When the
     commit itself fails, the changes may or may not have been written: a fresh session looks for
@@ -122,6 +166,8 @@ def run(
     event.listen(session, "transient_to_pending", note_audit)
     ctx: Context | None = None
     try:
+        if read_first:
+            without_write_lock(session)
         school, person = locate(session)
         ctx = Context(
             session=session,
@@ -147,6 +193,8 @@ def run(
             session.commit()
         except Exception as exc:
             _release(session)  # its locks, before another session looks
+            if read_first and is_write_conflict(exc):
+                raise _WriteConflict from exc
             saved = _saved(factory, school_id, appended)
             log.error("a commit failed (%s); saved: %s", type(exc).__name__, saved)
             if saved:
@@ -160,10 +208,12 @@ def run(
         session.rollback()
         log.error("stored data needs data key '%s', which is not configured", exc.key_id)
         return Say(KEY_MISSING.format(key_id=exc.key_id))
-    except NotSaved:
+    except (NotSaved, _WriteConflict):
         raise
     except Exception as exc:
         session.rollback()
+        if read_first and is_write_conflict(exc):
+            raise _WriteConflict from exc
         raise NotSaved(apology(False, ctx.recorded if ctx else None)) from exc
     finally:
         session.close()

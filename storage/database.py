@@ -66,8 +66,40 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         # Take the write lock up front: a transaction that read and then writes can never
-        # fail half-way with SQLITE_BUSY, and audit-chain appends are serialised.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # fail half-way with SQLITE_BUSY, and audit-chain appends are serialised. Work that
+        # usually only reads (opening a form) asks for no lock: see ``without_write_lock``.
+        if conn.get_execution_options().get(READ_FIRST):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# The execution option that starts a SQLite transaction without the write lock.
+READ_FIRST = "safekeep_read_first"
+# SQLite's "database is locked" (SQLITE_BUSY) and its WAL form: a transaction that began
+# reading without the write lock cannot write once another transaction has written since.
+_SQLITE_BUSY = frozenset({5, 517})
+
+
+def without_write_lock(session: Session) -> None:
+    """Begin ``session``'s transaction without SQLite's write lock (no effect on PostgreSQL).
+
+    Call it before the session's first statement. Readers never wait for writers then, but a
+    write may fail with ``is_write_conflict`` if another transaction wrote after this one began
+    reading: the caller runs its work again in a transaction that takes the lock."""
+    session.connection(execution_options={READ_FIRST: True})
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is SQLite refusing a write for another's write lock."""
+    chain: list[BaseException] = [exc]
+    while chain:
+        seen = chain.pop()
+        if getattr(seen, "sqlite_errorcode", None) in _SQLITE_BUSY:
+            return True
+        wrapped = getattr(seen, "orig", None)
+        chain.extend(e for e in (wrapped, seen.__cause__) if isinstance(e, BaseException))
+    return False
 
 
 def is_sqlite(engine: Engine) -> bool:

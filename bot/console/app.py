@@ -18,7 +18,7 @@ from bot.console import render
 from bot.console.line_editing import LineHistory, line_editing
 from bot.delivery import Delivery, Dispatcher
 from bot.turn import take_turn_sync
-from handlers import demo_clock, home, people, routes
+from handlers import demo_clock, people, routes
 from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import UserError
@@ -200,7 +200,7 @@ class Console:
             "whoami": lambda: self.write(f"You are {self.name} <{self.email}>."),
             "people": self.list_people,
             "press": lambda: self.press(rest),
-            "home": lambda: self.converse(home.outstanding),
+            "home": lambda: self.converse(routes.home_page()),
             "clock": lambda: self.move_clock(rest),
         }
         if name in local:

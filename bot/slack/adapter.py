@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.slack import render
 from bot.slack.identity import Directory
 from bot.turn import Work, take_turn
-from handlers import home, routes
+from handlers import routes
 from handlers.errors import SORRY
 from handlers.replies import Ask, Invalid, Reply, Say, done_note
 
@@ -224,7 +224,7 @@ class SlackAdapter:
         )
 
     async def publish_home(self, who: Who) -> None:
-        reply = await self.run(who, home.outstanding)
+        reply = await self.run(who, routes.home_page())
         say = reply if isinstance(reply, Say) else Say(SORRY)
         await who.client.views_publish(user_id=who.user_id, view=render.home_view(say))
 
