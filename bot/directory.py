@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import runtime
+from bot.known_people import KnownPeople
 from handlers import people
 from handlers.context import Context
 from handlers.routes import Locate
@@ -44,6 +45,7 @@ class Directory:
         # the school and its staff stay, and a reinstall is the same workspace, the same school.
         self._schools: dict[str, int] = {}
         self._people: dict[tuple[int, str], int] = {}
+        self._known = KnownPeople(rt.factory)
 
     async def school_for(self, key: str, name: Callable[[], Awaitable[str | None]]) -> int:
         """The school of workspace or tenant ``key``; made on first use, named by ``name()``."""
@@ -88,7 +90,9 @@ class Directory:
         """The ``locate`` for handlers.routes.run: refuses people not on the staff list."""
 
         def locate(session: Session) -> tuple[School, Person | None]:
-            return people.staff_member(session, school_id, person_id)
+            if person_id is None:
+                return people.staff_member(session, school_id, person_id)
+            return self._known.staff_member(session, school_id, person_id)
 
         return locate
 

@@ -110,9 +110,14 @@ def staff_member(session: Session, school_id: int, person_id: int | None) -> tup
     """The school and the acting person for a request; refuses people not on the staff list."""
     school = session.get_one(School, school_id)
     person = session.get(Person, person_id) if person_id is not None else None
+    return school, staff_of(school, person)
+
+
+def staff_of(school: School, person: Person | None) -> Person:
+    """``person`` if they are active staff of ``school``; refuses anyone else."""
     if person is not None and person.school_id != school.id:
         person = None
-    return school, require_staff(school, person)
+    return require_staff(school, person)
 
 
 def require_staff(school: School, person: Person | None) -> Person:

@@ -43,6 +43,9 @@ class School(Base):
     # The head of the audit chain, so that deleting the newest events is detected too.
     audit_seq: Mapped[int] = mapped_column(default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
+    # Bumped by the database (triggers: migration 0013) whenever this school's settings, staff,
+    # roles or platform identities change: a process's cache of who-is-who checks it.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Person(Base):
