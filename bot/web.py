@@ -45,6 +45,8 @@ def add_slack_routes(web_app: web.Application, slack: SlackAdapter) -> None:
         return await to_aiohttp_response(response)
 
     web_app.router.add_post(SLACK_EVENTS, events)
+    web_app.on_startup.append(slack.open_connections)
+    web_app.on_cleanup.append(slack.close_connections)
     flow = bolt.oauth_flow
     if flow is None:
         return

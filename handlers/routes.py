@@ -26,7 +26,7 @@ from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
 from storage.crypto import MissingKeyError
 from storage.database import is_write_conflict, without_write_lock
-from storage.models import AuditEvent, Person, School
+from storage.models import AuditEvent, OutboxMessage, Person, School
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,10 @@ def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]
+# Called just before a request's commit with the outbox rows it queued; returns what to do once
+# the commit has succeeded. A process that delivers claims the rows in the same transaction and
+# sends them straight away (bot/turn.py), so an alert never waits for the next delivery round.
+Handover = Callable[[Session, list[OutboxMessage]], Callable[[], None]]
 
 
 class _WriteConflict(Exception):
@@ -127,16 +131,19 @@ def run(
     locate: Locate,
     call: Callable[[Context], Reply],
     interaction_id: str | None = None,
+    handover: Handover | None = None,
 ) -> Reply:
     """Run one request in one transaction and turn domain errors into replies;
-    ``interaction_id`` is the platform's id for the request (see Context). ``ReadFirst`` work
+    ``interaction_id`` is the platform's id for the request (see Context); ``handover``, if
+    given, is handed the outbox rows the request queued (see Handover). ``ReadFirst`` work
     begins without the write lock, and runs once more holding it if it had to write."""
+    args = (factory, clock, platform, locate, call, interaction_id, handover)
     if isinstance(call, ReadFirst):
         try:
-            return _run(factory, clock, platform, locate, call, interaction_id, read_first=True)
+            return _run(*args, read_first=True)
         except _WriteConflict:
             log.info("a request wrote after another did; running it again with the write lock")
-    return _run(factory, clock, platform, locate, call, interaction_id, read_first=False)
+    return _run(*args, read_first=False)
 
 
 def _run(
@@ -146,6 +153,7 @@ def _run(
     locate: Locate,
     call: Callable[[Context], Reply],
     interaction_id: str | None,
+    handover: Handover | None,
     *,
     read_first: bool,
 ) -> Reply:
@@ -158,10 +166,13 @@ def _run(
     step was; unreachable, the person is told it is not known yet."""
     session = factory()
     appended: list[str] = []  # hashes of the audit events this request wrote
+    queued: list[OutboxMessage] = []  # the messages it queued
 
     def note_audit(_: Session, row: object) -> None:
         if isinstance(row, AuditEvent):
             appended.append(row.hash)
+        elif isinstance(row, OutboxMessage):
+            queued.append(row)
 
     event.listen(session, "transient_to_pending", note_audit)
     ctx: Context | None = None
@@ -189,6 +200,7 @@ def _run(
             session.rollback()
             return Say(exc.message)
         school_id = school.id
+        then = handover(session, queued) if handover is not None and queued else None
         try:
             session.commit()
         except Exception as exc:
@@ -198,8 +210,10 @@ def _run(
             saved = _saved(factory, school_id, appended)
             log.error("a commit failed (%s); saved: %s", type(exc).__name__, saved)
             if saved:
-                return reply
+                return reply  # its messages go when their claim lapses, after a look first
             raise NotSaved(apology(saved, ctx.recorded)) from exc
+        if then is not None:
+            then()
         return reply
     except UserError as exc:  # from locate: e.g. not on the staff list
         session.rollback()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiohttp import ClientSession, ClientTimeout
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -73,6 +74,22 @@ class SlackAdapter:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.rt.settings.timezone)
+
+    # --- the Web API connection -------------------------------------------------------------
+
+    async def open_connections(self, *_: object) -> None:
+        """Keep the listeners' Web API connections alive between calls (bolt gives each
+        request's client the app client's session): a new connection per ``views.open`` was a
+        tenth of a request's time. Called in the event loop that serves the app, where the
+        session must be made; without it (Socket Mode) each call opens its own connection."""
+        client = self.app.client
+        if client.session is None or client.session.closed:
+            client.session = ClientSession(timeout=ClientTimeout(total=client.timeout))
+
+    async def close_connections(self, *_: object) -> None:
+        session, self.app.client.session = self.app.client.session, None
+        if session is not None:
+            await session.close()
 
     # --- running handlers -------------------------------------------------------------------
 
