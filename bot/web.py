@@ -24,8 +24,8 @@ from bot.slack.adapter import SlackAdapter
 from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
-    # The Teams stack (Agents SDK, msal, pydantic) is a fifth of the process's memory: it is
-    # imported only when Teams is configured.
+    # The Teams stack (Agents SDK, msal, pydantic, requests) costs about 25 MiB and 0.3 s of
+    # start-up: it is imported only when Teams is configured.
     from bot.teams.app import TeamsApp
 
 log = logging.getLogger(__name__)

@@ -133,6 +133,8 @@ def head_revision() -> str | None:
     revised: set[str] = set()
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
         lines = _revision_lines(path)
+        if "revision" not in lines:  # an __init__.py, say: not a migration
+            continue
         revisions.add(lines["revision"])
         down = lines.get("down_revision")
         revised.update([down] if isinstance(down, str) else down or ())
