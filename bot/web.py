@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -21,8 +21,12 @@ from bot.file_links import add_file_route
 from bot.runtime import Runtime
 from bot.slack import gate
 from bot.slack.adapter import SlackAdapter
-from bot.teams.app import TeamsApp, add_teams_routes
 from storage.models import OutboxMessage
+
+if TYPE_CHECKING:
+    # The Teams stack (Agents SDK, msal, pydantic, requests) costs about 25 MiB and 0.3 s of
+    # start-up: it is imported only when Teams is configured.
+    from bot.teams.app import TeamsApp
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +106,25 @@ def create_app(
     if slack is not None:
         add_slack_routes(web_app, slack)
     if teams is not None:
+        from bot.teams.app import add_teams_routes
+
         add_teams_routes(web_app, teams)
     return web_app
 
 
 async def serve(rt: Runtime, senders: dict[str, Sender], host: str = "0.0.0.0") -> None:
     """Serve HTTP on $PORT and deliver the outbox, until cancelled."""
-    from bot.slack.app import build
-    from bot.teams import app as teams_app
-
     dispatcher = Dispatcher(rt.factory, senders, rt.clock)
-    slack = build(rt, dispatcher) if rt.settings.has_slack else None
-    teams = teams_app.build(rt, dispatcher) if rt.settings.has_teams else None
+    slack: SlackAdapter | None = None
+    teams: TeamsApp | None = None
+    if rt.settings.has_slack:
+        from bot.slack.app import build
+
+        slack = build(rt, dispatcher)
+    if rt.settings.has_teams:
+        from bot.teams import app as teams_app
+
+        teams = teams_app.build(rt, dispatcher)
     runner = web.AppRunner(create_app(rt, slack, teams), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, rt.settings.port)

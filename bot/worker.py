@@ -22,8 +22,6 @@ from collections.abc import Coroutine
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -138,6 +136,11 @@ async def run_scheduler(rt: Runtime, dispatcher: Dispatcher) -> None:
 
     The first round runs at once, so a restarted worker catches up without waiting.
     """
+    # Imported here: a web process uses this module (run_until_stopped, platform_senders) but
+    # runs no scheduler.
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
     global _election
     # APScheduler logs two lines a minute at INFO; they would drown the lines that matter.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

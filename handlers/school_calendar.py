@@ -18,8 +18,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from handlers.settings import SchoolSettings
 
 # The morning window is short: a digest read before the register, not during lessons.
@@ -28,6 +26,10 @@ MORNING_WINDOW = timedelta(minutes=30)
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    # Imported at first use: the package, and the every-country table it loads to find the UK,
+    # cost about 11 MiB, and a web process may answer all day without needing a school day.
+    import holidays
+
     # England and Wales have the same bank holidays; the holidays package lists them as "ENG".
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 

@@ -1,22 +1,27 @@
-"""Engines, sessions and schema checks for SQLite (default) and PostgreSQL (production)."""
+"""Engines, sessions and schema checks for SQLite (default) and PostgreSQL (production).
+
+Alembic is imported only to migrate: the schema check every server makes at start-up reads the
+version table and the migration files itself, so a server never loads Alembic (and Mako).
+"""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which migrations/env.py keeps
 
 
 class SchemaOutOfDate(Exception):
@@ -118,6 +123,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -142,24 +149,58 @@ class Upgraded:
 
 def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
     """Bring the schema up to date (the only way the schema changes); says what it did."""
+    from alembic import command
+
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
     return Upgraded(before, current_revision(engine))
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config_for_scripts()).get_current_head()
+    """The newest schema revision this code has: the one no migration revises (None: none).
+
+    Read from each migration file's ``revision`` and ``down_revision`` lines without running
+    it, as Alembic would find it (tests/storage/test_migrations.py compares the two)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        lines = _revision_lines(path)
+        if "revision" not in lines:  # an __init__.py, say: not a migration
+            continue
+        revisions.add(lines["revision"])
+        down = lines.get("down_revision")
+        revised.update([down] if isinstance(down, str) else down or ())
+    heads = sorted(revisions - revised)
+    if len(heads) > 1:
+        raise RuntimeError(f"the migrations have more than one head: {', '.join(heads)}")
+    return heads[0] if heads else None
 
 
-def alembic_config_for_scripts() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
+def _revision_lines(path: Path) -> dict[str, Any]:
+    """A migration file's top-level ``revision`` and ``down_revision`` values."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            found[target.id] = ast.literal_eval(value)
+    return found
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, from Alembic's version table (None: empty)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        # More than one row would be a branched history, which Alembic refuses too: so do we.
+        version: str | None = conn.execute(
+            text(f"SELECT version_num FROM {VERSION_TABLE}")
+        ).scalar_one_or_none()
+        return version
 
 
 def check_schema(engine: Engine) -> None:

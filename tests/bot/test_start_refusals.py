@@ -1,6 +1,6 @@
 """A half-configured start is refused with a clear line: `web` with no chat platform, a partial
 set of Teams variables, an unsupported DATABASE_URL. HOST sets where `web` listens; `worker` and
-`web` log when they stop."""
+`web` log when they stop; a Slack-only `web` loads only what it serves."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from bot.cli import main
 from storage import crypto
 from tests.conftest import PG_URL, TEST_KEYS
 from tests.drivers.program import ROOT, program_env, strip_own_settings
+from tests.drivers.signing import SIGNING_SECRET
+from tests.drivers.slack import BOT_TOKEN
 
 TEAMS = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
@@ -117,6 +119,52 @@ def test_web_with_no_platform_listens_on_host_and_logs_when_it_stops(tmp_path, m
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# What a Slack-only web process must not load (issue #15: memory and start-up time): the Teams
+# stack (Agents SDK, msal and what they bring), Alembic (only migrate needs it) and APScheduler
+# (a web process runs no scheduler).
+NOT_FOR_A_SLACK_WEB_PROCESS = {
+    "microsoft_agents",
+    "msal",
+    "pydantic",
+    "opentelemetry",
+    "requests",
+    "alembic",
+    "mako",
+    "apscheduler",
+}
+
+
+def test_a_slack_only_web_process_loads_neither_teams_nor_alembic_nor_the_scheduler(
+    tmp_path, migrated_template
+):
+    port = _free_port()
+    proc = _server(
+        "web",
+        tmp_path,
+        migrated_template,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL="http://127.0.0.1:9/api/",  # nothing is sent: no request reaches Slack
+        PYTHONPROFILEIMPORTTIME="1",  # Python writes a line to stderr for each module it imports
+    )
+    try:
+        seen = _wait_for(proc, f"listening on 127.0.0.1 port {port}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            assert json.load(answer)["database"] is True
+    finally:
+        proc.kill()
+        proc.wait()
+    imported = {
+        line.rpartition("|")[2].strip().partition(".")[0]
+        for line in seen
+        if line.startswith("import time:")
+    }
+    assert {"slack_bolt", "sqlalchemy"} <= imported  # the lines were read
+    assert imported & NOT_FOR_A_SLACK_WEB_PROCESS == set()
 
 
 def test_the_worker_logs_when_it_stops(tmp_path, migrated_template):

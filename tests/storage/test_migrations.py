@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from storage.database import (
+    MIGRATIONS,
     SchemaOutOfDate,
     check_schema,
     current_revision,
@@ -51,3 +52,22 @@ def test_database_errors_never_show_the_values_that_were_being_written(tmp_path)
             {"school": 999, "email": "secret-words-about-a-child"},
         )
     assert "secret-words-about-a-child" not in str(raised.value)
+
+
+def test_the_head_revision_is_the_one_alembic_finds_in_the_migrations():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_the_current_revision_is_the_one_alembic_reads_empty_old_and_new(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    for revision in (None, "0001", head_revision()):
+        if revision is not None:
+            upgrade(engine, revision)
+        with engine.connect() as conn:
+            read_by_alembic = MigrationContext.configure(conn).get_current_revision()
+        assert current_revision(engine) == read_by_alembic == revision
