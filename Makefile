@@ -95,24 +95,26 @@ MOVED_CLOCKS := \
 	"2028-02-29 12:00:00" \
 	"2027-10-31 00:30:00"
 # A Saturday; the early May bank holiday; the summer holiday; a leap day; 01:30 BST on the
-# morning the clocks go back. The tests that touch dates: handlers, schedules, the command line
-# and the journeys (the e2e tests they cover are left out, for CI's time), on TEST_WORKERS
-# pytest-xdist workers. The journeys' dates are the handlers', whatever the adapter, so they run
-# through the console at every moment, and through Slack at the first and Teams at the second.
-DATE_TESTS := tests/handlers tests/schedules tests/journeys tests/bot/test_cli.py \
-	tests/bot/test_console_school.py tests/slack/test_slack_cli.py tests/e2e/test_console_safekeep.py \
-	tests/bot/test_report_cli.py
+# morning the clocks go back. The tests that touch dates: handlers, schedules and the journeys
+# at every moment; the command line's (programs started as a technician does) at the first two
+# (the e2e tests the journeys cover are left out, for CI's time), on TEST_WORKERS pytest-xdist
+# workers. The journeys' dates are the handlers', whatever the adapter, so they run through the
+# console at every moment, and through Slack at the first and Teams at the second.
+DATE_TESTS := tests/handlers tests/schedules tests/journeys
+DATE_PROGRAM_TESTS := tests/bot/test_cli.py tests/bot/test_console_school.py \
+	tests/slack/test_slack_cli.py tests/e2e/test_console_safekeep.py tests/bot/test_report_cli.py
 FAKETIME_LIB = $(shell $(BIN)/python -c 'import libfaketime, pathlib; \
 	print(pathlib.Path(libfaketime.__file__).parent / "vendor/libfaketime/src/libfaketime.so.1")')
 test-dates: $(TEST_STAMP)
 	@turn=0; for moment in $(MOVED_CLOCKS); do \
 	  turn=$$((turn + 1)); \
 	  adapters=$$(case $$turn in (1) echo console,slack;; (2) echo console,teams;; (*) echo console;; esac); \
+	  programs=$$(case $$turn in (1|2) echo "$(DATE_PROGRAM_TESTS)";; esac); \
 	  echo "make test-dates: the clock moved to $$moment UTC (journeys through $$adapters)"; \
 	  TZ=UTC FAKETIME="@$$moment" FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1 \
 	    LD_PRELOAD="$(FAKETIME_LIB)" TEST_DATABASE_URL= \
 	    SAFEKEEP_JOURNEY_ADAPTERS="$$adapters" \
-	    $(BIN)/python -m pytest -n $(TEST_WORKERS) $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
+	    $(BIN)/python -m pytest -n $(TEST_WORKERS) $(DATE_TESTS) $$programs $(PYTEST_ARGS) || exit 1; \
 	done
 
 ## make lint: ruff (lint and format) on everything, mypy on handlers/ and storage/
