@@ -17,6 +17,11 @@ Slack may finish a post after our client gave up on it, so that look waits out S
 window (``PROCESSING_WINDOW``, the dispatcher enforces it) and covers it. History reads are spaced
 to Slack's documented limit for ``conversations.history`` (``HistoryLimits``), per workspace, so a
 burst of doubtful attempts is checked at the pace Slack allows instead of by collecting 429s.
+Posts are spaced to Slack's limit of about one message a second in a conversation, per
+(workspace, person): a DM whose slot is a moment away waits for it, a later one is put back.
+
+Every call goes over one pool of kept-alive connections per event loop (``http_session``), not a
+new connection per DM.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientConnectorError, ClientError
+from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout, TCPConnector
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -79,6 +84,13 @@ KEEP_READS = timedelta(minutes=15)
 # The first page of a read waits at most the pacer's own longest wait for its slot (then the row
 # is put back); a further page, with the read half done, waits up to this.
 NEXT_PAGE_WAIT = 30.0
+# Slack allows about one message a second in a conversation (chat.postMessage, "special" rate
+# limit); a DM waits this long at most for its conversation's next slot, else is put back.
+POSTS_PER_MINUTE = 60
+POST_WAIT = 2.0
+# Kept-alive connections to the Web API, for every send under way at once (the dispatcher's
+# IN_FLIGHT) and a few history reads.
+CONNECTIONS = 64
 
 
 @dataclass(frozen=True)
@@ -156,18 +168,49 @@ class SlackSender:
         self.history = history
         # conversations.history reads, spaced per workspace (a school is one workspace).
         self.pacer = Pacer(history.per_minute)
+        # Posts, spaced per conversation: (school, Slack user).
+        self.posts = Pacer(
+            POSTS_PER_MINUTE, longest_wait=POST_WAIT, reason="pacing posts to a conversation"
+        )
         self.clock = clock
+        self._http: ClientSession | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
         self._teams: dict[int, str | None] = {}
         self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
         self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
         self._reading: dict[str, asyncio.Lock] = {}  # one read of a channel at a time
+
+    def http_session(self) -> ClientSession:
+        """The kept-alive connections every Web API call of this sender shares: one pool per
+        event loop, each call given ``timeout`` seconds (slack-sdk takes a shared session's
+        timeout, not its own)."""
+        loop = asyncio.get_running_loop()
+        http = self._http
+        if (
+            http is None
+            or http.closed
+            or self._http_loop is not loop
+            or http.timeout.total != self.timeout
+        ):
+            if http is not None and not http.closed and self._http_loop is loop:
+                loop.create_task(http.close())  # the timeout changed: in-flight calls finish
+            http = ClientSession(
+                connector=TCPConnector(limit=CONNECTIONS), timeout=ClientTimeout(total=self.timeout)
+            )
+            self._http, self._http_loop = http, loop
+        return http
+
+    async def close(self) -> None:
+        """Close the kept-alive connections (at shutdown)."""
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
 
     async def send(self, delivery: Delivery) -> str | None:
         recipient = delivery.recipient
         client = AsyncWebClient(
             token=await self._token_for(recipient),
             base_url=self.api_url,
-            timeout=self.timeout,  # type: ignore[arg-type]  # slack-sdk hints int; aiohttp takes a float
+            session=self.http_session(),
             retry_handlers=[],
         )
         try:  # reading only: whatever fails here, nothing was posted
@@ -192,6 +235,8 @@ class SlackSender:
             raise _classify(exc, posting=False) from exc
         except (ClientError, TimeoutError) as exc:
             raise RetryLater(f"Slack did not answer: {type(exc).__name__}") from exc
+        # NotYet (nothing posted) if the conversation's next slot is more than a moment away.
+        await self.posts.wait(f"{recipient.school_id}:{user}")
         if delivery.files:
             return await self._upload(client, user, delivery)
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": delivery.outbox_id}}
