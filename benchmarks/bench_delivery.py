@@ -217,7 +217,9 @@ async def drain_outbox() -> dict[str, float]:
         if await asyncio.to_thread(pending) == 0 or time.monotonic() - started > 600:
             break
         await asyncio.sleep(0.02)  # a DM paced to its conversation's limit comes back soon
-    return {"sent": sent, "seconds": time.monotonic() - started}
+    seconds = time.monotonic() - started
+    await dispatcher.close()
+    return {"sent": sent, "seconds": seconds}
 
 
 async def post_bare(job: dict[str, Any]) -> dict[str, float]:
@@ -350,7 +352,7 @@ class Run:
             await wait_until_up(f"{self.fake_url}/bench/ping", lambda status: status == 200)
             prepare_database(self.url, self.env)
             self.people = add_schools(self.url, self.key_spec, self.sizes.workspaces)
-            job_file = self.work / "reference.json"
+            job_file = self.work / "reference-job.json"
             job = reference_job(self.sizes.workspaces, self.sizes.dms, f"{self.fake_url}/api/")
             job_file.write_text(json.dumps(job))
             async with aiohttp.ClientSession() as session:

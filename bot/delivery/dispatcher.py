@@ -88,14 +88,27 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:
-                log.exception("outbox delivery round failed; will try again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-            self._wake.clear()
+        try:
+            while True:
+                try:
+                    await self.deliver_due()
+                except Exception:
+                    log.exception("outbox delivery round failed; will try again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                self._wake.clear()
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the senders' kept-alive connections (those that keep any)."""
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception as exc:  # shutting down: the process goes either way
+                    log.warning("closing a sender's connections failed: %s", type(exc).__name__)
 
     async def deliver_due(self) -> int:
         """Deliver every message that is due now; returns how many were sent."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,6 +89,11 @@ NEXT_PAGE_WAIT = 30.0
 # limit); a DM waits this long at most for its conversation's next slot, else is put back.
 POSTS_PER_MINUTE = 60
 POST_WAIT = 2.0
+# A workspace's bot token (OAuth installs) is kept this long (monotonic seconds) rather than read
+# from the installation store for every DM. A kept token Slack refuses is read again at once.
+KEEP_TOKENS = 300.0
+# Slack's answers to a token that is no longer good (the app reinstalled or removed).
+TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 # Kept-alive connections to the Web API, for every send under way at once (the dispatcher's
 # IN_FLIGHT) and a few history reads.
 CONNECTIONS = 64
@@ -175,6 +181,8 @@ class SlackSender:
         self.clock = clock
         self._http: ClientSession | None = None
         self._http_loop: asyncio.AbstractEventLoop | None = None
+        self._tokens: dict[str | None, tuple[str, float]] = {}  # team -> (token, when read)
+        self.monotonic = time.monotonic
         self._teams: dict[int, str | None] = {}
         self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
         self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
@@ -206,12 +214,26 @@ class SlackSender:
             await self._http.close()
 
     async def send(self, delivery: Delivery) -> str | None:
+        token, team = await self._token_for(delivery.recipient)
+        try:
+            return await self._send(delivery, token)
+        except Undeliverable as exc:
+            refused = exc.__cause__
+            if (
+                team in self._tokens
+                and isinstance(refused, SlackApiError)
+                and _error(refused) in TOKEN_REFUSED
+            ):
+                # A kept token may be an old one (the app was reinstalled): Slack refused it
+                # before doing anything, so read the installation again on the next attempt.
+                del self._tokens[team]
+                raise RetryLater("Slack refused a kept token; reading it again") from exc
+            raise
+
+    async def _send(self, delivery: Delivery, token: str) -> str | None:
         recipient = delivery.recipient
         client = AsyncWebClient(
-            token=await self._token_for(recipient),
-            base_url=self.api_url,
-            session=self.http_session(),
-            retry_handlers=[],
+            token=token, base_url=self.api_url, session=self.http_session(), retry_handlers=[]
         )
         try:  # reading only: whatever fails here, nothing was posted
             user = recipient.external_id or await self._user_by_email(client, recipient)
@@ -391,17 +413,23 @@ class SlackSender:
                 del self._reads[other]
                 self._reading.pop(other, None)
 
-    async def _token_for(self, recipient: Recipient) -> str:
+    async def _token_for(self, recipient: Recipient) -> tuple[str, str | None]:
+        """The bot token for the recipient's workspace, and that workspace's team id when the
+        token came from (and is kept from) the installation store."""
         if self.installation_store is None:
             if not self.token:
                 raise Undeliverable("SLACK_BOT_TOKEN is not set")
-            return self.token
-        bot = await self.installation_store.async_find_bot(
-            enterprise_id=None, team_id=await self._team_of(recipient.school_id)
-        )
+            return self.token, None
+        team = await self._team_of(recipient.school_id)
+        kept = self._tokens.get(team)
+        if kept is not None and self.monotonic() - kept[1] < KEEP_TOKENS:
+            return kept[0], team
+        bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team)
         if bot is None or not bot.bot_token:
+            self._tokens.pop(team, None)
             raise Undeliverable(NOT_INSTALLED)
-        return bot.bot_token
+        self._tokens[team] = (bot.bot_token, self.monotonic())
+        return bot.bot_token, team
 
     async def _team_of(self, school_id: int) -> str | None:
         """The Slack team id of a school (a school's workspace never changes, so it is kept)."""
