@@ -432,15 +432,17 @@ class SlackSender:
         return bot.bot_token, team
 
     async def _team_of(self, school_id: int) -> str | None:
-        """The Slack team id of a school (a school's workspace never changes, so it is kept)."""
+        """The Slack team id of a school (a school's workspace never changes, so it is kept).
+        A school not yet known reads every school's at once: a trust's first round of DMs
+        costs one query, not one per school."""
         if school_id not in self._teams:
             if self.engine is None:
                 raise Undeliverable("no database to find the school's Slack workspace in")
             try:
-                self._teams[school_id] = await asyncio.to_thread(_team_id, self.engine, school_id)
+                self._teams.update(await asyncio.to_thread(_team_ids, self.engine))
             except SQLAlchemyError as exc:  # nothing was posted: try again later
                 raise RetryLater(f"database: {type(exc).__name__}") from exc
-        return self._teams[school_id]
+        return self._teams.get(school_id)
 
     @staticmethod
     async def _user_by_email(client: AsyncWebClient, recipient: Recipient) -> str:
@@ -449,9 +451,10 @@ class SlackSender:
         return str((found.get("user") or {})["id"])
 
 
-def _team_id(engine: Engine, school_id: int) -> str | None:
+def _team_ids(engine: Engine) -> dict[int, str | None]:
     with Session(engine) as session:
-        return session.scalar(select(School.slack_team_id).where(School.id == school_id))
+        rows = session.execute(select(School.id, School.slack_team_id))
+        return {school_id: team for school_id, team in rows}
 
 
 def _outbox_id(message: dict[str, Any]) -> int | None:
