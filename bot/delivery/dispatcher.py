@@ -59,8 +59,9 @@ log = logging.getLogger(__name__)
 # included) is abandoned, and treated as in doubt, long before its lease runs out and another
 # dispatcher could claim the row; the round's outcomes are recorded inside the lease.
 ATTEMPT_DEADLINE = LEASE / 2
-BATCH = 200  # rows claimed a round
 IN_FLIGHT = 48  # sends under way at once in a round
+# Rows claimed a round: whole waves of IN_FLIGHT, so the last wave of a round is not half empty.
+BATCH = 4 * IN_FLIGHT
 
 __all__ = ["ATTEMPT_DEADLINE", "BATCH", "IN_FLIGHT", "LEASE", "Dispatcher", "processing_window"]
 
