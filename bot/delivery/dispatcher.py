@@ -55,9 +55,10 @@ from storage.database import transaction
 
 log = logging.getLogger(__name__)
 
-# An attempt still running this long after its row was claimed (waiting for a free slot
-# included) is abandoned, and treated as in doubt, long before its lease runs out and another
-# dispatcher could claim the row; the round's outcomes are recorded inside the lease.
+# An attempt still running this long after its round began, just after its row was claimed
+# (waiting for a free slot included), is abandoned and treated as in doubt, long before its
+# lease runs out and another dispatcher could claim the row: the round's outcomes are recorded
+# while every lease still holds.
 ATTEMPT_DEADLINE = LEASE / 2
 IN_FLIGHT = 48  # sends under way at once in a round
 # Rows claimed a round: whole waves of IN_FLIGHT, so the last wave of a round is not half empty.
