@@ -47,3 +47,26 @@ def test_the_benchmark_and_its_fake_api_import():
     bench = load("bench_slack")
     load("slack_fake_api")
     assert bench.QUICK.rounds >= 2
+
+
+def test_the_delivery_benchmark_runs_both_sides_and_prints_its_table(tmp_path):
+    """Tiny sizes: it makes the database, starts the fake, drains the outbox with Safekeep's
+    dispatcher and posts with bare slack_sdk, checks every DM arrived once, and prints."""
+    import subprocess
+
+    from tests.drivers.program import program_env
+
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_delivery.py")]
+        + ["--dms", "30", "--rounds", "1", "--workspaces", "5", "--latency-ms", "0"],
+        cwd=BENCHMARKS.parent,
+        env=program_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "| measure | Safekeep | bare slack_sdk reference | ratio |"
+    assert "30 DMs over 5 workspaces, 0 ms API latency" in lines[2]
+    assert "every DM exactly once" in lines[3]

@@ -1,6 +1,7 @@
-"""The outbox dispatcher (dispatcher.py) and the Sender protocol each platform implements
-(sender.py)."""
+"""The outbox dispatcher (dispatcher.py), how it claims rows (claims.py) and records what became
+of them (records.py), and the Sender protocol each platform implements (sender.py)."""
 
+from bot.delivery.claims import claim_new
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sender import (
     Delivery,
@@ -23,4 +24,5 @@ __all__ = [
     "RetryLater",
     "Sender",
     "Undeliverable",
+    "claim_new",
 ]

@@ -1,7 +1,7 @@
 """Spacing calls to a rate-limited platform method, so the limit is kept rather than hit.
 
 A ``Pacer`` hands out one slot per ``60 / per_minute`` seconds for each key (a Slack workspace:
-its limits are per method, per workspace, per app). A caller whose slot is near waits for it; one
+its limits are per method, per workspace, per app; or a conversation, for posts). A caller whose slot is near waits for it; one
 whose slot is further off than ``longest_wait`` is not given a slot and is told how long to come
 back after (``NotYet``), so an attempt never sits on its outbox lease waiting. Slots are counted
 on the monotonic clock: this measures intervals, it never dates anything.
@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.delivery.sender import NotYet
 
+TIDY_AT = 4096  # keys kept before the ones with nothing to wait for are forgotten
+
 
 class Pacer:
     def __init__(
@@ -26,6 +28,7 @@ class Pacer:
         longest_wait: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        reason: str = "pacing reads to the platform's rate limit",
     ) -> None:
         if per_minute <= 0:
             raise ValueError("a pacer needs a positive rate")
@@ -33,7 +36,9 @@ class Pacer:
         self.longest_wait = longest_wait
         self.monotonic = monotonic
         self.sleep = sleep
+        self.reason = reason
         self._next: dict[str, float] = {}
+        self._tidy_at = TIDY_AT
 
     def reserve(self, key: str, longest_wait: float | None = None) -> float:
         """Take the next slot for ``key``; returns the seconds until it. Raises ``NotYet`` (and
@@ -42,8 +47,13 @@ class Pacer:
         slot = max(now, self._next.get(key, now))
         wait = slot - now
         if wait > (self.longest_wait if longest_wait is None else longest_wait):
-            raise NotYet("pacing reads to the platform's rate limit", after_seconds=wait)
+            raise NotYet(self.reason, after_seconds=wait)
         self._next[key] = slot + self.interval
+        if len(self._next) >= self._tidy_at:
+            # Forget keys whose next slot has passed (they wait for nothing), so pacing every
+            # conversation of a trust does not grow without end.
+            self._next = {k: at for k, at in self._next.items() if at > now}
+            self._tidy_at = max(TIDY_AT, 2 * len(self._next))
         return wait
 
     async def wait(self, key: str, longest_wait: float | None = None) -> None:

@@ -17,17 +17,23 @@ Slack may finish a post after our client gave up on it, so that look waits out S
 window (``PROCESSING_WINDOW``, the dispatcher enforces it) and covers it. History reads are spaced
 to Slack's documented limit for ``conversations.history`` (``HistoryLimits``), per workspace, so a
 burst of doubtful attempts is checked at the pace Slack allows instead of by collecting 429s.
+Posts are spaced to Slack's limit of about one message a second in a conversation, per
+(workspace, person): a DM whose slot is a moment away waits for it, a later one is put back.
+
+Every call goes over one pool of kept-alive connections per event loop (``http_session``), not a
+new connection per DM.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientConnectorError, ClientError
+from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout, TCPConnector
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -79,6 +85,18 @@ KEEP_READS = timedelta(minutes=15)
 # The first page of a read waits at most the pacer's own longest wait for its slot (then the row
 # is put back); a further page, with the read half done, waits up to this.
 NEXT_PAGE_WAIT = 30.0
+# Slack allows about one message a second in a conversation (chat.postMessage, "special" rate
+# limit); a DM waits this long at most for its conversation's next slot, else is put back.
+POSTS_PER_MINUTE = 60
+POST_WAIT = 2.0
+# A workspace's bot token (OAuth installs) is kept this long (monotonic seconds) rather than read
+# from the installation store for every DM. A kept token Slack refuses is read again at once.
+KEEP_TOKENS = 300.0
+# Slack's answers to a token that is no longer good (the app reinstalled or removed).
+TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+# Kept-alive connections to the Web API, for every send under way at once (the dispatcher's
+# IN_FLIGHT) and a few history reads.
+CONNECTIONS = 64
 
 
 @dataclass(frozen=True)
@@ -156,19 +174,66 @@ class SlackSender:
         self.history = history
         # conversations.history reads, spaced per workspace (a school is one workspace).
         self.pacer = Pacer(history.per_minute)
+        # Posts, spaced per conversation: (school, Slack user).
+        self.posts = Pacer(
+            POSTS_PER_MINUTE, longest_wait=POST_WAIT, reason="pacing posts to a conversation"
+        )
         self.clock = clock
+        self._http: ClientSession | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+        self._tokens: dict[str | None, tuple[str, float]] = {}  # team -> (token, when read)
+        self.monotonic = time.monotonic
         self._teams: dict[int, str | None] = {}
         self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
         self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
         self._reading: dict[str, asyncio.Lock] = {}  # one read of a channel at a time
 
+    def http_session(self) -> ClientSession:
+        """The kept-alive connections every Web API call of this sender shares: one pool per
+        event loop, each call given ``timeout`` seconds (slack-sdk takes a shared session's
+        timeout, not its own)."""
+        loop = asyncio.get_running_loop()
+        http = self._http
+        if (
+            http is None
+            or http.closed
+            or self._http_loop is not loop
+            or http.timeout.total != self.timeout
+        ):
+            if http is not None and not http.closed and self._http_loop is loop:
+                loop.create_task(http.close())  # the timeout changed: in-flight calls finish
+            http = ClientSession(
+                connector=TCPConnector(limit=CONNECTIONS), timeout=ClientTimeout(total=self.timeout)
+            )
+            self._http, self._http_loop = http, loop
+        return http
+
+    async def close(self) -> None:
+        """Close the kept-alive connections (at shutdown)."""
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
+
     async def send(self, delivery: Delivery) -> str | None:
+        token, team = await self._token_for(delivery.recipient)
+        try:
+            return await self._send(delivery, token)
+        except Undeliverable as exc:
+            refused = exc.__cause__
+            if (
+                team in self._tokens
+                and isinstance(refused, SlackApiError)
+                and _error(refused) in TOKEN_REFUSED
+            ):
+                # A kept token may be an old one (the app was reinstalled): Slack refused it
+                # before doing anything, so read the installation again on the next attempt.
+                del self._tokens[team]
+                raise RetryLater("Slack refused a kept token; reading it again") from exc
+            raise
+
+    async def _send(self, delivery: Delivery, token: str) -> str | None:
         recipient = delivery.recipient
         client = AsyncWebClient(
-            token=await self._token_for(recipient),
-            base_url=self.api_url,
-            timeout=self.timeout,  # type: ignore[arg-type]  # slack-sdk hints int; aiohttp takes a float
-            retry_handlers=[],
+            token=token, base_url=self.api_url, session=self.http_session(), retry_handlers=[]
         )
         try:  # reading only: whatever fails here, nothing was posted
             user = recipient.external_id or await self._user_by_email(client, recipient)
@@ -192,6 +257,8 @@ class SlackSender:
             raise _classify(exc, posting=False) from exc
         except (ClientError, TimeoutError) as exc:
             raise RetryLater(f"Slack did not answer: {type(exc).__name__}") from exc
+        # NotYet (nothing posted) if the conversation's next slot is more than a moment away.
+        await self.posts.wait(f"{recipient.school_id}:{user}")
         if delivery.files:
             return await self._upload(client, user, delivery)
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": delivery.outbox_id}}
@@ -346,28 +413,36 @@ class SlackSender:
                 del self._reads[other]
                 self._reading.pop(other, None)
 
-    async def _token_for(self, recipient: Recipient) -> str:
+    async def _token_for(self, recipient: Recipient) -> tuple[str, str | None]:
+        """The bot token for the recipient's workspace, and that workspace's team id when the
+        token came from (and is kept from) the installation store."""
         if self.installation_store is None:
             if not self.token:
                 raise Undeliverable("SLACK_BOT_TOKEN is not set")
-            return self.token
-        bot = await self.installation_store.async_find_bot(
-            enterprise_id=None, team_id=await self._team_of(recipient.school_id)
-        )
+            return self.token, None
+        team = await self._team_of(recipient.school_id)
+        kept = self._tokens.get(team)
+        if kept is not None and self.monotonic() - kept[1] < KEEP_TOKENS:
+            return kept[0], team
+        bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team)
         if bot is None or not bot.bot_token:
+            self._tokens.pop(team, None)
             raise Undeliverable(NOT_INSTALLED)
-        return bot.bot_token
+        self._tokens[team] = (bot.bot_token, self.monotonic())
+        return bot.bot_token, team
 
     async def _team_of(self, school_id: int) -> str | None:
-        """The Slack team id of a school (a school's workspace never changes, so it is kept)."""
+        """The Slack team id of a school (a school's workspace never changes, so it is kept).
+        A school not yet known reads every school's at once: a trust's first round of DMs
+        costs one query, not one per school."""
         if school_id not in self._teams:
             if self.engine is None:
                 raise Undeliverable("no database to find the school's Slack workspace in")
             try:
-                self._teams[school_id] = await asyncio.to_thread(_team_id, self.engine, school_id)
+                self._teams.update(await asyncio.to_thread(_team_ids, self.engine))
             except SQLAlchemyError as exc:  # nothing was posted: try again later
                 raise RetryLater(f"database: {type(exc).__name__}") from exc
-        return self._teams[school_id]
+        return self._teams.get(school_id)
 
     @staticmethod
     async def _user_by_email(client: AsyncWebClient, recipient: Recipient) -> str:
@@ -376,9 +451,10 @@ class SlackSender:
         return str((found.get("user") or {})["id"])
 
 
-def _team_id(engine: Engine, school_id: int) -> str | None:
+def _team_ids(engine: Engine) -> dict[int, str | None]:
     with Session(engine) as session:
-        return session.scalar(select(School.slack_team_id).where(School.id == school_id))
+        rows = session.execute(select(School.id, School.slack_team_id))
+        return {school_id: team for school_id, team in rows}
 
 
 def _outbox_id(message: dict[str, Any]) -> int | None:

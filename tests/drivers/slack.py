@@ -565,6 +565,7 @@ def slack(
     try:
         yield bot
     finally:
+        bot.server.call(bot.adapter.dispatcher.close())  # the sender's kept-alive connections
         bot.server.stop()
     # Whatever the test did, everything the app sent Slack must be Block Kit that Slack accepts.
     check_everything_sent(fake)

@@ -29,7 +29,9 @@ from storage.database import transaction
 from storage.models import OutboxMessage, Person, PlatformIdentity
 from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, report
 
-CLIENT_TIMEOUT = 2.0  # seconds: a hung request costs a test this much; shorter timed out on busy CI hosts
+CLIENT_TIMEOUT = (
+    2.0  # seconds: a hung request costs a test this much; shorter timed out on busy CI hosts
+)
 # A row in doubt is looked for again once Slack's processing window has passed.
 PAST_THE_WINDOW = PROCESSING_WINDOW.total_seconds() + 1
 ALERTED = ("dpo@example.org", "head@example.org", "it@example.org", "dsl@example.org")
@@ -287,16 +289,16 @@ def test_a_send_slack_accepted_but_not_recorded_spoils_nothing_else_and_is_not_r
     queue_dm(factory, school, dsl, clock)
     queue_dm(factory, school, head, clock)
     dispatcher = slack.adapter.dispatcher
-    record = dispatcher._mark_sent
+    write = dispatcher._write
 
-    def database_fails_for_the_dsl(delivery, ref):
-        if delivery.recipient.email == dsl.email:
+    def database_fails_for_the_dsl(outcomes):
+        if any(o.delivery.recipient.email == dsl.email for o in outcomes):
             raise ConnectionError("the database went away")
-        record(delivery, ref)
+        write(outcomes)
 
-    monkeypatch.setattr(dispatcher, "_mark_sent", database_fails_for_the_dsl)
+    monkeypatch.setattr(dispatcher, "_write", database_fails_for_the_dsl)
     assert slack.deliver() == 1  # the Headteacher's DM is recorded; the batch carried on
-    monkeypatch.setattr(dispatcher, "_mark_sent", record)
+    monkeypatch.setattr(dispatcher, "_write", write)
     assert row_for(factory, head.email).status == "sent"
 
     clock.advance(minutes=3, seconds=PAST_THE_WINDOW)  # the lease, then Slack's window

@@ -61,6 +61,7 @@ def oauth_slack(factory, engine, clock, database_url):
     try:
         yield bot
     finally:
+        bot.server.call(bot.adapter.dispatcher.close())
         bot.server.stop()
 
 
