@@ -40,7 +40,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery.claims import LEASE, claim_due
+from bot.delivery.claims import LEASE, claim_due, claim_new
 from bot.delivery.records import Failed, Outcome, Postponed, Retry, Sent, record
 from bot.delivery.sender import (
     Delivery,
@@ -52,6 +52,7 @@ from bot.delivery.sender import (
 )
 from handlers.clock import Clock
 from storage.database import transaction
+from storage.models import OutboxMessage, School
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,52 @@ class Dispatcher:
         # school in the same database) are left to that platform's process, not postponed.
         self.school_id = school_id
         self._wake = asyncio.Event()
+        self._sending: set[asyncio.Task[int]] = set()  # send_now's tasks, kept until done
+        self._sent_at_once = 0  # what they sent, until ``settle`` reads it
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a handler commits)."""
         self._wake.set()
+
+    def handover(self, session: Session, rows: list[OutboxMessage]) -> list[Delivery]:
+        """Claim, in a request's own transaction, the rows it queued that this process can
+        send (``routes.run`` calls it just before the commit, through ``bot/turn.py``); the
+        caller gives them to ``send_now`` once the commit has succeeded. Nothing is claimed for
+        a platform this process has no sender for: the rounds of the process that has one
+        send those."""
+        ours = [row for row in rows if self._school_platform(session, row) in self.senders]
+        return claim_new(session, ours, self.clock()) if ours else []
+
+    def send_now(self, claims: Sequence[Delivery]) -> None:
+        """Send rows claimed by ``handover`` straight away, in the background of this event
+        loop: the alert goes out on a warm connection without waiting for a round or claiming
+        its row a second time. If this process stops first, the lease runs out and a round
+        sends them, after looking for an earlier post."""
+        task = asyncio.get_running_loop().create_task(self.deliver_claimed(claims))
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[int]) -> None:
+        self._sending.discard(task)
+        if task.cancelled():
+            return
+        failed = task.exception()
+        if failed is not None:
+            log.error("sending handed-over messages failed: %s", type(failed).__name__)
+            return
+        self._sent_at_once += task.result()
+
+    async def settle(self) -> int:
+        """Wait until what ``send_now`` is sending has been sent and recorded (before the
+        connections close, and in tests); returns how many it sent since the last call."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+        sent, self._sent_at_once = self._sent_at_once, 0
+        return sent
+
+    @staticmethod
+    def _school_platform(session: Session, row: OutboxMessage) -> str:
+        return session.get_one(School, row.school_id).platform
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
         try:
@@ -103,7 +146,10 @@ class Dispatcher:
             await self.close()
 
     async def close(self) -> None:
-        """Close the senders' kept-alive connections (those that keep any)."""
+        """Finish what is being sent at once, then close the senders' kept-alive connections
+        (those that keep any)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.settle(), ATTEMPT_DEADLINE.total_seconds())
         for sender in self.senders.values():
             close = getattr(sender, "close", None)
             if close is not None:

@@ -101,7 +101,7 @@ class SlackAdapter:
             "slack",
             who.locate,
             work,
-            self.dispatcher.wake,
+            self.dispatcher,
             who.interaction_id,
         )
 

@@ -166,7 +166,7 @@ class TeamsAgent:
             "teams",
             identify,
             work,
-            self.dispatcher.wake,
+            self.dispatcher,
             context.activity.id,
         )
 

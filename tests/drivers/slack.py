@@ -467,8 +467,10 @@ class SlackBot:
     # --- delivery and what reached Slack ----------------------------------------------------
 
     def deliver(self) -> int:
-        """Run the outbox dispatcher once, so queued DMs reach the fake Slack."""
-        return self.server.call(self.adapter.dispatcher.deliver_due())
+        """Wait for the DMs a request sent at once, then run the outbox dispatcher once, so
+        queued DMs reach the fake Slack; returns how many were sent."""
+        sent_at_once = self.server.call(self.adapter.dispatcher.settle())
+        return sent_at_once + self.server.call(self.adapter.dispatcher.deliver_due())
 
     def calls(self, method: str) -> list[dict[str, Any]]:
         """What reached the fake Web API for this method (refused calls included, marked)."""

@@ -172,7 +172,8 @@ class TeamsBot:
         return [p for p in self.chat(email) if p.proactive]
 
     def deliver(self) -> int:
-        return self.server.call(self.dispatcher.deliver_due())
+        sent_at_once = self.server.call(self.dispatcher.settle())
+        return sent_at_once + self.server.call(self.dispatcher.deliver_due())
 
 
 def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
