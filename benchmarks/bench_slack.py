@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from bot.demo import DEMO_ROLES, DEMO_STAFF, demo_terms  # noqa: E402
+from bot.slack.delivery import POST_BURST, POSTS_PER_MINUTE  # noqa: E402
 from storage import crypto  # noqa: E402
 from tests.drivers.fake_slack_api import FakeSlack  # noqa: E402
 from tests.drivers.program import program_env  # noqa: E402
@@ -185,6 +186,9 @@ class Feed:
         self.lead_channels = {c for u in lead_ids for c in (u, "D" + u[1:])}
         self.last_event = time.monotonic()
         self.count = 0
+        # When Slack's limit of posts to a conversation frees the busiest lead's next slot (the
+        # generic cell rate algorithm, as Safekeep's pacer counts it: bot/delivery/pacing.py).
+        self.lead_slot: dict[str, float] = {}
 
     def keys(self, event: dict[str, Any]) -> list[tuple[str, str]]:
         method = event.get("m")
@@ -203,6 +207,10 @@ class Feed:
     def seen(self, event: dict[str, Any]) -> None:
         self.last_event = time.monotonic()
         self.count += 1
+        channel = str(event.get("channel") or "")
+        if event.get("m") == "chat.postMessage" and channel in self.lead_channels:
+            interval = 60 / POSTS_PER_MINUTE
+            self.lead_slot[channel] = max(self.lead_slot.get(channel, 0), self.last_event) + interval
         for key in self.keys(event):
             if key[0] == "update":  # a view may be updated twice: keep the newest
                 self.first[key] = event
@@ -217,6 +225,17 @@ class Feed:
             return self.first[key]
         waiter = self.waiters.setdefault(key, asyncio.get_running_loop().create_future())
         return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
+    async def room_for(self, posts: int) -> None:
+        """Wait until every lead's conversation can take ``posts`` more at once within Slack's
+        limit (a burst of POST_BURST, then one a second), which Safekeep keeps to. Real Slack
+        answers a faster stream with 429s, so a round that began over the limit would measure
+        the pacing, not the path to the alert. The reference, which never paces, just waits."""
+        interval = 60 / POSTS_PER_MINUTE
+        busiest = max(self.lead_slot.values(), default=0.0)
+        wait = busiest - time.monotonic() - (POST_BURST - posts) * interval
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def quiet(self, for_seconds: float = 0.5, at_most: float = 60.0) -> None:
         """Wait until no call has reached the fake for a while (the outbox has drained)."""
@@ -396,6 +415,7 @@ async def breach_alerts(
             except FAILED:
                 target.failures += 1
         await feed.quiet()
+        await feed.room_for(len(payloads))
         results = await asyncio.gather(
             *(submit_to_alert(target, feed, p) for p in payloads), return_exceptions=True
         )

@@ -1,10 +1,13 @@
 """Spacing calls to a rate-limited platform method, so the limit is kept rather than hit.
 
 A ``Pacer`` hands out one slot per ``60 / per_minute`` seconds for each key (a Slack workspace:
-its limits are per method, per workspace, per app; or a conversation, for posts). A caller whose slot is near waits for it; one
-whose slot is further off than ``longest_wait`` is not given a slot and is told how long to come
-back after (``NotYet``), so an attempt never sits on its outbox lease waiting. Slots are counted
-on the monotonic clock: this measures intervals, it never dates anything.
+its limits are per method, per workspace, per app; or a conversation, for posts), after a first
+``burst`` of slots at once where the platform allows short bursts over its rate (the generic cell
+rate algorithm: over any stretch of time a key gets at most ``burst`` plus the rate's share). A
+caller whose slot is near waits for it; one whose slot is further off than ``longest_wait`` is
+not given a slot and is told how long to come back after (``NotYet``), so an attempt never sits
+on its outbox lease waiting. Slots are counted on the monotonic clock: this measures intervals,
+it never dates anything.
 
 The pacing is per process. Every process that delivers (``web`` and each ``worker``) paces on its
 own, so a deployment whose reads must stay under one limit together sets the rate to its share.
@@ -29,10 +32,12 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         reason: str = "pacing reads to the platform's rate limit",
+        burst: int = 1,
     ) -> None:
-        if per_minute <= 0:
-            raise ValueError("a pacer needs a positive rate")
+        if per_minute <= 0 or burst < 1:
+            raise ValueError("a pacer needs a positive rate and burst")
         self.interval = 60.0 / per_minute
+        self.burst = burst
         self.longest_wait = longest_wait
         self.monotonic = monotonic
         self.sleep = sleep
@@ -44,11 +49,12 @@ class Pacer:
         """Take the next slot for ``key``; returns the seconds until it. Raises ``NotYet`` (and
         takes nothing) when that is longer than ``longest_wait`` (by default the pacer's)."""
         now = self.monotonic()
-        slot = max(now, self._next.get(key, now))
+        due = max(now, self._next.get(key, now))  # when the key's next paced slot falls
+        slot = max(now, due - (self.burst - 1) * self.interval)
         wait = slot - now
         if wait > (self.longest_wait if longest_wait is None else longest_wait):
             raise NotYet(self.reason, after_seconds=wait)
-        self._next[key] = slot + self.interval
+        self._next[key] = due + self.interval
         if len(self._next) >= self._tidy_at:
             # Forget keys whose next slot has passed (they wait for nothing), so pacing every
             # conversation of a trust does not grow without end.

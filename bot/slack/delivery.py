@@ -86,8 +86,12 @@ KEEP_READS = timedelta(minutes=15)
 # is put back); a further page, with the read half done, waits up to this.
 NEXT_PAGE_WAIT = 30.0
 # Slack allows about one message a second in a conversation (chat.postMessage, "special" rate
-# limit); a DM waits this long at most for its conversation's next slot, else is put back.
+# limit, "bursts allowed"): posts keep to that rate after a first burst, so the alerts of twenty
+# reports at once all reach the DSL now, while a longer flurry is spread out. A DM waits this
+# long at most for its conversation's next slot, else is put back. Should Slack still answer 429,
+# nothing was posted: the DM is tried again after its Retry-After, never twice.
 POSTS_PER_MINUTE = 60
+POST_BURST = 20
 POST_WAIT = 2.0
 # A workspace's bot token (OAuth installs) is kept this long (monotonic seconds) rather than read
 # from the installation store for every DM. A kept token Slack refuses is read again at once.
@@ -176,7 +180,10 @@ class SlackSender:
         self.pacer = Pacer(history.per_minute)
         # Posts, spaced per conversation: (school, Slack user).
         self.posts = Pacer(
-            POSTS_PER_MINUTE, longest_wait=POST_WAIT, reason="pacing posts to a conversation"
+            POSTS_PER_MINUTE,
+            longest_wait=POST_WAIT,
+            reason="pacing posts to a conversation",
+            burst=POST_BURST,
         )
         self.clock = clock
         self._http: ClientSession | None = None

@@ -350,6 +350,17 @@ async def test_waiting_for_slots_spaces_reads_in_time():
 def test_a_pacer_needs_a_positive_rate():
     with pytest.raises(ValueError):
         Pacer(0)
+    with pytest.raises(ValueError):
+        Pacer(60, burst=0)
+
+
+def test_a_burst_goes_at_once_then_the_rate_holds_and_refills_with_time():
+    ticking = Ticking()
+    pacer = Pacer(60, longest_wait=5, monotonic=ticking, burst=3)  # one a second after three
+    assert [round(pacer.reserve("D1"), 6) for _ in range(5)] == [0, 0, 0, 1, 2]
+    assert pacer.reserve("D2") == 0  # another conversation has its own
+    ticking.now += 10  # quiet for a while: the burst is back, and no more than it
+    assert [round(pacer.reserve("D1"), 6) for _ in range(4)] == [0, 0, 0, 1]
 
 
 def test_a_caller_half_way_through_a_read_may_wait_longer_for_its_next_slot():
