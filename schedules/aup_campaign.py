@@ -14,11 +14,11 @@ sweep run twice, or by two workers, sends nothing twice.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select, tuple_
 
 from handlers.access import people_with_roles_by_school
 from handlers.aup import campaign
@@ -30,8 +30,12 @@ from handlers.aup.roster import (
     Standing,
     first_asked_on,
     joined_during,
+    newest_open_rounds,
     rosters,
+    round_first_day,
+    round_started,
     rounds_by_school,
+    version_for_group,
     versions_in_force_by_school,
 )
 from handlers.context import Context, KeyedNotice, notify_all
@@ -39,8 +43,12 @@ from handlers.replies import Button, Notice
 from handlers.school_calendar import SchoolCalendar
 from schedules.all_schools import AllSchools
 from storage import outbox
-from storage.models import AupCampaign, Person, PlatformIdentity
+from storage.models import AupCampaign, AupVersion, LedgerEntry, Person, PlatformIdentity
+from storage.models.school import ROLE_GROUPS
 from storage.outbox import LedgerKey
+
+# The ledger kinds of a person's reminder and of a round's digest for the leads.
+REMINDER, DIGEST = "aup_reminder", "aup_overdue_digest"
 
 
 @AllSchools
@@ -55,7 +63,9 @@ def sweep(schools: Sequence[Context]) -> int:
         )
     calendars = {ctx.school.id: SchoolCalendar(ctx.settings) for ctx in schools}
     reminding = [ctx for ctx in schools if calendars[ctx.school.id].reminder_window_open(ctx.now)]
-    standings = rosters(reminding, versions, rounds)
+    standings = rosters(
+        reminding, versions, rounds, already_reminded(reminding, calendars, versions, rounds)
+    )
     notices: list[KeyedNotice] = []
     overdue_digests: list[KeyedNotice] = []
     in_chat = identities_in_chat(reminding)
@@ -75,6 +85,80 @@ def sweep(schools: Sequence[Context]) -> int:
         leads = people_with_roles_by_school([n.ctx for n in overdue_digests], campaign.DIGEST_ROLES)
         notices += [replace(n, recipients=leads.get(n.ctx.school.id, [])) for n in overdue_digests]
     return sum(len(n.recipients) for n in notify_all(notices))
+
+
+def reminder_key(person_id: int, round_: AupCampaign, day: date) -> LedgerKey:
+    """The ledger key of a person's reminder in a round on a day."""
+    return LedgerKey(f"person:{person_id}", REMINDER, f"round:{round_.id}:{day.isoformat()}")
+
+
+def digest_key(cycle: str, day: date) -> LedgerKey:
+    """The ledger key of a round's overdue digest on a day."""
+    return LedgerKey(f"aup_round:{cycle}", DIGEST, day.isoformat())
+
+
+def already_reminded(
+    schools: Sequence[Context],
+    calendars: Mapping[int, SchoolCalendar],
+    versions: Mapping[int, Sequence[AupVersion]],
+    rounds: Mapping[int, Sequence[AupCampaign]],
+) -> ColumnElement[bool] | None:
+    """Who need not be read: people who joined before their round started, whose reminder for
+    the day everyone in their round is reminded is in the ledger. A second sweep in the same
+    window then reads almost nobody. Schools with an overdue digest still to send are read whole
+    (the digest counts everyone overdue)."""
+    expected: list[tuple[int, str, str]] = []
+    started: list[date] = []
+    digest_days: dict[int, list[LedgerKey]] = {}
+    for ctx in schools:
+        calendar = calendars[ctx.school.id]
+        today = calendar.today(ctx.now)
+        open_now = newest_open_rounds(rounds[ctx.school.id], today)
+        days = [(r, campaign.digest_day(calendar, r.due_on, today)) for r in open_now.values()]
+        digest_days[ctx.school.id] = [digest_key(r.cycle, d) for r, d in days if d is not None]
+        for group in ROLE_GROUPS:
+            version = version_for_group(versions[ctx.school.id], group)
+            round_ = open_now.get(version.id) if version is not None else None
+            if round_ is None:
+                continue
+            due = campaign.reminder_due(
+                calendar, round_first_day(calendar, round_), round_.due_on, today
+            )
+            if due is not None:
+                window = reminder_key(0, round_, due[0]).window
+                expected.append((ctx.school.id, group, window))
+                started.append(round_started(calendar, round_))
+    whole = _digest_still_due(schools, digest_days)
+    expected = [e for e in expected if e[0] not in whole]
+    if not expected:
+        return None
+    return exists().where(
+        LedgerEntry.school_id == Person.school_id,
+        LedgerEntry.subject == literal("person:") + cast(Person.id, String),
+        LedgerEntry.kind == REMINDER,
+        tuple_(Person.school_id, Person.role_group, LedgerEntry.window).in_(expected),
+    ) & (Person.joined_on.is_(None) | (Person.joined_on <= min(started)))
+
+
+def _digest_still_due(
+    schools: Sequence[Context], digest_days: Mapping[int, list[LedgerKey]]
+) -> set[int]:
+    """The schools with an overdue digest due and not yet in the ledger."""
+    if not any(digest_days.values()):
+        return set()
+    written = {
+        (school_id, LedgerKey(subject, DIGEST, window))
+        for school_id, subject, window in schools[0].session.execute(
+            select(LedgerEntry.school_id, LedgerEntry.subject, LedgerEntry.window).where(
+                LedgerEntry.school_id.in_(digest_days), LedgerEntry.kind == DIGEST
+            )
+        )
+    }
+    return {
+        school_id
+        for school_id, keys in digest_days.items()
+        if any((school_id, key) not in written for key in keys)
+    }
 
 
 def identities_in_chat(schools: Sequence[Context]) -> Callable[[Person], bool]:
@@ -146,9 +230,7 @@ def reminders(
             notices[wording] = Notice(
                 text, (Button(msg.READ_AND_AGREE, "aup.start", style="primary"),)
             )
-        key = LedgerKey(
-            f"person:{one.person.id}", "aup_reminder", f"round:{one.campaign.id}:{day.isoformat()}"
-        )
+        key = reminder_key(one.person.id, one.campaign, day)
         found.append(KeyedNotice(ctx, [one.person], notices[wording], key))
     return found
 
@@ -184,6 +266,6 @@ def digests(
         assert version is not None
         label = msg.round_label(cycle, first.kind, version.version)
         notice = Notice(msg.overdue_digest(label, counts), (Button(msg.SEE_WHO, "aup.status"),))
-        key = LedgerKey(f"aup_round:{cycle}", "aup_overdue_digest", day.isoformat())
+        key = digest_key(cycle, day)
         found.append(KeyedNotice(ctx, [], notice, key))
     return found

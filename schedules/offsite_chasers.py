@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from handlers.access import people_with_roles, people_with_roles_by_school
 from handlers.context import Context, KeyedNotice, notify_all
@@ -33,11 +33,13 @@ from handlers.offsite.returns import report_missing_button, return_button
 from handlers.replies import Notice
 from handlers.school_calendar import SchoolCalendar
 from schedules.all_schools import AllSchools
-from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person
+from storage.models import Incident, LedgerEntry, OffsiteApproval, OffsiteDeclaration, Person
 from storage.outbox import LedgerKey
 
 SIRO_ROLES = ("headteacher",)
 DPO_ROLES = ("dpo",)
+# The ledger kinds of the daily digests (their subjects: "person:<holder>", "school:<school>").
+HOLDER_DIGEST, SIRO_DIGEST = "offsite_due_digest", "offsite_siro_digest"
 # How long a holder has to file the breach report they were sent into before being reminded.
 REPORT_MISSING_AFTER = timedelta(minutes=30)
 
@@ -152,17 +154,45 @@ def unreported_losses(schools: Sequence[Context]) -> int:
 
 def due_records(days: Sequence[Day]) -> dict[int, list[DueRecord]]:
     """By school: records out whose (rolled) due day is today or earlier, except those taken
-    today, with their items, in one query for all schools."""
+    today, with their items: one query for all schools (one per date, should schools' dates
+    differ). A record whose holder's digest and whose school's SIRO digest were both written
+    today is left out: it would change nothing, and a second sweep reads next to nothing."""
     by_school = {day.ctx.school.id: day for day in days}
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for day in days:
+        by_date[day.today].append(day.ctx.school.id)
+    found: dict[int, list[DueRecord]] = defaultdict(list)
+    for today, school_ids in by_date.items():
+        for decl, holder in _due_on(days[0].ctx.session, school_ids, today):
+            day = by_school[decl.school_id]
+            # Records taken today and due back today are not chased minutes after declaring them.
+            if day.calendar.today(decl.taken_at) == today:
+                continue
+            status = rules.due_status(day.calendar, decl, today)
+            if status.due <= today:
+                found[decl.school_id].append(DueRecord(decl, holder, status))
+    return found
+
+
+def _due_on(
+    session: Session, school_ids: list[int], today: date
+) -> list[tuple[OffsiteDeclaration, Person]]:
+    """These schools' records out and due back by ``today``, and their holders, except those
+    both of whose digests were written today."""
+    both_digests_written = _written(
+        literal("person:") + cast(OffsiteDeclaration.person_id, String), HOLDER_DIGEST, today
+    ) & _written(
+        literal("school:") + cast(OffsiteDeclaration.school_id, String), SIRO_DIGEST, today
+    )
     rows = (
-        days[0]
-        .ctx.session.execute(
+        session.execute(
             select(OffsiteDeclaration, Person)
             .join(Person, Person.id == OffsiteDeclaration.person_id)
             .where(
-                OffsiteDeclaration.school_id.in_(by_school),
+                OffsiteDeclaration.school_id.in_(school_ids),
                 OffsiteDeclaration.status == "out",
-                OffsiteDeclaration.expected_return <= max(day.today for day in days),
+                OffsiteDeclaration.expected_return <= today,
+                ~both_digests_written,
             )
             .options(
                 joinedload(OffsiteDeclaration.items),
@@ -175,18 +205,18 @@ def due_records(days: Sequence[Day]) -> dict[int, list[DueRecord]]:
         .unique()
         .all()
     )
-    found: dict[int, list[DueRecord]] = defaultdict(list)
-    for decl, holder in rows:
-        day = by_school[decl.school_id]
-        if decl.expected_return > day.today:
-            continue
-        # Records taken today and due back today are not chased minutes after declaring them.
-        if day.calendar.today(decl.taken_at) == day.today:
-            continue
-        status = rules.due_status(day.calendar, decl, day.today)
-        if status.due <= day.today:
-            found[decl.school_id].append(DueRecord(decl, holder, status))
-    return found
+    return [(decl, holder) for decl, holder in rows]
+
+
+def _written(subject: ColumnElement[str], kind: str, today: date) -> ColumnElement[bool]:
+    """True where the ledger holds the declaration's school's key of this kind for ``subject``
+    with today's date."""
+    return exists().where(
+        LedgerEntry.school_id == OffsiteDeclaration.school_id,
+        LedgerEntry.subject == subject,
+        LedgerEntry.kind == kind,
+        LedgerEntry.window == today.isoformat(),
+    )
 
 
 def holder_digests(days: Sequence[Day], due: dict[int, list[DueRecord]]) -> int:
@@ -203,7 +233,7 @@ def holder_digests(days: Sequence[Day], due: dict[int, list[DueRecord]]) -> int:
             ]
             buttons = tuple(return_button(r.declaration) for r in records)
             holder = records[0].holder
-            key = LedgerKey(f"person:{holder.id}", "offsite_due_digest", day.today.isoformat())
+            key = LedgerKey(f"person:{holder.id}", HOLDER_DIGEST, day.today.isoformat())
             notices.append(
                 KeyedNotice(day.ctx, [holder], Notice(msg.due_digest(lines), buttons), key)
             )
@@ -228,7 +258,7 @@ def siro_digests(days: Sequence[Day], due: dict[int, list[DueRecord]]) -> int:
             f"• {msg.reference(r.declaration)} · {r.holder.display_name} · {msg.lateness(r.status)}"
             for r in escalated
         ]
-        key = LedgerKey(f"school:{ctx.school.id}", "offsite_siro_digest", day.today.isoformat())
+        key = LedgerKey(f"school:{ctx.school.id}", SIRO_DIGEST, day.today.isoformat())
         notices.append(KeyedNotice(ctx, [], Notice(msg.siro_digest(lines)), key))
     if not notices:
         return 0

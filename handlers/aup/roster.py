@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session, lazyload
 
 from handlers.context import Context
@@ -148,11 +148,13 @@ def rosters(
     schools: Sequence[Context],
     versions: Mapping[int, Sequence[AupVersion]],
     rounds: Mapping[int, Sequence[AupCampaign]],
+    leave_out: ColumnElement[bool] | None = None,
 ) -> dict[int, list[Standing]]:
     """``roster(ctx)`` for each of these schools (sharing a session), given each school's
     versions in force (newest first) and rounds, in a few queries however many schools and
     people: where every active person stands today, by name. People's roles and identities are
-    not loaded (the campaign sweep reads neither; touching them loads them one by one)."""
+    not loaded (the campaign sweep reads neither; touching them loads them one by one), and
+    people matching ``leave_out`` are not read at all."""
     if not schools:
         return {}
     session = schools[0].session
@@ -161,7 +163,11 @@ def rosters(
     for person in (
         session.scalars(
             select(Person)
-            .where(Person.school_id.in_(ids), Person.active.is_(True))
+            .where(
+                Person.school_id.in_(ids),
+                Person.active.is_(True),
+                ~leave_out if leave_out is not None else true(),
+            )
             .options(lazyload(Person.roles), lazyload(Person.identities))
             .order_by(Person.display_name, Person.id)
         )
@@ -276,8 +282,12 @@ def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Perso
     """True for a new starter: someone who joined the roster after the round opened. A round
     written late (the school began using Safekeep after its opening day) counts from the day it
     was written, so the staff who arrived with the school keep the round's own dates."""
-    started = max(campaign.opens_on, calendar.today(campaign.created_at))
-    return person.joined_on is not None and person.joined_on > started
+    return person.joined_on is not None and person.joined_on > round_started(calendar, campaign)
+
+
+def round_started(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
+    """The day after which someone joining the roster is a new starter in this round."""
+    return max(campaign.opens_on, calendar.today(campaign.created_at))
 
 
 def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> date:
@@ -286,6 +296,11 @@ def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Pers
     if joined_during(calendar, campaign, person):
         assert person.joined_on is not None
         return calendar.school_day_on_or_after(person.joined_on)
+    return round_first_day(calendar, campaign)
+
+
+def round_first_day(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
+    """The day everyone but new starters is first asked in a round."""
     return calendar.school_day_on_or_after(campaign.opens_on)
 
 
