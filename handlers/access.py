@@ -166,6 +166,9 @@ def people_with_roles_by_school(
 ) -> dict[int, list[Person]]:
     """For each of these schools (sharing a session), its active people holding any of these
     roles, in a stable order: one query however many schools."""
+    found: dict[int, list[Person]] = defaultdict(list)
+    if not schools:
+        return found
     query = (
         select(Person)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
@@ -177,7 +180,6 @@ def people_with_roles_by_school(
         .order_by(Person.id)
         .distinct()
     )
-    found: dict[int, list[Person]] = defaultdict(list)
-    for person in schools[0].session.scalars(query) if schools else ():
+    for person in schools[0].session.scalars(query):
         found[person.school_id].append(person)
     return found
