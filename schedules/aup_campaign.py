@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, select, tuple_
+from sqlalchemy import select
 
 from handlers.access import people_with_roles_by_school
 from handlers.aup import campaign
@@ -43,7 +43,15 @@ from handlers.replies import Button, Notice
 from handlers.school_calendar import SchoolCalendar
 from schedules.all_schools import AllSchools
 from storage import outbox
-from storage.models import AupCampaign, AupVersion, LedgerEntry, Person, PlatformIdentity
+from storage.models import (
+    AupAcknowledgement,
+    AupCampaign,
+    AupExemption,
+    AupVersion,
+    LedgerEntry,
+    Person,
+    PlatformIdentity,
+)
 from storage.models.school import ROLE_GROUPS
 from storage.outbox import LedgerKey
 
@@ -64,7 +72,7 @@ def sweep(schools: Sequence[Context]) -> int:
     calendars = {ctx.school.id: SchoolCalendar(ctx.settings) for ctx in schools}
     reminding = [ctx for ctx in schools if calendars[ctx.school.id].reminder_window_open(ctx.now)]
     standings = rosters(
-        reminding, versions, rounds, already_reminded(reminding, calendars, versions, rounds)
+        reminding, versions, rounds, people_to_read(reminding, calendars, versions, rounds)
     )
     notices: list[KeyedNotice] = []
     overdue_digests: list[KeyedNotice] = []
@@ -97,18 +105,19 @@ def digest_key(cycle: str, day: date) -> LedgerKey:
     return LedgerKey(f"aup_round:{cycle}", DIGEST, day.isoformat())
 
 
-def already_reminded(
+def people_to_read(
     schools: Sequence[Context],
     calendars: Mapping[int, SchoolCalendar],
     versions: Mapping[int, Sequence[AupVersion]],
     rounds: Mapping[int, Sequence[AupCampaign]],
-) -> ColumnElement[bool] | None:
-    """Who need not be read: people who joined before their round started, whose reminder for
-    the day everyone in their round is reminded is in the ledger. A second sweep in the same
-    window then reads almost nobody. Schools with an overdue digest still to send are read whole
-    (the digest counts everyone overdue)."""
-    expected: list[tuple[int, str, str]] = []
-    started: list[date] = []
+) -> set[int] | None:
+    """Whose standing the sweep must read (None: everyone's). Left out are people who signed in
+    their round or are exempt today, and people who joined before their round started whose
+    reminder for the day everyone in their round is reminded is in the ledger: they would be
+    sent nothing, and a second sweep in the same window reads almost nobody. Schools with an
+    overdue digest still to send are read whole (it counts everyone overdue). A few light
+    queries: the active people's groups, the signatures and exemptions, the ledger's keys."""
+    expected: dict[tuple[int, str], tuple[AupCampaign, str]] = {}
     digest_days: dict[int, list[LedgerKey]] = {}
     for ctx in schools:
         calendar = calendars[ctx.school.id]
@@ -121,23 +130,74 @@ def already_reminded(
             round_ = open_now.get(version.id) if version is not None else None
             if round_ is None:
                 continue
-            due = campaign.reminder_due(
-                calendar, round_first_day(calendar, round_), round_.due_on, today
-            )
+            first = round_first_day(calendar, round_)
+            due = campaign.reminder_due(calendar, first, round_.due_on, today)
             if due is not None:
-                window = reminder_key(0, round_, due[0]).window
-                expected.append((ctx.school.id, group, window))
-                started.append(round_started(calendar, round_))
+                expected[ctx.school.id, group] = (round_, reminder_key(0, round_, due[0]).window)
     whole = _digest_still_due(schools, digest_days)
-    expected = [e for e in expected if e[0] not in whole]
-    if not expected:
+    if not expected or len(whole) == len(schools):
         return None
-    return exists().where(
-        LedgerEntry.school_id == Person.school_id,
-        LedgerEntry.subject == literal("person:") + cast(Person.id, String),
-        LedgerEntry.kind == REMINDER,
-        tuple_(Person.school_id, Person.role_group, LedgerEntry.window).in_(expected),
-    ) & (Person.joined_on.is_(None) | (Person.joined_on <= min(started)))
+    session = schools[0].session
+    ids = [ctx.school.id for ctx in schools]
+    written = {
+        (subject, window)
+        for subject, window in session.execute(
+            select(LedgerEntry.subject, LedgerEntry.window).where(
+                LedgerEntry.school_id.in_(ids),
+                LedgerEntry.kind == REMINDER,
+                LedgerEntry.window.in_({window for _, window in expected.values()}),
+            )
+        )
+    }
+    signed = {
+        (person_id, version_id, cycle)
+        for person_id, version_id, cycle in session.execute(
+            select(
+                AupAcknowledgement.person_id,
+                AupAcknowledgement.aup_version_id,
+                AupAcknowledgement.cycle,
+            ).where(
+                AupAcknowledgement.school_id.in_(ids),
+                AupAcknowledgement.cycle.in_({r.cycle for r, _ in expected.values()} | {""}),
+            )
+        )
+    }
+    dates = {ctx.school.id: calendars[ctx.school.id].today(ctx.now) for ctx in schools}
+    exempt = {
+        person_id
+        for person_id, school_id, starts_on, ends_on in session.execute(
+            select(
+                AupExemption.person_id,
+                AupExemption.school_id,
+                AupExemption.starts_on,
+                AupExemption.ends_on,
+            ).where(AupExemption.school_id.in_(ids), AupExemption.ended_at.is_(None))
+        )
+        if starts_on <= dates[school_id] <= ends_on
+    }
+    to_read: set[int] = set()
+    for person_id, school_id, group, joined_on in session.execute(
+        select(Person.id, Person.school_id, Person.role_group, Person.joined_on).where(
+            Person.school_id.in_(ids), Person.active.is_(True)
+        )
+    ):
+        if school_id in whole:
+            to_read.add(person_id)
+            continue
+        known = expected.get((school_id, group))
+        if known is None:  # no round open for their group, or nobody in it is asked yet
+            continue
+        round_, window = known
+        if person_id in exempt or (person_id, round_.aup_version_id, round_.cycle) in signed:
+            continue
+        if round_.kind == campaign.NEW_VERSION and (person_id, round_.aup_version_id, "") in signed:
+            continue  # signed the version before its round was written (roster.standings)
+        new_starter = joined_on is not None and joined_on > round_started(
+            calendars[school_id], round_
+        )
+        if new_starter or (f"person:{person_id}", window) not in written:
+            to_read.add(person_id)
+    return to_read
 
 
 def _digest_still_due(

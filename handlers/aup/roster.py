@@ -10,7 +10,7 @@ signature stays as evidence. Before any round has opened, a signature of the ver
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +40,8 @@ SIGNED, TO_SIGN, OVERDUE, EXEMPT, NOTHING_TO_SIGN = (
     "exempt",
     "nothing_to_sign",
 )
+# rosters() reads just the people asked for up to this many, everyone beyond.
+ONLY_AT_MOST = 1000
 STATUS_LABELS = {SIGNED: "Signed", TO_SIGN: "To sign", OVERDUE: "Overdue", EXEMPT: "Exempt"}
 
 
@@ -148,13 +150,14 @@ def rosters(
     schools: Sequence[Context],
     versions: Mapping[int, Sequence[AupVersion]],
     rounds: Mapping[int, Sequence[AupCampaign]],
-    leave_out: ColumnElement[bool] | None = None,
+    only: Collection[int] | None = None,
 ) -> dict[int, list[Standing]]:
     """``roster(ctx)`` for each of these schools (sharing a session), given each school's
     versions in force (newest first) and rounds, in a few queries however many schools and
     people: where every active person stands today, by name. People's roles and identities are
-    not loaded (the campaign sweep reads neither; touching them loads them one by one), and
-    people matching ``leave_out`` are not read at all."""
+    not loaded (the campaign sweep reads neither; touching them loads them one by one). With
+    ``only``, just those people (by id) are read; if there are more than ``ONLY_AT_MOST``,
+    everyone is (a longer list of ids would make a slow query, or too long a one for SQLite)."""
     if not schools:
         return {}
     session = schools[0].session
@@ -166,7 +169,7 @@ def rosters(
             .where(
                 Person.school_id.in_(ids),
                 Person.active.is_(True),
-                ~leave_out if leave_out is not None else true(),
+                Person.id.in_(only) if only is not None and len(only) <= ONLY_AT_MOST else true(),
             )
             .options(lazyload(Person.roles), lazyload(Person.identities))
             .order_by(Person.display_name, Person.id)
