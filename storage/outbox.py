@@ -13,9 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from storage.models import LedgerEntry, OutboxFile, OutboxMessage
 
@@ -116,34 +127,43 @@ def _write_keys(
     ordered = sorted(
         dict.fromkeys(keys), key=lambda k: (k[0], k[1].subject, k[1].kind, k[1].window)
     )
-    rows = [
-        {
-            "school_id": school_id,
-            "subject": key.subject,
-            "kind": key.kind,
-            "window": key.window,
-            "created_at": now,
-        }
-        for school_id, key in ordered
-    ]
-    statement = (
-        _insert_for(session)(LEDGER)
-        .on_conflict_do_nothing(index_elements=["school_id", "subject", "kind", "window"])
-        .returning(
-            LEDGER.c.id, LEDGER.c.school_id, LEDGER.c.subject, LEDGER.c.kind, LEDGER.c.window
+    columns = ["school_id", "subject", "kind", "window", "created_at"]
+    statement: postgresql.Insert | sqlite.Insert
+    if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL takes the keys as four arrays: one short statement however many keys
+        # (psycopg spends long parsing a VALUES list of many thousand parameters).
+        rows = select(
+            func.unnest(_array([school_id for school_id, _ in ordered], Integer())),
+            func.unnest(_array([key.subject for _, key in ordered], String())),
+            func.unnest(_array([key.kind for _, key in ordered], String())),
+            func.unnest(_array([key.window for _, key in ordered], String())),
+            literal(now, LEDGER.c.created_at.type),
         )
+        statement = postgresql.insert(LEDGER).from_select(columns, rows)
+        params: list[dict[str, Any]] | None = None
+    else:
+        statement = sqlite.insert(LEDGER)
+        params = [
+            dict(zip(columns, (school_id, key.subject, key.kind, key.window, now), strict=True))
+            for school_id, key in ordered
+        ]
+    written = session.execute(
+        statement.on_conflict_do_nothing(
+            index_elements=["school_id", "subject", "kind", "window"]
+        ).returning(
+            LEDGER.c.id, LEDGER.c.school_id, LEDGER.c.subject, LEDGER.c.kind, LEDGER.c.window
+        ),
+        params,
     )
-    written = session.execute(statement, rows)
     return {
         (school_id, LedgerKey(subject, kind, window)): ledger_id
         for ledger_id, school_id, subject, kind, window in written
     }
 
 
-def _insert_for(session: Session) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it)."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _array(values: list[Any], item: TypeEngine[Any]) -> BindParameter[Any]:
+    """A list bound as one PostgreSQL array."""
+    return bindparam(None, values, type_=postgresql.ARRAY(item))
 
 
 def _write_messages(
