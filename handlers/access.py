@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
@@ -157,15 +158,28 @@ def refuse(ctx: Context, subject: str, permission: str, message: str) -> None:
 
 def people_with_roles(ctx: Context, roles: Iterable[str]) -> list[Person]:
     """Active people holding any of these roles, in a stable order."""
+    return people_with_roles_by_school([ctx], roles).get(ctx.school.id, [])
+
+
+def people_with_roles_by_school(
+    schools: Sequence[Context], roles: Iterable[str]
+) -> dict[int, list[Person]]:
+    """For each of these schools (sharing a session), its active people holding any of these
+    roles, in a stable order: one query however many schools."""
+    found: dict[int, list[Person]] = defaultdict(list)
+    if not schools:
+        return found
     query = (
         select(Person)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(
-            Person.school_id == ctx.school.id,
+            Person.school_id.in_([ctx.school.id for ctx in schools]),
             Person.active.is_(True),
             RoleAssignment.role.in_(list(roles)),
         )
         .order_by(Person.id)
         .distinct()
     )
-    return list(ctx.session.scalars(query))
+    for person in schools[0].session.scalars(query):
+        found[person.school_id].append(person)
+    return found

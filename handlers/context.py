@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -109,3 +109,41 @@ class Context:
     def when(self, moment: datetime) -> str:
         """A time as staff read it: 'Thu 26 Nov 14:05' in the school's zone."""
         return self.local(moment).strftime("%a %-d %b %H:%M")
+
+
+@dataclass(frozen=True)
+class KeyedNotice:
+    """A notice for some people of one school, to be queued once under its ledger key."""
+
+    ctx: Context
+    recipients: Sequence[Person]
+    notice: Notice
+    key: LedgerKey
+    urgent: bool = False
+
+
+def notify_all(notices: Sequence[KeyedNotice]) -> list[KeyedNotice]:
+    """Queue many notices (of one school or of many sharing a session) in a few statements,
+    however many there are; returns those queued: the ones whose keys were not used before."""
+    if not notices:
+        return []
+    payloads: dict[int, dict[str, Any]] = {}  # a notice sent to many people is encoded once
+    for n in notices:
+        if id(n.notice) not in payloads:
+            payloads[id(n.notice)] = n.notice.to_json()
+    written = outbox.enqueue_all(
+        notices[0].ctx.session,
+        [
+            outbox.Notification(
+                n.ctx.school.id,
+                tuple(p.id for p in n.recipients),
+                payloads[id(n.notice)],
+                key=n.key,
+                urgent=n.urgent,
+            )
+            for n in notices
+        ],
+        now=min(n.ctx.now for n in notices),
+    )
+    queued = {(w.school_id, w.key) for w in written}
+    return [n for n in notices if (n.ctx.school.id, n.key) in queued]

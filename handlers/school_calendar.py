@@ -42,6 +42,9 @@ class SchoolCalendar:
     def __init__(self, settings: SchoolSettings) -> None:
         self.settings = settings
         self.tz = ZoneInfo(settings.timezone)
+        # Sweeps ask about the same few days for every person of a school: answer each once.
+        self._school_days: dict[date, bool] = {}
+        self._dates: dict[datetime, date] = {}
 
     @property
     def last_term_end(self) -> date | None:
@@ -49,6 +52,12 @@ class SchoolCalendar:
         return max((term.end for term in self.settings.terms), default=None)
 
     def is_school_day(self, day: date) -> bool:
+        known = self._school_days.get(day)
+        if known is None:
+            known = self._school_days[day] = self._is_school_day(day)
+        return known
+
+    def _is_school_day(self, day: date) -> bool:
         if day.weekday() >= 5 or is_bank_holiday(day) or day in self.settings.closures:
             return False
         last = self.last_term_end
@@ -95,7 +104,11 @@ class SchoolCalendar:
         return moment.astimezone(self.tz)
 
     def today(self, now: datetime) -> date:
-        return self.local(now).date()
+        """The school's date at ``now`` (asked again and again for a round's opening moment)."""
+        known = self._dates.get(now)
+        if known is None:
+            known = self._dates[now] = self.local(now).date()
+        return known
 
     def at(self, day: date, hour: time) -> datetime:
         """The aware instant of a wall-clock time on a day, in the school's zone."""

@@ -1,6 +1,6 @@
 """The breach clock: escalates unacknowledged alerts and reminds the DPO of the ICO deadline.
 
-Runs as the system for one school. Everything it sends is urgent and ignores quiet hours
+Runs as the system for all schools at once. Everything it sends is urgent and ignores quiet hours
 (shared/DOMAIN.md §6). Each message is written under a ledger key per incident and mark
 (``escalation``, ``ico_24h`` ...), so running the sweep twice, or on two workers, sends nothing
 twice. When the worker was down across several marks, only the latest one is sent: one
@@ -13,11 +13,14 @@ are never loaded (an entry is added without them).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import groupby
 
 from sqlalchemy import select
-from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import Session, raiseload
 
 from handlers.access import people_with_roles
 from handlers.breach import incidents
@@ -25,6 +28,7 @@ from handlers.breach import messages as msg
 from handlers.breach.alerts import acknowledge_button
 from handlers.context import Context
 from handlers.replies import Button, Notice
+from schedules.all_schools import AllSchools
 from storage.models import Incident, LedgerEntry, Person
 from storage.outbox import LedgerKey
 
@@ -55,35 +59,48 @@ class Sweep:
         return True
 
 
-def sweep(ctx: Context) -> int:
-    """Queue what is due for the school's open incidents; returns the messages queued."""
+@AllSchools
+def sweep(schools: Sequence[Context]) -> int:
+    """Queue what is due for the schools' open incidents; returns the messages queued."""
+    if not schools:
+        return 0
+    by_school = {ctx.school.id: ctx for ctx in schools}
     open_incidents = list(
-        ctx.session.scalars(
+        schools[0].session.scalars(
             select(Incident)
-            .where(Incident.school_id == ctx.school.id, Incident.status != "closed")
+            .where(Incident.school_id.in_(by_school), Incident.status != "closed")
             .options(raiseload(Incident.events))
-            .order_by(Incident.id)
+            .order_by(Incident.school_id, Incident.id)
         )
     )
     if not open_incidents:
         return 0
-    run = Sweep(ctx, _ledger_keys(ctx, open_incidents))
+    sent = _ledger_keys(schools[0].session, open_incidents)
     queued = 0
-    for incident in open_incidents:
-        queued += escalate_if_unacknowledged(run, incident)
-        queued += remind_of_ico_deadline(run, incident)
+    for school_id, incidents_of_school in groupby(open_incidents, key=lambda i: i.school_id):
+        ctx = by_school[school_id]
+        run = Sweep(ctx, sent.get(school_id, set()))
+        for incident in incidents_of_school:
+            queued += escalate_if_unacknowledged(run, incident)
+            queued += remind_of_ico_deadline(run, incident)
     return queued
 
 
-def _ledger_keys(ctx: Context, open_incidents: list[Incident]) -> set[LedgerKey]:
-    """Every ledger key already written for these incidents, in one query."""
+def _ledger_keys(session: Session, open_incidents: list[Incident]) -> dict[int, set[LedgerKey]]:
+    """Every ledger key already written for these incidents, by school, in one query."""
     subjects = [incidents.subject(i) for i in open_incidents]
-    rows = ctx.session.execute(
-        select(LedgerEntry.subject, LedgerEntry.kind, LedgerEntry.window).where(
-            LedgerEntry.school_id == ctx.school.id, LedgerEntry.subject.in_(subjects)
+    rows = session.execute(
+        select(
+            LedgerEntry.school_id, LedgerEntry.subject, LedgerEntry.kind, LedgerEntry.window
+        ).where(
+            LedgerEntry.school_id.in_({i.school_id for i in open_incidents}),
+            LedgerEntry.subject.in_(subjects),
         )
     )
-    return {LedgerKey(subject, kind, window) for subject, kind, window in rows}
+    found: dict[int, set[LedgerKey]] = defaultdict(set)
+    for school_id, subject, kind, window in rows:
+        found[school_id].add(LedgerKey(subject, kind, window))
+    return found
 
 
 def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:

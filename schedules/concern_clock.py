@@ -1,7 +1,7 @@
 """The concern clock: escalates unacknowledged online-safety concerns and reminds the
 Headteacher (or the chair of governors) to consult the LADO.
 
-Runs as the system for one school. A concern about a pupil nobody acknowledged goes to the
+Runs as the system for all schools at once. A concern about a pupil nobody acknowledged goes to the
 deputy DSLs and the Headteacher after the school's time in school hours, or at the start of the
 next school day; the other kinds on the next school day (handlers/concern/routing.py decides
 when and to whom). Each message is written under a ledger key per concern (``escalation``,
@@ -10,6 +10,8 @@ when and to whom). Each message is written under a ledger key per concern (``esc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
@@ -17,22 +19,30 @@ from handlers.concern import messages as msg
 from handlers.concern import records, report, routing
 from handlers.context import Context
 from handlers.replies import Notice
+from schedules.all_schools import AllSchools
 from storage.models import Concern
 from storage.outbox import LedgerKey
 
 
-def sweep(ctx: Context) -> int:
-    """Queue what is due for the school's open concerns; returns the messages queued."""
-    concerns = list(
-        ctx.session.scalars(
+@AllSchools
+def sweep(schools: Sequence[Context]) -> int:
+    """Queue what is due for the schools' open concerns; returns the messages queued."""
+    if not schools:
+        return 0
+    by_school = {ctx.school.id: ctx for ctx in schools}
+    concerns = (
+        schools[0]
+        .session.scalars(
             select(Concern)
-            .where(Concern.school_id == ctx.school.id, Concern.status != "closed")
+            .where(Concern.school_id.in_(by_school), Concern.status != "closed")
             .options(raiseload(Concern.events))
-            .order_by(Concern.id)
+            .order_by(Concern.school_id, Concern.id)
         )
+        .all()
     )
     queued = 0
     for concern in concerns:
+        ctx = by_school[concern.school_id]
         queued += escalate_if_unacknowledged(ctx, concern)
         queued += remind_of_lado(ctx, concern)
     return queued

@@ -17,24 +17,29 @@ urgent reminder to the holder (with the report button) and a note to the DPO, on
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
-from handlers.access import people_with_roles
-from handlers.context import Context
+from handlers.access import people_with_roles, people_with_roles_by_school
+from handlers.context import Context, KeyedNotice, notify_all
 from handlers.offsite import approval as offsite_approval
 from handlers.offsite import messages as msg
 from handlers.offsite import rules
 from handlers.offsite.returns import report_missing_button, return_button
 from handlers.replies import Notice
 from handlers.school_calendar import SchoolCalendar
-from storage.models import Incident, OffsiteApproval, OffsiteDeclaration, Person
+from schedules.all_schools import AllSchools
+from storage.models import Incident, LedgerEntry, OffsiteApproval, OffsiteDeclaration, Person
 from storage.outbox import LedgerKey
 
 SIRO_ROLES = ("headteacher",)
 DPO_ROLES = ("dpo",)
+# The ledger kinds of the daily digests (their subjects: "person:<holder>", "school:<school>").
+HOLDER_DIGEST, SIRO_DIGEST = "offsite_due_digest", "offsite_siro_digest"
 # How long a holder has to file the breach report they were sent into before being reminded.
 REPORT_MISSING_AFTER = timedelta(minutes=30)
 
@@ -48,126 +53,215 @@ class DueRecord:
     status: rules.DueStatus
 
 
-def sweep(ctx: Context) -> int:
-    """Lapse unanswered requests and chase unreported losses at any hour, then (in a reminder
-    window) send today's digests."""
-    queued = expire_requests(ctx) + unreported_losses(ctx)
-    calendar = SchoolCalendar(ctx.settings)
-    if not calendar.reminder_window_open(ctx.now):
+@dataclass(frozen=True)
+class Day:
+    """One school's reminder day: its context, calendar and date."""
+
+    ctx: Context
+    calendar: SchoolCalendar
+    today: date
+
+
+@AllSchools
+def sweep(schools: Sequence[Context]) -> int:
+    """Lapse unanswered requests and chase unreported losses at any hour, then (for the schools
+    in a reminder window) send today's digests; a few statements for all schools together."""
+    if not schools:
+        return 0
+    queued = expire_requests(*schools) + unreported_losses(schools)
+    days = []
+    for ctx in schools:
+        calendar = SchoolCalendar(ctx.settings)
+        if calendar.reminder_window_open(ctx.now):
+            days.append(Day(ctx, calendar, calendar.today(ctx.now)))
+    if not days:
         return queued
-    today = calendar.today(ctx.now)
-    due = due_records(ctx, calendar, today)
-    return queued + holder_digests(ctx, due, today) + siro_digest(ctx, due, today)
+    due = due_records(days)
+    return queued + holder_digests(days, due) + siro_digests(days, due)
 
 
-def expire_requests(ctx: Context) -> int:
-    """Every request still unanswered at its expiry time lapses; both sides are told once."""
-    declarations = ctx.session.scalars(
-        select(OffsiteDeclaration)
-        .join(OffsiteApproval, OffsiteApproval.declaration_id == OffsiteDeclaration.id)
-        .where(
-            OffsiteDeclaration.school_id == ctx.school.id,
-            OffsiteDeclaration.status == "pending",
-            OffsiteApproval.decision == "pending",
-            OffsiteApproval.expires_at <= ctx.now,
+def expire_requests(*schools: Context) -> int:
+    """Every request of these schools still unanswered at its expiry time lapses; both sides
+    are told once."""
+    by_school = {ctx.school.id: ctx for ctx in schools}
+    now = min(ctx.now for ctx in schools)
+    declarations = (
+        schools[0]
+        .session.scalars(
+            select(OffsiteDeclaration)
+            .join(OffsiteApproval, OffsiteApproval.declaration_id == OffsiteDeclaration.id)
+            .where(
+                OffsiteDeclaration.school_id.in_(by_school),
+                OffsiteDeclaration.status == "pending",
+                OffsiteApproval.decision == "pending",
+                OffsiteApproval.expires_at <= now,
+            )
+            .order_by(OffsiteDeclaration.id)
+            .distinct()
         )
-        .order_by(OffsiteDeclaration.id)
-        .distinct()
-    ).all()
-    return sum(offsite_approval.expire(ctx, decl) for decl in declarations)
+        .all()
+    )
+    return sum(offsite_approval.expire(by_school[decl.school_id], decl) for decl in declarations)
 
 
-def unreported_losses(ctx: Context) -> int:
+def unreported_losses(schools: Sequence[Context]) -> int:
     """Declarations marked lost at least half an hour ago with no breach report linked: remind
     the holder (urgent: a possible breach ignores quiet hours) and tell the DPO, once each."""
-    lost = ctx.session.execute(
-        select(OffsiteDeclaration, Person)
-        .join(Person, Person.id == OffsiteDeclaration.person_id)
-        .where(
-            OffsiteDeclaration.school_id == ctx.school.id,
-            OffsiteDeclaration.status == "lost",
-            OffsiteDeclaration.returned_at <= ctx.now - REPORT_MISSING_AFTER,
-            ~exists().where(Incident.declaration_id == OffsiteDeclaration.id),
+    by_school = {ctx.school.id: ctx for ctx in schools}
+    now = min(ctx.now for ctx in schools)
+    lost = (
+        schools[0]
+        .session.execute(
+            select(OffsiteDeclaration, Person)
+            .join(Person, Person.id == OffsiteDeclaration.person_id)
+            .where(
+                OffsiteDeclaration.school_id.in_(by_school),
+                OffsiteDeclaration.status == "lost",
+                OffsiteDeclaration.returned_at <= now - REPORT_MISSING_AFTER,
+                ~exists().where(Incident.declaration_id == OffsiteDeclaration.id),
+            )
+            .order_by(OffsiteDeclaration.id)
         )
-        .order_by(OffsiteDeclaration.id)
-    ).all()
-    dpos = people_with_roles(ctx, DPO_ROLES)
-    queued = 0
-    for decl, holder in lost:
-        subject = f"offsite:{decl.id}"
-        if ctx.notify(
-            [holder],
-            Notice(msg.missing_report_reminder(decl), (report_missing_button(decl),)),
-            key=LedgerKey(subject, "missing_report_reminder"),
-            urgent=True,
-        ):
-            queued += 1
-        if ctx.notify(
-            dpos,
-            Notice(msg.missing_report_dpo(decl)),
-            key=LedgerKey(subject, "missing_report_dpo"),
-            urgent=True,
-        ):
-            queued += len(dpos)
-    return queued
-
-
-def due_records(ctx: Context, calendar: SchoolCalendar, today: date) -> list[DueRecord]:
-    """Records out whose (rolled) due day is today or earlier, except those taken today."""
-    rows = ctx.session.execute(
-        select(OffsiteDeclaration, Person)
-        .join(Person, Person.id == OffsiteDeclaration.person_id)
-        .where(
-            OffsiteDeclaration.school_id == ctx.school.id,
-            OffsiteDeclaration.status == "out",
-            OffsiteDeclaration.expected_return <= today,
-        )
-        .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id)
+        .all()
     )
-    found = []
-    for decl, holder in rows:
-        # Records taken today and due back today are not chased minutes after declaring them.
-        if calendar.today(decl.taken_at) == today:
-            continue
-        status = rules.due_status(calendar, decl, today)
-        if status.due <= today:
-            found.append(DueRecord(decl, holder, status))
+    dpos: dict[int, list[Person]] = {}
+    notices = []
+    for decl, holder in lost:
+        ctx = by_school[decl.school_id]
+        if decl.school_id not in dpos:
+            dpos[decl.school_id] = people_with_roles(ctx, DPO_ROLES)
+        subject = f"offsite:{decl.id}"
+        notices.append(
+            KeyedNotice(
+                ctx,
+                [holder],
+                Notice(msg.missing_report_reminder(decl), (report_missing_button(decl),)),
+                LedgerKey(subject, "missing_report_reminder"),
+                urgent=True,
+            )
+        )
+        notices.append(
+            KeyedNotice(
+                ctx,
+                dpos[decl.school_id],
+                Notice(msg.missing_report_dpo(decl)),
+                LedgerKey(subject, "missing_report_dpo"),
+                urgent=True,
+            )
+        )
+    return sum(len(n.recipients) for n in notify_all(notices))
+
+
+def due_records(days: Sequence[Day]) -> dict[int, list[DueRecord]]:
+    """By school: records out whose (rolled) due day is today or earlier, except those taken
+    today, with their items: one query for all schools (one per date, should schools' dates
+    differ). A record whose holder's digest and whose school's SIRO digest were both written
+    today is left out: it would change nothing, and a second sweep reads next to nothing."""
+    by_school = {day.ctx.school.id: day for day in days}
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for day in days:
+        by_date[day.today].append(day.ctx.school.id)
+    found: dict[int, list[DueRecord]] = defaultdict(list)
+    for today, school_ids in by_date.items():
+        for decl, holder in _due_on(days[0].ctx.session, school_ids, today):
+            day = by_school[decl.school_id]
+            # Records taken today and due back today are not chased minutes after declaring them.
+            if day.calendar.today(decl.taken_at) == today:
+                continue
+            status = rules.due_status(day.calendar, decl, today)
+            if status.due <= today:
+                found[decl.school_id].append(DueRecord(decl, holder, status))
     return found
 
 
-def holder_digests(ctx: Context, due: list[DueRecord], today: date) -> int:
+def _due_on(
+    session: Session, school_ids: list[int], today: date
+) -> list[tuple[OffsiteDeclaration, Person]]:
+    """These schools' records out and due back by ``today``, and their holders, except those
+    both of whose digests were written today."""
+    both_digests_written = _written(
+        literal("person:") + cast(OffsiteDeclaration.person_id, String), HOLDER_DIGEST, today
+    ) & _written(
+        literal("school:") + cast(OffsiteDeclaration.school_id, String), SIRO_DIGEST, today
+    )
+    rows = (
+        session.execute(
+            select(OffsiteDeclaration, Person)
+            .join(Person, Person.id == OffsiteDeclaration.person_id)
+            .where(
+                OffsiteDeclaration.school_id.in_(school_ids),
+                OffsiteDeclaration.status == "out",
+                OffsiteDeclaration.expected_return <= today,
+                ~both_digests_written,
+            )
+            .options(
+                joinedload(OffsiteDeclaration.items),
+                lazyload(OffsiteDeclaration.approvals),
+                lazyload(Person.roles),
+                lazyload(Person.identities),
+            )
+            .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id)
+        )
+        .unique()
+        .all()
+    )
+    return [(decl, holder) for decl, holder in rows]
+
+
+def _written(subject: ColumnElement[str], kind: str, today: date) -> ColumnElement[bool]:
+    """True where the ledger holds the declaration's school's key of this kind for ``subject``
+    with today's date."""
+    return exists().where(
+        LedgerEntry.school_id == OffsiteDeclaration.school_id,
+        LedgerEntry.subject == subject,
+        LedgerEntry.kind == kind,
+        LedgerEntry.window == today.isoformat(),
+    )
+
+
+def holder_digests(days: Sequence[Day], due: dict[int, list[DueRecord]]) -> int:
     """One message per holder per school day, listing everything due or overdue."""
-    by_holder: dict[int, list[DueRecord]] = defaultdict(list)
-    for record in due:
-        by_holder[record.holder.id].append(record)
-    queued = 0
-    for records in by_holder.values():
-        lines = [
-            f"• {msg.reference(r.declaration)} · {msg.due_state(r.status, today)}" for r in records
+    notices = []
+    for day in days:
+        by_holder: dict[int, list[DueRecord]] = defaultdict(list)
+        for record in due.get(day.ctx.school.id, []):
+            by_holder[record.holder.id].append(record)
+        for records in by_holder.values():
+            lines = [
+                f"• {msg.reference(r.declaration)} · {msg.due_state(r.status, day.today)}"
+                for r in records
+            ]
+            buttons = tuple(return_button(r.declaration) for r in records)
+            holder = records[0].holder
+            key = LedgerKey(f"person:{holder.id}", HOLDER_DIGEST, day.today.isoformat())
+            notices.append(
+                KeyedNotice(day.ctx, [holder], Notice(msg.due_digest(lines), buttons), key)
+            )
+    return sum(len(n.recipients) for n in notify_all(notices))
+
+
+def siro_digests(days: Sequence[Day], due: dict[int, list[DueRecord]]) -> int:
+    """One message to each school's SIRO per school day with every record overdue past its
+    threshold."""
+    notices = []
+    for day in days:
+        ctx = day.ctx
+        escalated = [
+            r
+            for r in due.get(ctx.school.id, [])
+            if r.status.school_days_overdue
+            >= rules.escalation_after(ctx.settings, r.declaration.tier)
         ]
-        notice = Notice(msg.due_digest(lines), tuple(return_button(r.declaration) for r in records))
-        holder = records[0].holder
-        key = LedgerKey(f"person:{holder.id}", "offsite_due_digest", today.isoformat())
-        if ctx.notify([holder], notice, key=key):
-            queued += 1
-    return queued
-
-
-def siro_digest(ctx: Context, due: list[DueRecord], today: date) -> int:
-    """One message to the SIRO per school day with every record overdue past its threshold."""
-    escalated = [
-        r
-        for r in due
-        if r.status.school_days_overdue >= rules.escalation_after(ctx.settings, r.declaration.tier)
-    ]
-    siros = people_with_roles(ctx, SIRO_ROLES)
-    if not escalated or not siros:
+        if not escalated:
+            continue
+        lines = [
+            f"• {msg.reference(r.declaration)} · {r.holder.display_name} · {msg.lateness(r.status)}"
+            for r in escalated
+        ]
+        key = LedgerKey(f"school:{ctx.school.id}", SIRO_DIGEST, day.today.isoformat())
+        notices.append(KeyedNotice(ctx, [], Notice(msg.siro_digest(lines)), key))
+    if not notices:
         return 0
-    lines = [
-        f"• {msg.reference(r.declaration)} · {r.holder.display_name} · {msg.lateness(r.status)}"
-        for r in escalated
-    ]
-    key = LedgerKey(f"school:{ctx.school.id}", "offsite_siro_digest", today.isoformat())
-    if ctx.notify(siros, Notice(msg.siro_digest(lines)), key=key):
-        return len(siros)
-    return 0
+    siros = people_with_roles_by_school([n.ctx for n in notices], SIRO_ROLES)
+    notices = [KeyedNotice(n.ctx, siros.get(n.ctx.school.id, []), n.notice, n.key) for n in notices]
+    return sum(len(n.recipients) for n in notify_all(notices))

@@ -8,7 +8,7 @@ so what the settings say is what the sweep does. Every day here is a school day
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -120,8 +120,14 @@ def supersedes(version: AupVersion, versions: Sequence[AupVersion]) -> bool:
     )
 
 
-def open_rounds(ctx: Context) -> list[AupCampaign]:
-    """Write the rounds that have opened by today and are not written yet (idempotent).
+def open_rounds(
+    ctx: Context,
+    versions: Sequence[AupVersion] | None = None,
+    rounds: Sequence[AupCampaign] | None = None,
+) -> list[AupCampaign]:
+    """Write the rounds that have opened by today and are not written yet (idempotent); the
+    sweep passes the school's versions in force (newest first) and rounds, read for many schools
+    at once.
 
     The yearly round opens for each version in force on its opening day, from then until it
     is due (a school that starts using Safekeep after the due date begins with next year's).
@@ -130,14 +136,14 @@ def open_rounds(ctx: Context) -> list[AupCampaign]:
     """
     calendar = SchoolCalendar(ctx.settings)
     today = ctx.today
-    versions = versions_in_force(ctx)
-    current = current_versions(versions)
-    existing = {
-        (c.aup_version_id, c.cycle)
-        for c in ctx.session.scalars(
+    if versions is None:
+        versions = versions_in_force(ctx)
+    if rounds is None:
+        rounds = ctx.session.scalars(
             select(AupCampaign).where(AupCampaign.school_id == ctx.school.id)
-        )
-    }
+        ).all()
+    current = current_versions(versions)
+    existing = {(c.aup_version_id, c.cycle) for c in rounds}
     rounded = {version_id for version_id, _ in existing}
     opened: list[AupCampaign] = []
     yearly = yearly_dates(calendar, academic_year(today))
@@ -223,10 +229,12 @@ def overdue_long_enough(calendar: SchoolCalendar, due_on: date, today: date) -> 
     return calendar.school_days_between(due_on, today) >= DIGEST_AFTER_SCHOOL_DAYS
 
 
-def reachable_in_chat(person: Person, platform: str) -> bool:
+def reachable_in_chat(person: Person, in_chat: Callable[[Person], bool]) -> bool:
     """Whether a DM can reach this person: everyone but those known only from the CSV list
-    (governors and volunteers not in chat, whose signatures leads record on paper)."""
-    return person.identity(platform) is not None or set(person.sources) != {"csv"}
+    (governors and volunteers not in chat, whose signatures leads record on paper).
+    ``in_chat`` says whether someone has an identity on the school's platform; it is asked only
+    about people known only from the CSV list."""
+    return set(person.sources) != {"csv"} or in_chat(person)
 
 
 def settings_lines(ctx: Context) -> list[str]:

@@ -9,11 +9,13 @@ signature stays as evidence. Before any round has opened, a signature of the ver
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session, lazyload
 
 from handlers.context import Context
 from handlers.school_calendar import SchoolCalendar
@@ -38,6 +40,8 @@ SIGNED, TO_SIGN, OVERDUE, EXEMPT, NOTHING_TO_SIGN = (
     "exempt",
     "nothing_to_sign",
 )
+# rosters() reads just the people asked for up to this many, everyone beyond.
+ONLY_AT_MOST = 1000
 STATUS_LABELS = {SIGNED: "Signed", TO_SIGN: "To sign", OVERDUE: "Overdue", EXEMPT: "Exempt"}
 
 
@@ -72,6 +76,33 @@ def versions_in_force(ctx: Context) -> list[AupVersion]:
             .order_by(AupVersion.effective_date.desc(), AupVersion.id.desc())
         )
     )
+
+
+def versions_in_force_by_school(schools: Sequence[Context]) -> dict[int, list[AupVersion]]:
+    """``versions_in_force`` for each of these schools (sharing a session), in one query."""
+    found: dict[int, list[AupVersion]] = {ctx.school.id: [] for ctx in schools}
+    if not schools:
+        return found
+    today = {ctx.school.id: ctx.today for ctx in schools}
+    for version in schools[0].session.scalars(
+        select(AupVersion)
+        .where(AupVersion.school_id.in_(today), AupVersion.effective_date <= max(today.values()))
+        .order_by(AupVersion.effective_date.desc(), AupVersion.id.desc())
+    ):
+        if version.effective_date <= today[version.school_id]:
+            found[version.school_id].append(version)
+    return found
+
+
+def rounds_by_school(schools: Sequence[Context]) -> dict[int, list[AupCampaign]]:
+    """Every round written for each of these schools (sharing a session), in one query."""
+    found: dict[int, list[AupCampaign]] = {ctx.school.id: [] for ctx in schools}
+    if schools:
+        for round_ in schools[0].session.scalars(
+            select(AupCampaign).where(AupCampaign.school_id.in_(found))
+        ):
+            found[round_.school_id].append(round_)
+    return found
 
 
 def version_for_group(versions: Sequence[AupVersion], group: str) -> AupVersion | None:
@@ -109,26 +140,72 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
         ).all()
     people = list(people)
     versions = versions_in_force(ctx)
-    campaigns = _open_campaigns(ctx, versions)
     ids = [p.id for p in people]
-    signatures: dict[tuple[int, int, str], AupAcknowledgement] = {}
-    for ack in ctx.session.scalars(
-        select(AupAcknowledgement)
-        .where(AupAcknowledgement.person_id.in_(ids))
-        .order_by(AupAcknowledgement.acknowledged_at)
-    ):
-        signatures.setdefault((ack.person_id, ack.aup_version_id, ack.cycle), ack)
-    exemptions = {
-        e.person_id: e
-        for e in ctx.session.scalars(
-            select(AupExemption).where(
-                AupExemption.person_id.in_(ids),
-                AupExemption.starts_on <= ctx.today,
-                AupExemption.ends_on >= ctx.today,
-                AupExemption.ended_at.is_(None),
+    signatures = _signatures(ctx.session, AupAcknowledgement.person_id.in_(ids))
+    exemptions = _exemptions(ctx.session, AupExemption.person_id.in_(ids), ctx.today, ctx.today)
+    return standings(ctx, people, versions, _open_campaigns(ctx, versions), signatures, exemptions)
+
+
+def rosters(
+    schools: Sequence[Context],
+    versions: Mapping[int, Sequence[AupVersion]],
+    rounds: Mapping[int, Sequence[AupCampaign]],
+    only: Collection[int] | None = None,
+) -> dict[int, list[Standing]]:
+    """``roster(ctx)`` for each of these schools (sharing a session), given each school's
+    versions in force (newest first) and rounds, in a few queries however many schools and
+    people: where every active person stands today, by name. People's roles and identities are
+    not loaded (the campaign sweep reads neither; touching them loads them one by one). With
+    ``only``, just those people (by id) are read; if there are more than ``ONLY_AT_MOST``,
+    everyone is (a longer list of ids would make a slow query, or too long a one for SQLite)."""
+    if not schools:
+        return {}
+    session = schools[0].session
+    ids = [ctx.school.id for ctx in schools]
+    people: dict[int, list[Person]] = defaultdict(list)
+    for person in (
+        session.scalars(
+            select(Person)
+            .where(
+                Person.school_id.in_(ids),
+                Person.active.is_(True),
+                Person.id.in_(only) if only is not None and len(only) <= ONLY_AT_MOST else true(),
             )
+            .options(lazyload(Person.roles), lazyload(Person.identities))
+            .order_by(Person.display_name, Person.id)
         )
+        .unique()
+        .all()
+    ):
+        people[person.school_id].append(person)
+    days = [ctx.today for ctx in schools]
+    cycles = {c.cycle for school_rounds in rounds.values() for c in school_rounds} | {""}
+    signatures = _signatures(
+        session, AupAcknowledgement.school_id.in_(ids) & AupAcknowledgement.cycle.in_(cycles)
+    )
+    exemptions = _exemptions(session, AupExemption.school_id.in_(ids), min(days), max(days))
+    return {
+        ctx.school.id: standings(
+            ctx,
+            people[ctx.school.id],
+            versions[ctx.school.id],
+            newest_open_rounds(rounds[ctx.school.id], ctx.today),
+            signatures,
+            exemptions,
+        )
+        for ctx in schools
     }
+
+
+def standings(
+    ctx: Context,
+    people: Sequence[Person],
+    versions: Sequence[AupVersion],
+    campaigns: Mapping[int, AupCampaign],
+    signatures: Mapping[tuple[int, int, str], AupAcknowledgement],
+    exemptions: Mapping[int, Sequence[AupExemption]],
+) -> list[Standing]:
+    """Where each of ``people`` stands today, from what roster() read for them."""
     calendar = SchoolCalendar(ctx.settings)
     found = []
     for person in people:
@@ -144,7 +221,10 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
         late_round = campaign is not None and campaign.kind == "new_version"
         if signature is None and version is not None and late_round:
             signature = signatures.get((person.id, version.id, ""))
-        exemption = exemptions.get(person.id)
+        exemption = next(
+            (e for e in exemptions.get(person.id, ()) if e.starts_on <= ctx.today <= e.ends_on),
+            None,
+        )
         due_on = due_date(calendar, campaign, person)
         found.append(
             Standing(
@@ -157,6 +237,35 @@ def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standin
                 _status(ctx.today, version, signature, exemption, due_on),
             )
         )
+    return found
+
+
+def _signatures(
+    session: Session, which: ColumnElement[bool]
+) -> dict[tuple[int, int, str], AupAcknowledgement]:
+    """Each person's first signature of each version in each cycle, of the signatures chosen."""
+    signatures: dict[tuple[int, int, str], AupAcknowledgement] = {}
+    for ack in session.scalars(
+        select(AupAcknowledgement).where(which).order_by(AupAcknowledgement.acknowledged_at)
+    ):
+        signatures.setdefault((ack.person_id, ack.aup_version_id, ack.cycle), ack)
+    return signatures
+
+
+def _exemptions(
+    session: Session, which: ColumnElement[bool], first: date, last: date
+) -> dict[int, list[AupExemption]]:
+    """The chosen exemptions not ended and covering a day from ``first`` to ``last``, by person."""
+    found: dict[int, list[AupExemption]] = defaultdict(list)
+    for exemption in session.scalars(
+        select(AupExemption).where(
+            which,
+            AupExemption.starts_on <= last,
+            AupExemption.ends_on >= first,
+            AupExemption.ended_at.is_(None),
+        )
+    ):
+        found[exemption.person_id].append(exemption)
     return found
 
 
@@ -176,8 +285,12 @@ def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Perso
     """True for a new starter: someone who joined the roster after the round opened. A round
     written late (the school began using Safekeep after its opening day) counts from the day it
     was written, so the staff who arrived with the school keep the round's own dates."""
-    started = max(campaign.opens_on, calendar.today(campaign.created_at))
-    return person.joined_on is not None and person.joined_on > started
+    return person.joined_on is not None and person.joined_on > round_started(calendar, campaign)
+
+
+def round_started(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
+    """The day after which someone joining the roster is a new starter in this round."""
+    return max(campaign.opens_on, calendar.today(campaign.created_at))
 
 
 def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> date:
@@ -186,6 +299,11 @@ def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Pers
     if joined_during(calendar, campaign, person):
         assert person.joined_on is not None
         return calendar.school_day_on_or_after(person.joined_on)
+    return round_first_day(calendar, campaign)
+
+
+def round_first_day(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
+    """The day everyone but new starters is first asked in a round."""
     return calendar.school_day_on_or_after(campaign.opens_on)
 
 
@@ -209,16 +327,20 @@ def _status(
 
 def _open_campaigns(ctx: Context, versions: Sequence[AupVersion]) -> dict[int, AupCampaign]:
     """Each version's newest open round."""
+    return newest_open_rounds(
+        ctx.session.scalars(
+            select(AupCampaign).where(AupCampaign.aup_version_id.in_([v.id for v in versions]))
+        ).all(),
+        ctx.today,
+    )
+
+
+def newest_open_rounds(rounds: Iterable[AupCampaign], today: date) -> dict[int, AupCampaign]:
+    """Of these rounds, each version's newest that has opened by ``today``."""
     found: dict[int, AupCampaign] = {}
-    for campaign in ctx.session.scalars(
-        select(AupCampaign)
-        .where(
-            AupCampaign.aup_version_id.in_([v.id for v in versions]),
-            AupCampaign.opens_on <= ctx.today,
-        )
-        .order_by(AupCampaign.opens_on, AupCampaign.id)
-    ):
-        found[campaign.aup_version_id] = campaign
+    for campaign in sorted(rounds, key=lambda c: (c.opens_on, c.id)):
+        if campaign.opens_on <= today:
+            found[campaign.aup_version_id] = campaign
     return found
 
 

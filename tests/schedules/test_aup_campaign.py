@@ -30,7 +30,14 @@ from handlers.school_config import ConfigError, parse_school_config
 from handlers.settings import SchoolSettings, Term
 from schedules.sweeps import run_all
 from storage.database import transaction
-from storage.models import AupCampaign, AupExemption, OutboxMessage, Person, School
+from storage.models import (
+    AupCampaign,
+    AupExemption,
+    OutboxMessage,
+    Person,
+    PlatformIdentity,
+    School,
+)
 from tests.conftest import london
 from tests.handlers.test_offsite_steps import act, outbox, outbox_buttons
 
@@ -433,6 +440,24 @@ def test_people_known_only_from_the_csv_list_get_no_messages(factory, clock, sch
     sent = Sweep(factory, clock).at(london(2027, 1, 5, 8, 0))
     assert "governor@example.org" not in [to for to, _ in sent]
     assert status_of(factory, clock, "governor@example.org") == TO_SIGN
+
+
+def test_someone_from_the_csv_list_who_is_also_in_chat_is_reminded(factory, clock, school):
+    clock.set(london(2027, 1, 4, 12, 0))
+    joins(factory, clock, "governor@example.org", "Lee Governor", "governor")
+    with transaction(factory) as session:
+        governor = session.scalars(select(Person).where(Person.email.like("governor@%"))).one()
+        governor.sources = ["csv"]
+        session.add(
+            PlatformIdentity(
+                school_id=school.id,
+                person_id=governor.id,
+                platform=school.platform,
+                external_id="governor-in-chat",
+            )
+        )
+    sent = Sweep(factory, clock).at(london(2027, 1, 5, 8, 0))
+    assert "governor@example.org" in [to for to, _ in sent]
 
 
 def test_a_school_that_starts_after_the_due_date_waits_for_next_years_round(factory, clock, school):

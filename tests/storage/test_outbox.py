@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from handlers import admin, people
 from storage.database import transaction
 from storage.models import LedgerEntry, OutboxMessage
-from storage.outbox import LedgerKey, already_sent, enqueue
+from storage.outbox import LedgerKey, Notification, already_sent, enqueue, enqueue_all
 
 KEY = LedgerKey("breach:42", "ico_reminder_24h")
 PAYLOAD = {"text": "Breach #42 · ICO deadline Thu 14:05", "buttons": []}
@@ -101,7 +101,8 @@ def test_a_rolled_back_transaction_leaves_neither_key_nor_message(factory, schoo
 def test_two_writers_racing_on_one_key_queue_the_message_once(
     factory, engine, school, staff, dsl, clock
 ):
-    """Two sweeps at once: the second either sees the key or fails on the unique ledger key."""
+    """Two sweeps at once: the second's key is not written (ON CONFLICT DO NOTHING, after waiting
+    on PostgreSQL for the first to commit), so it queues nothing and its transaction goes on."""
     first_queued = threading.Event()
     release_first = threading.Event()
     outcome: dict[str, object] = {}
@@ -139,10 +140,7 @@ def test_two_writers_racing_on_one_key_queue_the_message_once(
         thread.join(timeout=20)
 
     assert outcome["first"] is True
-    if engine.dialect.name == "postgresql":
-        assert outcome["second"] == "refused by the unique ledger key"
-    else:  # SQLite writers queue up: the second begins after the first commits and sees the key
-        assert outcome["second"] is False
+    assert outcome["second"] is False
     assert counts(factory) == (1, 2)
 
 
@@ -156,3 +154,35 @@ def _a_writer_is_waiting_on_a_lock(engine) -> bool:  # type: ignore[no-untyped-d
                 )
             ).scalar()
         )
+
+
+def test_many_keys_are_written_in_one_statement_and_only_the_new_ones_are_queued(
+    factory, engine, school, staff, dsl, clock
+):
+    with transaction(factory) as session:
+        enqueue(session, school.id, [staff.id], PAYLOAD, now=clock(), key=KEY)
+    new = LedgerKey("person:7", "offsite_due_digest", "2026-11-24")
+    notes = [
+        Notification(school.id, (staff.id,), PAYLOAD, key=KEY),  # written before
+        Notification(school.id, (staff.id, dsl.id), PAYLOAD, key=new),
+        Notification(school.id, (dsl.id,), {"text": "twice"}, key=new),  # same key: not again
+        Notification(school.id, (), PAYLOAD, key=LedgerKey("person:8", "x")),  # nobody to tell
+        Notification(school.id, (dsl.id,), PAYLOAD),  # no key: always queued
+    ]
+    ledger_inserts = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT INTO notification_ledger" in statement:
+            ledger_inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with transaction(factory) as session:
+            queued = enqueue_all(session, notes, now=clock())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert queued == [notes[1], notes[4]]
+    assert len(ledger_inserts) == 1
+    assert counts(factory) == (2, 4)
+    with factory() as session:
+        assert not already_sent(session, school.id, LedgerKey("person:8", "x"))
