@@ -210,7 +210,9 @@ class Feed:
         channel = str(event.get("channel") or "")
         if event.get("m") == "chat.postMessage" and channel in self.lead_channels:
             interval = 60 / POSTS_PER_MINUTE
-            self.lead_slot[channel] = max(self.lead_slot.get(channel, 0), self.last_event) + interval
+            self.lead_slot[channel] = (
+                max(self.lead_slot.get(channel, 0), self.last_event) + interval
+            )
         for key in self.keys(event):
             if key[0] == "update":  # a view may be updated twice: keep the newest
                 self.first[key] = event
