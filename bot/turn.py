@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +24,6 @@ from handlers.clock import Clock
 from handlers.context import Context
 from handlers.errors import SORRY, NotSaved
 from handlers.replies import Reply, Say
-from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def take_turn(
     claimed: list[Delivery] = []
     left: list[int] = []  # rows queued but not claimed here (held until later): a round's
 
-    def handover(session: Session, rows: list[OutboxMessage]) -> Callable[[], None]:
+    def handover(session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
         claims = dispatcher.handover(session, rows)
 
         def committed() -> None:

@@ -24,9 +24,10 @@ from handlers.errors import KEY_MISSING, NotSaved, Refused, UserError, apology
 from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
+from storage import outbox
 from storage.crypto import MissingKeyError
 from storage.database import is_write_conflict, without_write_lock
-from storage.models import AuditEvent, OutboxMessage, Person, School
+from storage.models import AuditEvent, Person, School
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +115,11 @@ def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]
-# Called just before a request's commit with the outbox rows it queued; returns what to do once
-# the commit has succeeded. A process that delivers claims the rows in the same transaction and
-# sends them straight away (bot/turn.py), so an alert never waits for the next delivery round.
-Handover = Callable[[Session, list[OutboxMessage]], Callable[[], None]]
+# Called just before a request's commit with the outbox rows it queued (storage.outbox.watch);
+# returns what to do once the commit has succeeded. A process that delivers claims the rows in
+# the same transaction and sends them straight away (bot/turn.py), so an alert never waits for
+# the next delivery round.
+Handover = Callable[[Session, list[dict[str, Any]]], Callable[[], None]]
 
 
 class _WriteConflict(Exception):
@@ -166,13 +168,11 @@ def _run(
     step was; unreachable, the person is told it is not known yet."""
     session = factory()
     appended: list[str] = []  # hashes of the audit events this request wrote
-    queued: list[OutboxMessage] = []  # the messages it queued
+    queued = outbox.watch(session) if handover is not None else []  # the messages it queued
 
     def note_audit(_: Session, row: object) -> None:
         if isinstance(row, AuditEvent):
             appended.append(row.hash)
-        elif isinstance(row, OutboxMessage):
-            queued.append(row)
 
     event.listen(session, "transient_to_pending", note_audit)
     ctx: Context | None = None

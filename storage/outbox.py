@@ -187,8 +187,29 @@ def _write_messages(
         for ledger_id, note in queued
         for recipient_id in sorted(set(note.recipient_ids))
     ]
-    if rows:
+    if not rows:
+        return
+    watched = session.info.get(WATCHED)
+    if watched is None:
         session.execute(insert(OUTBOX), rows)
+        return
+    written = session.execute(
+        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows
+    )
+    for row, (row_id,) in zip(rows, written, strict=True):
+        watched.append({**row, "id": row_id, "in_doubt_since": None, "in_doubt_until": None})
+
+
+# session.info: the outbox rows queued in the session's transaction, once ``watch`` was called.
+WATCHED = "safekeep_queued_outbox"
+
+
+def watch(session: Session) -> list[dict[str, Any]]:
+    """From now on, keep each outbox row queued in ``session``'s transaction (its columns and
+    id) in the list returned, for a process that sends them itself once the transaction has
+    committed (bot/turn.py). Unwatched sessions (a sweep's sixty thousand rows) keep nothing."""
+    watched: list[dict[str, Any]] = session.info.setdefault(WATCHED, [])
+    return watched
 
 
 def store_file(

@@ -9,7 +9,7 @@ committed an alert can send it at once, with no second round-trip to claim it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,40 +85,24 @@ def claim_due(
     return deliveries(session, rows)
 
 
-def claim_new(session: Session, rows: Iterable[OutboxMessage], now: datetime) -> list[Delivery]:
-    """Lease rows just queued in this (the caller's) transaction and return their deliveries,
-    for the caller to send once its transaction has committed (``Dispatcher.deliver_claimed``).
+def claim_new(session: Session, rows: Sequence[Mapping[str, Any]], now: datetime) -> list[Delivery]:
+    """Lease rows just queued in this (the caller's) transaction (``storage.outbox.watch``) and
+    return their deliveries, for the caller to send once its transaction has committed
+    (``Dispatcher.deliver_claimed``).
 
     Only rows due now are claimed: a routine message held back (until school hours) is left to
     the dispatcher's rounds. If the transaction rolls back, so does the lease, and nothing may be
     sent."""
-    due = [
-        row
-        for row in rows
-        if row.status == "pending" and row.next_attempt_at <= now and row.claimed_until is None
-    ]
+    due = [row for row in rows if row["next_attempt_at"] <= now]
     if not due:
         return []
-    for row in due:
-        row.claimed_until = now + LEASE
-    session.flush()  # the new rows' ids, and their leases written with them
-    return deliveries(
-        session,
-        [
-            {
-                "id": row.id,
-                "school_id": row.school_id,
-                "recipient_id": row.recipient_id,
-                "payload": row.payload,
-                "urgent": row.urgent,
-                "attempts": row.attempts,
-                "created_at": row.created_at,
-                "in_doubt_since": row.in_doubt_since,
-                "in_doubt_until": row.in_doubt_until,
-            }
-            for row in due
-        ],
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row["id"] for row in due]))
+        .values(claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
     )
+    return deliveries(session, due)
 
 
 def deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> list[Delivery]:

@@ -37,6 +37,7 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,7 +53,7 @@ from bot.delivery.sender import (
 )
 from handlers.clock import Clock
 from storage.database import transaction
-from storage.models import OutboxMessage, School
+from storage.models import School
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class Dispatcher:
         """Deliver now rather than at the next poll (called after a handler commits)."""
         self._wake.set()
 
-    def handover(self, session: Session, rows: list[OutboxMessage]) -> list[Delivery]:
+    def handover(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Delivery]:
         """Claim, in a request's own transaction, the rows it queued that this process can
         send (``routes.run`` calls it just before the commit, through ``bot/turn.py``); the
         caller gives them to ``send_now`` once the commit has succeeded. Nothing is claimed for
@@ -129,8 +130,8 @@ class Dispatcher:
         return sent
 
     @staticmethod
-    def _school_platform(session: Session, row: OutboxMessage) -> str:
-        return session.get_one(School, row.school_id).platform
+    def _school_platform(session: Session, row: Mapping[str, Any]) -> str:
+        return session.get_one(School, row["school_id"]).platform
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
         try:

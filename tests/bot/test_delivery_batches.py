@@ -166,10 +166,10 @@ def test_rows_claimed_in_the_transaction_that_queued_them_are_sent_at_once_and_o
     platform = Recording()
     dispatcher = Dispatcher(factory, {"console": platform}, clock)
     with transaction(factory) as session:
+        queued = outbox.watch(session)
         outbox.enqueue(
             session, school.id, [dsl.id], Notice("Breach #1").to_json(), now=clock(), urgent=True
         )
-        queued = [row for row in session.new if isinstance(row, OutboxMessage)]
         claims = claim_new(session, queued, clock())
     [claimed] = claims
     assert claimed.recipient.email == "dsl@example.org" and claimed.notice.text == "Breach #1"
@@ -185,6 +185,7 @@ def test_a_routine_message_held_back_is_not_claimed_with_the_transaction_that_qu
 ):
     [staff] = people(factory, school)[:1]
     with transaction(factory) as session:
+        queued = outbox.watch(session)
         outbox.enqueue(
             session,
             school.id,
@@ -193,7 +194,6 @@ def test_a_routine_message_held_back_is_not_claimed_with_the_transaction_that_qu
             now=clock(),
             not_before=clock() + timedelta(hours=2),
         )
-        queued = [row for row in session.new if isinstance(row, OutboxMessage)]
         assert claim_new(session, queued, clock()) == []
     with factory() as session:
         assert session.scalars(select(OutboxMessage.claimed_until)).one() is None
@@ -202,8 +202,8 @@ def test_a_routine_message_held_back_is_not_claimed_with_the_transaction_that_qu
 def test_claiming_a_rolled_back_transactions_rows_leaves_nothing_to_send(factory, school, clock):
     [staff] = people(factory, school)[:1]
     with factory() as session:
+        queued = outbox.watch(session)
         outbox.enqueue(session, school.id, [staff.id], Notice("Breach #2").to_json(), now=clock())
-        queued = [row for row in session.new if isinstance(row, OutboxMessage)]
         assert len(claim_new(session, queued, clock())) == 1
         session.rollback()
     assert statuses(factory) == []

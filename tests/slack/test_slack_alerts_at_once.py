@@ -47,7 +47,7 @@ def test_messages_of_a_request_that_was_not_saved_are_never_handed_over(
         raise UserError("changed my mind")
 
     def handover(session, rows):
-        handed.extend(row.id for row in rows)
+        handed.extend(row["id"] for row in rows)
         return lambda: None
 
     reply = routes.run(
