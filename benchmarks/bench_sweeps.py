@@ -16,10 +16,7 @@ import argparse
 import gc
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,12 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_handlers import fresh_database  # noqa: E402
 from bot.demo import DEMO_TERMS  # noqa: E402
 from handlers.clock import FrozenClock  # noqa: E402
 from handlers.settings import SchoolSettings  # noqa: E402
 from schedules.sweeps import run_all  # noqa: E402
 from storage import crypto  # noqa: E402
-from storage.database import make_engine, session_factory, upgrade  # noqa: E402
+from storage.database import session_factory  # noqa: E402
 from storage.models import (  # noqa: E402
     AupCampaign,
     AupVersion,
@@ -203,33 +201,9 @@ def build_trust(engine: Engine, scale: Scale, seed: int = 15) -> None:
             conn.execute(text("ANALYZE"))
 
 
-@contextmanager
-def fresh_database(url: str | None) -> Iterator[Engine]:
-    """A migrated, empty database: a temporary SQLite file, or the given PostgreSQL database
-    (its tables dropped and made again)."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-            upgrade(engine)
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def measure(url: str | None, scale: Scale) -> tuple[Run, Run]:
     """Build the trust at ``scale`` and sweep it twice."""
-    with fresh_database(url) as engine:
+    with fresh_database(url) as (_, engine):
         build_trust(engine, scale)
         factory = session_factory(engine)
         counter = StatementCounter(engine)

@@ -5,11 +5,9 @@ rows a handler queued can be claimed in its own transaction and sent at once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.delivery import Delivery, Dispatcher
 from bot.delivery import dispatcher as delivery
@@ -19,6 +17,7 @@ from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person
+from tests.drivers.statements import statements
 
 EMAILS = ("dsl@example.org", "head@example.org", "dpo@example.org", "it@example.org")
 
@@ -32,22 +31,6 @@ class Recording:
     async def send(self, delivery: Delivery) -> str | None:
         self.seen.append(delivery)
         return f"ref-{delivery.outbox_id}"
-
-
-@contextmanager
-def statements(engine) -> Iterator[list[str]]:
-    """The SQL statements run on ``engine`` inside the block (an executemany counts once)."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def people(factory, school) -> list[Person]:

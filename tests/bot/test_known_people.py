@@ -4,11 +4,8 @@ change, whoever changes them (issue #15)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import Engine, delete, event, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.known_people import KnownPeople
@@ -17,26 +14,12 @@ from handlers.people import NotOnStaffList
 from storage import audit
 from storage.database import transaction
 from storage.models import Person, PlatformIdentity, RoleAssignment, School
+from tests.drivers.statements import statements
 
 
 def _revision(factory: sessionmaker[Session], school: School) -> int:
     with factory() as session:
         return session.scalar(select(School.revision).where(School.id == school.id)) or 0
-
-
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _grant(session: Session, person: Person, role: str, clock: FrozenClock) -> None:
@@ -97,7 +80,7 @@ def test_a_kept_person_costs_one_small_query(
 ) -> None:
     known = KnownPeople(factory)
     first = _locate(known, factory, school, dsl)
-    with _statements(engine) as seen:
+    with statements(engine) as seen:
         again = _locate(known, factory, school, dsl)
     assert again == first
     assert len(seen) == 1 and "revision" in seen[0]
