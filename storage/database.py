@@ -83,8 +83,9 @@ def _configure_sqlite(engine: Engine) -> None:
         if conn.get_execution_options().get(READ_FIRST):
             conn.exec_driver_sql("BEGIN")
             return
-        # Past the busy timeout, go on without a turn and let SQLite decide, as before.
-        conn.info[_HAS_TURN] = turn.acquire(timeout=BUSY_TIMEOUT)
+        # A turn is waited for only briefly: a long transaction (a trust's sweep) or anything
+        # unforeseen holding it leaves the others to SQLite's busy timeout, never stuck here.
+        conn.info[_HAS_TURN] = turn.acquire(timeout=TURN_WAIT)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
@@ -106,6 +107,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another's write lock
+TURN_WAIT = 1.0  # seconds a writer waits for its turn in this process before asking SQLite
 _HAS_TURN = "safekeep_write_turn"  # set in a connection's info while it holds this process's turn
 
 
