@@ -64,10 +64,32 @@ class Terminal:
 
     def ctrl_c(self) -> None:
         """Ctrl-C, as a person types it. Python's readline loses a SIGINT that lands between
-        showing the prompt and waiting for a key (no person types that fast), so wait a moment
-        after the prompt first."""
+        showing the prompt and waiting for a key (no person types that fast; on a busy machine
+        that gap can be long), so wait a moment after the prompt first, and press it again, as
+        a person would, while the program has shown nothing at all since (a Ctrl-C it did
+        answer always shows something: a new line, or the end of the program)."""
         time.sleep(0.5)
-        os.write(self.master, b"\x03")
+        for _ in range(10):
+            shown = len(self.screen)
+            os.write(self.master, b"\x03")
+            deadline = time.monotonic() + 3
+            while len(self.screen) == shown and time.monotonic() < deadline:
+                if not self._read_some(deadline - time.monotonic()):
+                    return  # the program ended: it answered
+            if len(self.screen) > shown:
+                return
+
+    def _read_some(self, timeout: float) -> bool:
+        """Add what the program shows within ``timeout`` to the screen; False once it ended."""
+        ready, _, _ = select.select([self.master], [], [], max(timeout, 0))
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:  # EIO: the program closed the terminal
+            return False
+        self.screen += chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        return bool(chunk)
 
     def close(self) -> int:
         """Wait for the program to end, keeping the rest of what it showed."""
