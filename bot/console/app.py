@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +56,14 @@ def help_text() -> str:
     """/help: every flow's command with its declared description, then the console's own."""
     flows = [f"  {c.usage:<23}  {c.description}" for c in routes.COMMANDS.values()]
     return "\n".join(["Commands:", *flows, CONSOLE_ONLY])
+
+
+def answer_ctrl_c() -> None:
+    """Make Ctrl-C cancel a dialog (and leave at the prompt) even when the console was started by
+    a program that ignores it: a command a script starts in the background inherits SIGINT
+    ignored, and Python then never raises KeyboardInterrupt."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class Cancelled(Exception):
@@ -161,6 +171,7 @@ class Console:
             self.write(banner)
         if self.read is input:
             self.history = line_editing()
+            answer_ctrl_c()
         self.deliver()
         while True:
             try:

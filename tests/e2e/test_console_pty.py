@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -22,8 +23,19 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX p
 class Terminal:
     """A program attached to a pseudo-terminal, driven like a person at a keyboard."""
 
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: list[str], cwd: Path, env: dict[str, str], sigint_ignored: bool = False
+    ) -> None:
         self.master, replica = pty.openpty()
+
+        def attach() -> None:
+            # The terminal is the program's controlling terminal, so Ctrl-C typed at it is a
+            # SIGINT, as in a real shell. A program a script starts in the background inherits
+            # SIGINT ignored (``sigint_ignored``).
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            if sigint_ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
         self.process = subprocess.Popen(
             argv,
             cwd=cwd,
@@ -32,9 +44,7 @@ class Terminal:
             stdout=replica,
             stderr=replica,
             start_new_session=True,
-            # The terminal is the program's controlling terminal, so Ctrl-C typed at it is a
-            # SIGINT, as in a real shell.
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+            preexec_fn=attach,
         )
         os.close(replica)
         self.screen = ""
@@ -171,12 +181,15 @@ def test_ctrl_d_in_the_middle_of_a_dialog_leaves_quietly(tmp_path):
     assert "Traceback" not in terminal.screen
 
 
-def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(tmp_path):
+@pytest.mark.parametrize("started", ["from a shell", "in the background, SIGINT ignored"])
+def test_ctrl_c_at_a_question_cancels_the_dialog_and_ctrl_c_at_the_prompt_quits(tmp_path, started):
     env = program_env(
         DATABASE_URL=f"sqlite:///{tmp_path / 'safekeep.db'}", TERM="dumb", PYTHONPATH=str(ROOT)
     )
     assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
-    terminal = Terminal([sys.executable, "-m", "bot", "console"], tmp_path, env)
+    terminal = Terminal(
+        [sys.executable, "-m", "bot", "console"], tmp_path, env, "ignored" in started
+    )
     try:
         terminal.expect("Alex Teacher> ")
         terminal.type("/aup")
