@@ -17,6 +17,7 @@ from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person
+from tests.drivers.paced import Paced
 from tests.drivers.statements import statements
 
 EMAILS = ("dsl@example.org", "head@example.org", "dpo@example.org", "it@example.org")
@@ -193,20 +194,6 @@ def test_claiming_a_rolled_back_transactions_rows_leaves_nothing_to_send(factory
 
 
 # --- through Slack: one conversation at Slack's pace, on kept-alive connections ----------------
-
-
-class Paced:
-    """The pacer's clock, standing still, and its sleeps, recorded (so nothing really waits)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 6))
 
 
 def test_dms_to_one_person_are_posted_a_second_apart_and_one_further_off_is_put_back(

@@ -25,6 +25,7 @@ from handlers.replies import Notice
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage
+from tests.drivers.paced import Paced
 
 
 class ScriptedPlatform:
@@ -312,18 +313,11 @@ async def test_a_sender_pacing_itself_puts_the_row_back_without_counting_an_atte
 # --- spacing reads to a rate limit ----------------------------------------------------------
 
 
-class Ticking:
+class Ticking(Paced):
     """A monotonic clock that moves only when told, and a sleep that records and moves it."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
     async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 6))
+        await super().sleep(seconds)
         self.now += seconds
 
 

@@ -27,6 +27,7 @@ from handlers.school_config import ConfigError
 from storage import outbox
 from storage.database import transaction
 from storage.models import OutboxMessage, Person, PlatformIdentity
+from tests.drivers.paced import Paced
 from tests.handlers.breach_steps import LOST_SAFEGUARDING_PAPER, report
 
 CLIENT_TIMEOUT = (
@@ -306,20 +307,6 @@ def test_a_send_slack_accepted_but_not_recorded_spoils_nothing_else_and_is_not_r
     assert row_for(factory, dsl.email).status == "sent"
     assert len(history(slack, dsl.email)) == 1 and len(history(slack, head.email)) == 1
     assert len(slack.calls("chat.postMessage")) == 2
-
-
-class Paced:
-    """The pacer's clock, standing still, and its sleeps, recorded (so nothing really waits)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 6))
 
 
 def lose_five_alerts(slack, factory, clock, school) -> None:
