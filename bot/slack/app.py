@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -22,16 +21,12 @@ from bot.slack.adapter import SlackAdapter
 from bot.slack.identity import Directory
 
 
-def make_client(
-    settings_api_url: str, token: str | None = None, session: ClientSession | None = None
-) -> AsyncWebClient:
+def make_client(settings_api_url: str, token: str | None = None) -> AsyncWebClient:
     """A Web API client for listeners: retries 429s (nothing happened) and lost connections.
-    Given a ``session`` (the Slack sender's kept-alive pool, ``SlackSender.http_session()``), its
-    calls reuse those connections instead of opening one each."""
+    Its connections are kept alive by the adapter once the app serves (``open_connections``)."""
     return AsyncWebClient(
         token=token,
         base_url=settings_api_url,
-        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
