@@ -84,6 +84,10 @@ def _create_database(url: str) -> None:
         )
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        # A throwaway database: its commits need not wait for the disk (about 3 ms each on the
+        # development machine, against 0.1 ms without), which made the PostgreSQL run far slower
+        # than SQLite's. Every connection to it, the tests' subprocesses' included, gets this.
+        conn.execute(text(f'ALTER DATABASE "{target.database}" SET synchronous_commit TO off'))
     server.dispose()
 
 
