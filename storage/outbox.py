@@ -206,10 +206,10 @@ def _write_messages(
     # however many rows share it, and the rows go to the database without SQLAlchemy's work on
     # each: on SQLite as one executemany of plain values, on PostgreSQL as two JSON arrays.
     dialect = session.get_bind().dialect
-    postgresql = dialect.name == "postgresql"
+    on_postgresql = dialect.name == "postgresql"
     encode_payload, encode_urgent, encode_time = (
         (None, None, datetime.isoformat)
-        if postgresql
+        if on_postgresql
         else tuple(
             OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in ("payload", "urgent", "next_attempt_at")
@@ -223,7 +223,7 @@ def _write_messages(
     for ledger_id, note in queued:
         payload = carried.get(id(note.payload))
         if payload is None:
-            if postgresql:
+            if on_postgresql:
                 distinct.append(note.payload)
                 payload = len(distinct)  # WITH ORDINALITY counts from 1
             else:
@@ -242,13 +242,14 @@ def _write_messages(
                 (note.school_id, ledger_id, recipient_id, payload, urgent, when)
                 for recipient_id in sorted(set(recipients))
             )
-    if postgresql:
+    if on_postgresql:
         serialize = getattr(dialect, "_json_serializer", None) or json.dumps
         session.execute(
             POSTGRESQL_MESSAGES,
             {"rows": json.dumps(rows), "payloads": serialize(distinct), "now": now},
         )
     else:
+        # created_at is the same kind of column as next_attempt_at (UtcDateTime).
         created = times.get(now) or (encode_time(now) if encode_time else now)
         session.connection().exec_driver_sql(SQLITE_MESSAGES, [(*row, created) for row in rows])
 
