@@ -112,7 +112,8 @@ class Entry:
 def record_all(session: Session, entries: Sequence[Entry]) -> None:
     """Append these events, in the order given, to their schools' chains in the caller's
     transaction: what ``record`` does for each, in three statements however many events and
-    schools (a sweep that escalated fifty breaches across a trust wrote four hundred)."""
+    schools (``record`` takes three per event: the breach clock's hundred at trust scale took
+    three hundred)."""
     if not entries:
         return
     session.flush()
