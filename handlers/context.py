@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -111,12 +111,19 @@ class Context:
         return self.local(moment).strftime("%a %-d %b %H:%M")
 
 
-@dataclass(frozen=True)
-class KeyedNotice:
-    """A notice for some people of one school, to be queued once under its ledger key."""
+class Recipient(Protocol):
+    """Whom a notice is for: a Person, or a lighter row of one (the AUP campaign's)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+class KeyedNotice(NamedTuple):
+    """A notice for some people of one school, to be queued once under its ledger key (a named
+    tuple: the AUP campaign makes one per person of a trust)."""
 
     ctx: Context
-    recipients: Sequence[Person]
+    recipients: Sequence[Recipient]
     notice: Notice
     key: LedgerKey
     urgent: bool = False
@@ -128,22 +135,28 @@ def notify_all(notices: Sequence[KeyedNotice]) -> list[KeyedNotice]:
     if not notices:
         return []
     payloads: dict[int, dict[str, Any]] = {}  # a notice sent to many people is encoded once
+    schools: dict[int, int] = {}  # id(ctx): its school's id, read once per context
+    notes = []
     for n in notices:
-        if id(n.notice) not in payloads:
-            payloads[id(n.notice)] = n.notice.to_json()
-    written = outbox.enqueue_all(
-        notices[0].ctx.session,
-        [
+        payload = payloads.get(id(n.notice))
+        if payload is None:
+            payload = payloads[id(n.notice)] = n.notice.to_json()
+        school_id = schools.get(id(n.ctx))
+        if school_id is None:
+            school_id = schools[id(n.ctx)] = n.ctx.school.id
+        recipients = n.recipients
+        notes.append(
             outbox.Notification(
-                n.ctx.school.id,
-                tuple(p.id for p in n.recipients),
-                payloads[id(n.notice)],
+                school_id,
+                (recipients[0].id,) if len(recipients) == 1 else tuple(p.id for p in recipients),
+                payload,
                 key=n.key,
                 urgent=n.urgent,
             )
-            for n in notices
-        ],
-        now=min(n.ctx.now for n in notices),
+        )
+    contexts = {id(n.ctx): n.ctx for n in notices}
+    written = outbox.enqueue_all(
+        notices[0].ctx.session, notes, now=min(ctx.now for ctx in contexts.values())
     )
-    queued = {(w.school_id, w.key) for w in written}
-    return [n for n in notices if (n.ctx.school.id, n.key) in queued]
+    queued = {id(note) for note in written}  # the very notifications given, those queued
+    return [n for n, note in zip(notices, notes, strict=True) if id(note) in queued]

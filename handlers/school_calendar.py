@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from handlers.settings import SchoolSettings
+from handlers.settings import SchoolSettings, Term
 
 # The morning window is short: a digest read before the register, not during lessons.
 MORNING_WINDOW = timedelta(minutes=30)
@@ -38,23 +39,67 @@ def is_bank_holiday(day: date) -> bool:
     return day in _bank_holidays(day.year)
 
 
+class _Days:
+    """What calendars with the same time zone, terms and closures have worked out about days,
+    shared by all of them: a trust's schools usually share term dates, and a sweep asks about
+    the same few days for each school and each of its people."""
+
+    __slots__ = ("school_day", "next", "added", "between", "dates", "last_term_end")
+
+    def __init__(self, settings: SchoolSettings) -> None:
+        self.school_day: dict[date, bool] = {}
+        self.next: dict[date, date] = {}  # school_day_on_or_after
+        self.added: dict[tuple[date, int], date] = {}  # add_school_days
+        self.between: dict[tuple[date, date], int] = {}  # school_days_between
+        self.dates: dict[datetime, date] = {}  # today
+        self.last_term_end = max((term.end for term in settings.terms), default=None)
+
+
+# Keyed by what a calendar's answers depend on. Each answer kept is small, but a long-running
+# worker asks about new instants and days for ever: each table, and the set of them, is emptied
+# when it grows this large (a trust with hundreds of different term dates still shares them).
+_SHARED: dict[tuple[str, tuple[Term, ...], tuple[date, ...]], _Days] = {}
+SHARED_AT_MOST = 512
+ANSWERS_AT_MOST = 4096
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(answers: dict[K, V], key: K, value: V) -> V:
+    if len(answers) >= ANSWERS_AT_MOST:
+        answers.clear()
+    answers[key] = value
+    return value
+
+
+def _days_for(settings: SchoolSettings) -> _Days:
+    key = (settings.timezone, tuple(settings.terms), tuple(settings.closures))
+    days = _SHARED.get(key)
+    if days is None:
+        if len(_SHARED) >= SHARED_AT_MOST:
+            _SHARED.clear()
+        days = _SHARED[key] = _Days(settings)
+    return days
+
+
 class SchoolCalendar:
     def __init__(self, settings: SchoolSettings) -> None:
         self.settings = settings
         self.tz = ZoneInfo(settings.timezone)
-        # Sweeps ask about the same few days for every person of a school: answer each once.
-        self._school_days: dict[date, bool] = {}
-        self._dates: dict[datetime, date] = {}
+        # Sweeps ask about the same few days for every person of a school, and schools of one
+        # trust share their terms: answer each once, for all calendars alike (_Days).
+        self._days = _days_for(settings)
 
     @property
     def last_term_end(self) -> date | None:
         """The last day of the last configured term (None when no terms are configured)."""
-        return max((term.end for term in self.settings.terms), default=None)
+        return self._days.last_term_end
 
     def is_school_day(self, day: date) -> bool:
-        known = self._school_days.get(day)
+        known = self._days.school_day.get(day)
         if known is None:
-            known = self._school_days[day] = self._is_school_day(day)
+            known = _remember(self._days.school_day, day, self._is_school_day(day))
         return known
 
     def _is_school_day(self, day: date) -> bool:
@@ -82,22 +127,33 @@ class SchoolCalendar:
         Always ends: past the last configured term every weekday but a bank holiday or one of
         the finitely many closures is a school day.
         """
-        while not self.is_school_day(day):
-            day += timedelta(days=1)
-        return day
+        found = self._days.next.get(day)
+        if found is None:
+            found = day
+            while not self.is_school_day(found):
+                found += timedelta(days=1)
+            _remember(self._days.next, day, found)
+        return found
 
     def add_school_days(self, day: date, count: int) -> date:
-        for _ in range(count):
-            day = self.next_school_day(day)
-        return day
+        found = self._days.added.get((day, count))
+        if found is None:
+            found = day
+            for _ in range(count):
+                found = self.next_school_day(found)
+            _remember(self._days.added, (day, count), found)
+        return found
 
     def school_days_between(self, start: date, end: date) -> int:
         """School days after ``start`` up to and including ``end`` (0 if end <= start)."""
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            if self.is_school_day(day):
-                count += 1
+        count = self._days.between.get((start, end))
+        if count is None:
+            count, day = 0, start
+            while day < end:
+                day += timedelta(days=1)
+                if self.is_school_day(day):
+                    count += 1
+            _remember(self._days.between, (start, end), count)
         return count
 
     def local(self, moment: datetime) -> datetime:
@@ -105,9 +161,9 @@ class SchoolCalendar:
 
     def today(self, now: datetime) -> date:
         """The school's date at ``now`` (asked again and again for a round's opening moment)."""
-        known = self._dates.get(now)
+        known = self._days.dates.get(now)
         if known is None:
-            known = self._dates[now] = self.local(now).date()
+            known = _remember(self._days.dates, now, self.local(now).date())
         return known
 
     def at(self, day: date, hour: time) -> datetime:

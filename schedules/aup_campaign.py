@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -27,10 +26,11 @@ from handlers.aup.roster import (
     GROUP_LABELS,
     OVERDUE,
     TO_SIGN,
+    RosterPerson,
+    SignatureRow,
     Standing,
-    first_asked_on,
-    joined_during,
     newest_open_rounds,
+    roster_people,
     rosters,
     round_first_day,
     round_started,
@@ -49,7 +49,6 @@ from storage.models import (
     AupExemption,
     AupVersion,
     LedgerEntry,
-    Person,
     PlatformIdentity,
 )
 from storage.models.school import ROLE_GROUPS
@@ -91,7 +90,7 @@ def sweep(schools: Sequence[Context]) -> int:
         overdue_digests += digests(ctx, calendar, waiting, today)
     if overdue_digests:
         leads = people_with_roles_by_school([n.ctx for n in overdue_digests], campaign.DIGEST_ROLES)
-        notices += [replace(n, recipients=leads.get(n.ctx.school.id, [])) for n in overdue_digests]
+        notices += [n._replace(recipients=leads.get(n.ctx.school.id, [])) for n in overdue_digests]
     return sum(len(n.recipients) for n in notify_all(notices))
 
 
@@ -110,13 +109,14 @@ def people_to_read(
     calendars: Mapping[int, SchoolCalendar],
     versions: Mapping[int, Sequence[AupVersion]],
     rounds: Mapping[int, Sequence[AupCampaign]],
-) -> set[int] | None:
-    """Whose standing the sweep must read (None: everyone's). Left out are people who signed in
-    their round or are exempt today, and people who joined before their round started whose
-    reminder for the day everyone in their round is reminded is in the ledger: they would be
-    sent nothing, and a second sweep in the same window reads almost nobody. Schools with an
-    overdue digest still to send are read whole (it counts everyone overdue). A few light
-    queries: the active people's groups, the signatures and exemptions, the ledger's keys."""
+) -> dict[int, list[RosterPerson]] | None:
+    """Whose standing the sweep must read, by school, by name (None: everyone's). Left out are
+    people who signed in their round or are exempt today, and people who joined before their
+    round started whose reminder for the day everyone in their round is reminded is in the
+    ledger: they would be sent nothing, and a second sweep in the same window reads almost
+    nobody. Schools with an overdue digest still to send are read whole (it counts everyone
+    overdue). A few light queries: the active people, the signatures and exemptions, the
+    ledger's keys; the people read are handed to ``rosters``, which does not read them again."""
     expected: dict[tuple[int, str], tuple[AupCampaign, str]] = {}
     digest_days: dict[int, list[LedgerKey]] = {}
     for ctx in schools:
@@ -175,16 +175,13 @@ def people_to_read(
         )
         if starts_on <= dates[school_id] <= ends_on
     }
-    to_read: set[int] = set()
-    for person_id, school_id, group, joined_on in session.execute(
-        select(Person.id, Person.school_id, Person.role_group, Person.joined_on).where(
-            Person.school_id.in_(ids), Person.active.is_(True)
-        )
-    ):
+    to_read: dict[int, list[RosterPerson]] = defaultdict(list)
+    for person in roster_people(session, ids):
+        person_id, school_id, joined_on = person.id, person.school_id, person.joined_on
         if school_id in whole:
-            to_read.add(person_id)
+            to_read[school_id].append(person)
             continue
-        known = expected.get((school_id, group))
+        known = expected.get((school_id, person.role_group))
         if known is None:  # no round open for their group, or nobody in it is asked yet
             continue
         round_, window = known
@@ -196,7 +193,7 @@ def people_to_read(
             calendars[school_id], round_
         )
         if new_starter or (f"person:{person_id}", window) not in written:
-            to_read.add(person_id)
+            to_read[school_id].append(person)
     return to_read
 
 
@@ -221,14 +218,14 @@ def _digest_still_due(
     }
 
 
-def identities_in_chat(schools: Sequence[Context]) -> Callable[[Person], bool]:
-    """Whether a person has an identity on their school's platform, from one query for all
-    these schools, made the first time it is asked."""
+def identities_in_chat(schools: Sequence[Context]) -> Callable[[int], bool]:
+    """Whether a person (by id) has an identity on their school's platform, from one query for
+    all these schools, made the first time it is asked."""
     platforms = {ctx.school.id: ctx.school.platform for ctx in schools}
     known: set[int] = set()
     read = False
 
-    def in_chat(person: Person) -> bool:
+    def in_chat(person_id: int) -> bool:
         nonlocal read
         if not read:
             rows = schools[0].session.execute(
@@ -240,7 +237,7 @@ def identities_in_chat(schools: Sequence[Context]) -> Callable[[Person], bool]:
             )
             known.update(pid for sid, pid, platform in rows if platforms[sid] == platform)
             read = True
-        return person.id in known
+        return person_id in known
 
     return in_chat
 
@@ -248,50 +245,70 @@ def identities_in_chat(schools: Sequence[Context]) -> Callable[[Person], bool]:
 def reminders(
     ctx: Context,
     calendar: SchoolCalendar,
-    waiting: list[Standing],
+    waiting: list[Standing[RosterPerson, SignatureRow]],
     today: date,
-    in_chat: Callable[[Person], bool],
+    in_chat: Callable[[int], bool],
 ) -> list[KeyedNotice]:
     """Each person's newest reminder, to be queued once, if they can be reached in chat."""
     found = []
-    # Most people share a round's dates: work each (first asked, due) pair out once.
+    # Most people share a round's dates: work each (first asked, due) pair out once, and each
+    # round's first day, label and ledger window once.
     due_by_dates: dict[tuple[date, date], tuple[date, str] | None] = {}
     told: dict[int, bool] = {}
     notices: dict[tuple[str, str, date, bool], Notice] = {}
+    # id(round): its id, when it started, its first day and its label
+    rounds: dict[int, tuple[int, date, date, str]] = {}
+    windows: dict[tuple[int, date], str] = {}
     for one in waiting:
-        assert one.campaign is not None and one.due_on is not None and one.version is not None
-        if not campaign.reachable_in_chat(one.person, in_chat):
+        round_, person, due_on, version = one.campaign, one.person, one.due_on, one.version
+        assert round_ is not None and due_on is not None and version is not None
+        if not campaign.reachable_in_chat(person, in_chat):
             continue
-        first = first_asked_on(calendar, one.campaign, one.person)
-        if (first, one.due_on) not in due_by_dates:
-            due_by_dates[first, one.due_on] = campaign.reminder_due(
-                calendar, first, one.due_on, today
+        known = rounds.get(id(round_))
+        if known is None:
+            label = msg.round_label(round_.cycle, round_.kind, version.version)
+            known = rounds[id(round_)] = (
+                round_.id,
+                round_started(calendar, round_),
+                round_first_day(calendar, round_),
+                label,
             )
-        due = due_by_dates[first, one.due_on]
+        round_id, started, first_day, label = known
+        # A new starter (joined the roster after the round started) is first asked on their
+        # first school day on it (roster.first_asked_on, joined_during).
+        new_starter = person.joined_on is not None and person.joined_on > started
+        first = calendar.school_day_on_or_after(person.joined_on) if new_starter else first_day
+        due = due_by_dates.get((first, due_on), False)
+        if due is False:
+            due = due_by_dates[first, due_on] = campaign.reminder_due(
+                calendar, first, due_on, today
+            )
         if due is None:
             continue
         day, kind = due
-        new_starter = joined_during(calendar, one.campaign, one.person)
         if kind == campaign.ASKED and not new_starter:
-            if one.campaign.id not in told:
-                told[one.campaign.id] = told_at_publishing(ctx, one.campaign)
-            if told[one.campaign.id]:
+            if round_id not in told:
+                told[round_id] = told_at_publishing(ctx, round_)
+            if told[round_id]:
                 continue  # publishing it already asked them (handlers/aup/versions.tell_people)
-        label = msg.round_label(one.campaign.cycle, one.campaign.kind, one.version.version)
-        wording = (kind, label, one.due_on, new_starter)
-        if wording not in notices:  # most people are sent the same words: make them once
+        wording = (kind, label, due_on, new_starter)
+        notice = notices.get(wording)
+        if notice is None:  # most people are sent the same words: make them once
             text = msg.reminder(
                 kind,
                 label,
-                one.due_on,
-                calendar.next_school_day(today) == one.due_on,
+                due_on,
+                calendar.next_school_day(today) == due_on,
                 new_starter=new_starter,
             )
-            notices[wording] = Notice(
+            notice = notices[wording] = Notice(
                 text, (Button(msg.READ_AND_AGREE, "aup.start", style="primary"),)
             )
-        key = reminder_key(one.person.id, one.campaign, day)
-        found.append(KeyedNotice(ctx, [one.person], notices[wording], key))
+        window = windows.get((round_id, day))
+        if window is None:
+            window = windows[round_id, day] = reminder_key(0, round_, day).window
+        key = LedgerKey(f"person:{person.id}", REMINDER, window)
+        found.append(KeyedNotice(ctx, [person], notice, key))
     return found
 
 
@@ -303,11 +320,14 @@ def told_at_publishing(ctx: Context, round_: AupCampaign) -> bool:
 
 
 def digests(
-    ctx: Context, calendar: SchoolCalendar, waiting: list[Standing], today: date
+    ctx: Context,
+    calendar: SchoolCalendar,
+    waiting: list[Standing[RosterPerson, SignatureRow]],
+    today: date,
 ) -> list[KeyedNotice]:
     """For each round two school weeks or more past due, the numbers overdue by group, weekly
     (without recipients: the sweep adds the school's leads)."""
-    by_cycle: dict[str, list[Standing]] = defaultdict(list)
+    by_cycle: dict[str, list[Standing[RosterPerson, SignatureRow]]] = defaultdict(list)
     rounds: dict[str, AupCampaign] = {}
     for one in waiting:
         assert one.campaign is not None and one.due_on is not None

@@ -6,62 +6,54 @@ Runs as the system for all schools at once. Everything it sends is urgent and ig
 twice. When the worker was down across several marks, only the latest one is sent: one
 reminder that is true now beats a burst of stale ones.
 
-It runs every minute, so one sweep costs the same few queries however many reports are open:
-the recipients and the ledger keys already written are read once, and the incidents' timelines
-are never loaded (an entry is added without them).
+It runs every minute, so one sweep costs the same few statements however many reports are open
+or due: the recipients and the ledger keys already written are read once, the messages, timeline
+entries and audit events are written together, and the incidents' timelines are never loaded
+(an entry is added without them).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from itertools import groupby
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, raiseload
 
-from handlers.access import people_with_roles
+from handlers.access import people_with_roles_by_school
 from handlers.breach import incidents
 from handlers.breach import messages as msg
 from handlers.breach.alerts import acknowledge_button
-from handlers.context import Context
+from handlers.context import Context, KeyedNotice, notify_all
 from handlers.replies import Button, Notice
 from schedules.all_schools import AllSchools
-from storage.models import Incident, LedgerEntry, Person
+from storage.models import Incident, LedgerEntry
 from storage.outbox import LedgerKey
 
 ICO_REMINDER_ROLES = ("dpo", "headteacher")
 
 
-@dataclass
-class Sweep:
-    """What one sweep reads once and shares across the school's open incidents."""
+@dataclass(frozen=True)
+class Due:
+    """A message the clock owes an incident, and the timeline entry recorded once it is queued."""
 
     ctx: Context
-    sent: set[LedgerKey] = field(default_factory=set)
-    _people: list[Person] | None = None
-
-    def recipients(self, roles: tuple[str, ...]) -> list[Person]:
-        """Active holders of these roles, from one lookup of everyone the clock may message."""
-        if self._people is None:
-            self._people = people_with_roles(
-                self.ctx, (*incidents.ESCALATION_ROLES, *ICO_REMINDER_ROLES)
-            )
-        return [p for p in self._people if p.role_names & set(roles)]
-
-    def notify(self, people: list[Person], notice: Notice, key: LedgerKey) -> bool:
-        """Queue under ``key`` (False if it was written before) and remember it was written."""
-        if not self.ctx.notify(people, notice, key=key, urgent=True):
-            return False
-        self.sent.add(key)
-        return True
+    incident: Incident
+    roles: tuple[str, ...]  # whom it goes to
+    notice: Notice
+    key: LedgerKey
+    event: str
+    details: dict[str, Any]
 
 
 @AllSchools
 def sweep(schools: Sequence[Context]) -> int:
-    """Queue what is due for the schools' open incidents; returns the messages queued."""
+    """Queue what is due for the schools' open incidents; returns the messages queued. The
+    recipients, the messages and their timeline and audit entries are written for all
+    incidents together, in a few statements however many are due."""
     if not schools:
         return 0
     by_school = {ctx.school.id: ctx for ctx in schools}
@@ -76,14 +68,33 @@ def sweep(schools: Sequence[Context]) -> int:
     if not open_incidents:
         return 0
     sent = _ledger_keys(schools[0].session, open_incidents)
-    queued = 0
-    for school_id, incidents_of_school in groupby(open_incidents, key=lambda i: i.school_id):
-        ctx = by_school[school_id]
-        run = Sweep(ctx, sent.get(school_id, set()))
-        for incident in incidents_of_school:
-            queued += escalate_if_unacknowledged(run, incident)
-            queued += remind_of_ico_deadline(run, incident)
-    return queued
+    due: list[Due] = []
+    for incident in open_incidents:
+        ctx = by_school[incident.school_id]
+        written = sent.get(incident.school_id, set())
+        for found in (escalation(ctx, incident, written), ico_reminder(ctx, incident, written)):
+            if found is not None:
+                due.append(found)
+    if not due:
+        return 0
+    contexts = list({id(d.ctx): d.ctx for d in due}.values())
+    people = people_with_roles_by_school(
+        contexts, (*incidents.ESCALATION_ROLES, *ICO_REMINDER_ROLES)
+    )
+    notices = [
+        KeyedNotice(
+            d.ctx,
+            [p for p in people.get(d.ctx.school.id, []) if p.role_names & set(d.roles)],
+            d.notice,
+            d.key,
+            urgent=True,
+        )
+        for d in due
+    ]
+    queued = {id(n) for n in notify_all(notices)}
+    done = [(d, n) for d, n in zip(due, notices, strict=True) if id(n) in queued]
+    incidents.record_events([(d.ctx, d.incident, d.event, d.details) for d, _ in done])
+    return sum(len(n.recipients) for _, n in done)
 
 
 def _ledger_keys(session: Session, open_incidents: list[Incident]) -> dict[int, set[LedgerKey]]:
@@ -103,18 +114,16 @@ def _ledger_keys(session: Session, open_incidents: list[Incident]) -> dict[int, 
     return found
 
 
-def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:
+def escalation(ctx: Context, incident: Incident, sent: set[LedgerKey]) -> Due | None:
     """After the school's acknowledgement time, tell the deputy DSLs and the Headteacher."""
-    ctx = run.ctx
     if incident.acknowledged_at is not None:
-        return 0
+        return None
     minutes = ctx.settings.alert_ack_minutes
     if ctx.now < incident.reported_at + timedelta(minutes=minutes):
-        return 0
+        return None
     key = LedgerKey(incidents.subject(incident), "escalation")
-    if key in run.sent:
-        return 0
-    people = run.recipients(incidents.ESCALATION_ROLES)
+    if key in sent:
+        return None
     text = msg.ESCALATION.format(
         number=incident.number,
         minutes=minutes,
@@ -123,20 +132,15 @@ def escalate_if_unacknowledged(run: Sweep, incident: Incident) -> int:
         child=incidents.yes_no(incident.child_at_risk),
         deadline=ctx.when(incidents.ico_deadline(incident, ctx.settings)),
     )
-    buttons = (acknowledge_button(incident),)
-    if not run.notify(people, Notice(text, buttons), key):
-        return 0
-    incidents.record_event(
-        ctx, incident, "escalated", roles=sorted(incidents.ESCALATION_ROLES), minutes=minutes
-    )
-    return len(people)
+    notice = Notice(text, (acknowledge_button(incident),))
+    details = {"roles": sorted(incidents.ESCALATION_ROLES), "minutes": minutes}
+    return Due(ctx, incident, incidents.ESCALATION_ROLES, notice, key, "escalated", details)
 
 
-def remind_of_ico_deadline(run: Sweep, incident: Incident) -> int:
+def ico_reminder(ctx: Context, incident: Incident, sent: set[LedgerKey]) -> Due | None:
     """The latest due reminder (24, 48, 60, 70 hours by default) until a decision is recorded."""
-    ctx = run.ctx
     if incident.ico_decision is not None:
-        return 0
+        return None
     deadline = incidents.ico_deadline(incident, ctx.settings)
     elapsed = ctx.now - incident.reported_at
     mark: int | None = None
@@ -145,12 +149,12 @@ def remind_of_ico_deadline(run: Sweep, incident: Incident) -> int:
     else:
         due = [h for h in ctx.settings.ico_reminder_hours if elapsed >= timedelta(hours=h)]
         if not due:
-            return 0
+            return None
         mark = max(due)
         kind = f"ico_{mark}h"
     key = LedgerKey(incidents.subject(incident), kind)
-    if key in run.sent:
-        return 0
+    if key in sent:
+        return None
     if mark is None:
         text = msg.ICO_OVERDUE.format(
             number=incident.number,
@@ -164,15 +168,10 @@ def remind_of_ico_deadline(run: Sweep, incident: Incident) -> int:
             deadline=ctx.when(deadline),
             left=_left(deadline - ctx.now),
         )
-    people = run.recipients(ICO_REMINDER_ROLES)
-    buttons = (Button("Open triage", "breach.triage", str(incident.id), "primary"),)
-    if not run.notify(people, Notice(text, buttons), key):
-        return 0
+    notice = Notice(text, (Button("Open triage", "breach.triage", str(incident.id), "primary"),))
     if mark is None:
-        incidents.record_event(ctx, incident, "ico_overdue")
-    else:
-        incidents.record_event(ctx, incident, "ico_reminder", hours=mark)
-    return len(people)
+        return Due(ctx, incident, ICO_REMINDER_ROLES, notice, key, "ico_overdue", {})
+    return Due(ctx, incident, ICO_REMINDER_ROLES, notice, key, "ico_reminder", {"hours": mark})
 
 
 def _left(delta: timedelta) -> str:

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, String, cast, exists, literal, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session
 
 from handlers.access import people_with_roles, people_with_roles_by_school
 from handlers.context import Context, KeyedNotice, notify_all
@@ -33,7 +34,14 @@ from handlers.offsite.returns import report_missing_button, return_button
 from handlers.replies import Notice
 from handlers.school_calendar import SchoolCalendar
 from schedules.all_schools import AllSchools
-from storage.models import Incident, LedgerEntry, OffsiteApproval, OffsiteDeclaration, Person
+from storage.models import (
+    Incident,
+    LedgerEntry,
+    OffsiteApproval,
+    OffsiteDeclaration,
+    OffsiteItem,
+    Person,
+)
 from storage.outbox import LedgerKey
 
 SIRO_ROLES = ("headteacher",)
@@ -44,12 +52,34 @@ HOLDER_DIGEST, SIRO_DIGEST = "offsite_due_digest", "offsite_siro_digest"
 REPORT_MISSING_AFTER = timedelta(minutes=30)
 
 
+class DueItem(NamedTuple):
+    category: str
+
+
+class DueDeclaration(NamedTuple):
+    """A declaration out and due, as the chasers read it: the columns their digests show, not
+    an OffsiteDeclaration object (ten thousand of those, with their items and encrypted
+    fields, took the chasers most of their time)."""
+
+    id: int
+    school_id: int
+    tier: int
+    taken_at: datetime
+    expected_return: date
+    items: list[DueItem]
+
+
+class Holder(NamedTuple):
+    id: int
+    display_name: str
+
+
 @dataclass(frozen=True)
 class DueRecord:
     """A declaration that is due today or overdue, as the chasers see it."""
 
-    declaration: OffsiteDeclaration
-    holder: Person
+    declaration: DueDeclaration
+    holder: Holder
     status: rules.DueStatus
 
 
@@ -176,36 +206,48 @@ def due_records(days: Sequence[Day]) -> dict[int, list[DueRecord]]:
 
 def _due_on(
     session: Session, school_ids: list[int], today: date
-) -> list[tuple[OffsiteDeclaration, Person]]:
+) -> list[tuple[DueDeclaration, Holder]]:
     """These schools' records out and due back by ``today``, and their holders, except those
-    both of whose digests were written today."""
+    both of whose digests were written today: one query, a row per item."""
     both_digests_written = _written(
         literal("person:") + cast(OffsiteDeclaration.person_id, String), HOLDER_DIGEST, today
     ) & _written(
         literal("school:") + cast(OffsiteDeclaration.school_id, String), SIRO_DIGEST, today
     )
-    rows = (
-        session.execute(
-            select(OffsiteDeclaration, Person)
-            .join(Person, Person.id == OffsiteDeclaration.person_id)
-            .where(
-                OffsiteDeclaration.school_id.in_(school_ids),
-                OffsiteDeclaration.status == "out",
-                OffsiteDeclaration.expected_return <= today,
-                ~both_digests_written,
-            )
-            .options(
-                joinedload(OffsiteDeclaration.items),
-                lazyload(OffsiteDeclaration.approvals),
-                lazyload(Person.roles),
-                lazyload(Person.identities),
-            )
-            .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id)
+    rows = session.execute(
+        select(
+            OffsiteDeclaration.id,
+            OffsiteDeclaration.school_id,
+            OffsiteDeclaration.tier,
+            OffsiteDeclaration.taken_at,
+            OffsiteDeclaration.expected_return,
+            Person.id,
+            Person.display_name,
+            OffsiteItem.category,
         )
-        .unique()
-        .all()
+        .join(Person, Person.id == OffsiteDeclaration.person_id)
+        .outerjoin(OffsiteItem, OffsiteItem.declaration_id == OffsiteDeclaration.id)
+        .where(
+            OffsiteDeclaration.school_id.in_(school_ids),
+            OffsiteDeclaration.status == "out",
+            OffsiteDeclaration.expected_return <= today,
+            ~both_digests_written,
+        )
+        .order_by(OffsiteDeclaration.expected_return, OffsiteDeclaration.id, OffsiteItem.id)
     )
-    return [(decl, holder) for decl, holder in rows]
+    found: list[tuple[DueDeclaration, Holder]] = []
+    holders: dict[int, Holder] = {}
+    last: DueDeclaration | None = None
+    for decl_id, school_id, tier, taken_at, back, holder_id, name, category in rows:
+        if last is None or last.id != decl_id:
+            last = DueDeclaration(decl_id, school_id, tier, taken_at, back, [])
+            holder = holders.get(holder_id)
+            if holder is None:
+                holder = holders[holder_id] = Holder(holder_id, name)
+            found.append((last, holder))
+        if category is not None:
+            last.items.append(DueItem(category))
+    return found
 
 
 def _written(subject: ColumnElement[str], kind: str, today: date) -> ColumnElement[bool]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEvent, School
@@ -93,6 +95,78 @@ def record(
         .execution_options(synchronize_session=False)
     )
     return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event for ``record_all``: what ``record`` takes, and the school it is for."""
+
+    school_id: int
+    action: str
+    at: datetime
+    actor_id: int | None = None
+    subject: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def record_all(session: Session, entries: Sequence[Entry]) -> None:
+    """Append these events, in the order given, to their schools' chains in the caller's
+    transaction: what ``record`` does for each, in three statements however many events and
+    schools (``record`` takes three per event: the breach clock's hundred at trust scale took
+    three hundred)."""
+    if not entries:
+        return
+    session.flush()
+    counts = Counter(entry.school_id for entry in entries)
+    # Bumping each school's sequence by its number of events locks the school rows
+    # (PostgreSQL), so no other transaction can link to the same previous events.
+    heads = {
+        school_id: (seq - counts[school_id], head or GENESIS)
+        for school_id, seq, head in session.execute(
+            update(School)
+            .where(School.id.in_(sorted(counts)))
+            .values(audit_seq=School.audit_seq + case(counts, value=School.id))
+            .returning(School.id, School.audit_seq, School.audit_head)
+            .execution_options(synchronize_session=False)
+        )
+    }
+    events = []
+    for entry in entries:
+        seq, prev_hash = heads[entry.school_id]
+        seq += 1
+        at = entry.at.astimezone(UTC)
+        details = entry.details or {}
+        digest = _digest(
+            entry.school_id,
+            seq,
+            at,
+            entry.actor_id,
+            entry.action,
+            entry.subject,
+            details,
+            prev_hash,
+        )
+        events.append(
+            {
+                "school_id": entry.school_id,
+                "seq": seq,
+                "at": at,
+                "actor_id": entry.actor_id,
+                "action": entry.action,
+                "subject": entry.subject,
+                "details": details,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        heads[entry.school_id] = (seq, digest)
+    session.execute(insert(AuditEvent), events)  # one executemany, no objects
+    session.execute(
+        update(School)
+        .where(School.id.in_(sorted(heads)))
+        .values(audit_head=case({k: head for k, (_, head) in heads.items()}, value=School.id))
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)

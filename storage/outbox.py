@@ -8,45 +8,49 @@ waits for the first to commit), so a message is never queued twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple
+from typing import cast as typed
 
 from sqlalchemy import (
-    BindParameter,
+    ColumnElement,
     Integer,
     String,
     Table,
     bindparam,
+    cast,
     func,
     insert,
     literal,
+    literal_column,
     select,
+    text,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
 from storage.models import LedgerEntry, OutboxFile, OutboxMessage
 
 # Keys and messages are written with Core statements, many rows at once.
-LEDGER = cast(Table, LedgerEntry.__table__)
-OUTBOX = cast(Table, OutboxMessage.__table__)
+LEDGER = typed(Table, LedgerEntry.__table__)
+OUTBOX = typed(Table, OutboxMessage.__table__)
 
 
-@dataclass(frozen=True)
-class LedgerKey:
-    """What makes a notification unique: e.g. ("breach:42", "ico_reminder_24h", "")."""
+class LedgerKey(NamedTuple):
+    """What makes a notification unique: e.g. ("breach:42", "ico_reminder_24h", ""). A named
+    tuple: a sweep hashes and compares a hundred thousand of them."""
 
     subject: str
     kind: str
     window: str = ""
 
 
-@dataclass(frozen=True)
-class Notification:
-    """One message to queue for some people of one school (once per ledger key, if it has one)."""
+class Notification(NamedTuple):
+    """One message to queue for some people of one school (once per ledger key, if it has one).
+    A named tuple, like LedgerKey: a sweep makes sixty thousand."""
 
     school_id: int
     recipient_ids: tuple[int, ...]
@@ -73,7 +77,7 @@ def already_sent(session: Session, school_id: int, key: LedgerKey) -> bool:
 def claim(session: Session, school_id: int, key: LedgerKey, *, now: datetime) -> bool:
     """Write ``key`` to the ledger for work that sends nothing (e.g. the weekly purge); False
     if it was written before. A concurrent duplicate fails its whole transaction."""
-    return bool(_write_keys(session, [(school_id, key)], now=now))
+    return bool(_write_keys(session, [(school_id, key.subject, key.kind, key.window)], now=now))
 
 
 def enqueue(
@@ -106,98 +110,184 @@ def enqueue_all(
     Notifications without recipients are skipped; of two with the same key, the first is queued.
     """
     wanted = [n for n in notifications if n.recipient_ids]
-    new = _write_keys(session, [(n.school_id, n.key) for n in wanted if n.key is not None], now=now)
+    new = _write_keys(
+        session, [(n.school_id, *n.key) for n in wanted if n.key is not None], now=now
+    )
     queued: list[tuple[int | None, Notification]] = []
     for note in wanted:
         if note.key is None:
             queued.append((None, note))
-        elif (ledger_id := new.pop((note.school_id, note.key), None)) is not None:
+        elif (ledger_id := new.pop((note.school_id, *note.key), None)) is not None:
             queued.append((ledger_id, note))
     _write_messages(session, queued, now=now)
     return [note for _, note in queued]
 
 
-def _write_keys(
-    session: Session, keys: Sequence[tuple[int, LedgerKey]], *, now: datetime
-) -> dict[tuple[int, LedgerKey], int]:
-    """Write the keys not written before; returns the new ones with their ledger ids."""
+# A ledger key as written: (school_id, subject, kind, window).
+KeyRow = tuple[int, str, str, str]
+
+
+def _write_keys(session: Session, keys: Sequence[KeyRow], *, now: datetime) -> dict[KeyRow, int]:
+    """Write the keys not written before, in one statement however many; returns the new ones
+    with their ledger ids."""
     if not keys:
         return {}
     # In one order, so that two writers racing on many keys wait on each other, not deadlock.
-    ordered = sorted(
-        dict.fromkeys(keys), key=lambda k: (k[0], k[1].subject, k[1].kind, k[1].window)
-    )
+    ordered = sorted(set(keys))
     columns = ["school_id", "subject", "kind", "window", "created_at"]
+    # The keys go as one JSON array of [school_id, subject, kind, window], which the database
+    # takes apart: one short statement however many keys, and none of the work a driver does
+    # on each value of a VALUES list or an array (psycopg escaped each string of an array).
+    keys_json = bindparam(None, json.dumps(ordered), type_=String())
     statement: postgresql.Insert | sqlite.Insert
     if session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL takes the keys as four arrays: one short statement however many keys
-        # (psycopg spends long parsing a VALUES list of many thousand parameters).
+        each = func.json_array_elements(cast(keys_json, postgresql.JSON)).table_valued("value")
         rows = select(
-            func.unnest(_array([school_id for school_id, _ in ordered], Integer())),
-            func.unnest(_array([key.subject for _, key in ordered], String())),
-            func.unnest(_array([key.kind for _, key in ordered], String())),
-            func.unnest(_array([key.window for _, key in ordered], String())),
+            cast(_pg_nth(each.c.value, 0), Integer()),
+            *(_pg_nth(each.c.value, n) for n in (1, 2, 3)),
             literal(now, LEDGER.c.created_at.type),
         )
         statement = postgresql.insert(LEDGER).from_select(columns, rows)
-        params: list[dict[str, Any]] | None = None
     else:
-        statement = sqlite.insert(LEDGER)
-        params = [
-            dict(zip(columns, (school_id, key.subject, key.kind, key.window, now), strict=True))
-            for school_id, key in ordered
-        ]
+        each = func.json_each(keys_json).table_valued("value")
+        rows = select(
+            *(func.json_extract(each.c.value, f"$[{n}]") for n in range(4)),
+            literal(now, LEDGER.c.created_at.type),
+        ).where(true())  # INSERT ... SELECT ... ON CONFLICT needs a WHERE in SQLite
+        statement = sqlite.insert(LEDGER).from_select(columns, rows)
     written = session.execute(
         statement.on_conflict_do_nothing(
             index_elements=["school_id", "subject", "kind", "window"]
         ).returning(
             LEDGER.c.id, LEDGER.c.school_id, LEDGER.c.subject, LEDGER.c.kind, LEDGER.c.window
-        ),
-        params,
-    )
+        )
+    ).all()
     return {
-        (school_id, LedgerKey(subject, kind, window)): ledger_id
+        (school_id, subject, kind, window): ledger_id
         for ledger_id, school_id, subject, kind, window in written
     }
 
 
-def _array(values: list[Any], item: TypeEngine[Any]) -> BindParameter[Any]:
-    """A list bound as one PostgreSQL array."""
-    return bindparam(None, values, type_=postgresql.ARRAY(item))
+def _pg_nth(array: ColumnElement[Any], n: int) -> ColumnElement[str]:
+    """The ``n``th element of a PostgreSQL JSON array, as text (``array ->> n``)."""
+    return array.op("->>", return_type=String())(literal_column(str(n)))
 
 
 def _write_messages(
     session: Session, queued: Sequence[tuple[int | None, Notification]], *, now: datetime
 ) -> None:
-    """Bulk-insert one outbox row per recipient of each notification."""
-    rows = [
-        {
-            "school_id": note.school_id,
-            "ledger_id": ledger_id,
-            "recipient_id": recipient_id,
-            "payload": note.payload,
-            "urgent": note.urgent,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": (
-                max(now, note.not_before) if note.not_before and not note.urgent else now
-            ),
-            "created_at": now,
-        }
-        for ledger_id, note in queued
-        for recipient_id in sorted(set(note.recipient_ids))
-    ]
-    if not rows:
+    """Bulk-insert one outbox row per recipient of each notification, in one statement."""
+    if not any(note.recipient_ids for _, note in queued):
         return
     watched = session.info.get(WATCHED)
-    if watched is None:
-        session.execute(insert(OUTBOX), rows)
+    if watched is not None:
+        watched_rows = [
+            {
+                "school_id": note.school_id,
+                "ledger_id": ledger_id,
+                "recipient_id": recipient_id,
+                "payload": note.payload,
+                "urgent": note.urgent,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": _next_attempt(note, now),
+                "created_at": now,
+            }
+            for ledger_id, note in queued
+            for recipient_id in sorted(set(note.recipient_ids))
+        ]
+        written = session.execute(
+            insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), watched_rows
+        )
+        for row, (row_id,) in zip(watched_rows, written, strict=True):
+            watched.append({**row, "id": row_id, "in_doubt_since": None, "in_doubt_until": None})
         return
-    written = session.execute(
-        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows
+    # Unwatched (a sweep's sixty thousand rows): each payload, time and flag is encoded once,
+    # however many rows share it, and the rows go to the database without SQLAlchemy's work on
+    # each: on SQLite as one executemany of plain values, on PostgreSQL as two JSON arrays.
+    dialect = session.get_bind().dialect
+    on_postgresql = dialect.name == "postgresql"
+    encode_payload, encode_urgent, encode_time = (
+        (None, None, datetime.isoformat)
+        if on_postgresql
+        else tuple(
+            OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in ("payload", "urgent", "next_attempt_at")
+        )
     )
-    for row, (row_id,) in zip(rows, written, strict=True):
-        watched.append({**row, "id": row_id, "in_doubt_since": None, "in_doubt_until": None})
+    carried: dict[int, Any] = {}  # id(payload): what a row carries for it
+    distinct: list[dict[str, Any]] = []  # PostgreSQL: each payload once; rows carry its place
+    times: dict[datetime, Any] = {}
+    urgency = {flag: encode_urgent(flag) if encode_urgent else flag for flag in (False, True)}
+    rows: list[tuple[Any, ...]] = []
+    for ledger_id, note in queued:
+        payload = carried.get(id(note.payload))
+        if payload is None:
+            if on_postgresql:
+                distinct.append(note.payload)
+                payload = len(distinct)  # WITH ORDINALITY counts from 1
+            else:
+                payload = encode_payload(note.payload) if encode_payload else note.payload
+            carried[id(note.payload)] = payload
+        at = _next_attempt(note, now)
+        when = times.get(at)
+        if when is None:
+            when = times[at] = encode_time(at) if encode_time else at
+        urgent = urgency[note.urgent]
+        recipients = note.recipient_ids
+        if len(recipients) == 1:
+            rows.append((note.school_id, ledger_id, recipients[0], payload, urgent, when))
+        else:
+            rows.extend(
+                (note.school_id, ledger_id, recipient_id, payload, urgent, when)
+                for recipient_id in sorted(set(recipients))
+            )
+    if on_postgresql:
+        serialize = getattr(dialect, "_json_serializer", None) or json.dumps
+        session.execute(
+            POSTGRESQL_MESSAGES,
+            {"rows": json.dumps(rows), "payloads": serialize(distinct), "now": now},
+        )
+    else:
+        # created_at is the same kind of column as next_attempt_at (UtcDateTime).
+        created = times.get(now) or (encode_time(now) if encode_time else now)
+        session.connection().exec_driver_sql(SQLITE_MESSAGES, [(*row, created) for row in rows])
+
+
+def _next_attempt(note: Notification, now: datetime) -> datetime:
+    """When a message is first tried: now, or a routine one's ``not_before`` if later."""
+    return max(now, note.not_before) if note.not_before and not note.urgent else now
+
+
+# The columns a queued message is written with (the rest are empty until it is sent).
+MESSAGE_COLUMNS = (
+    "school_id",
+    "ledger_id",
+    "recipient_id",
+    "payload",
+    "urgent",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+# SQLite: one executemany of plain values (pysqlite's qmark parameters).
+SQLITE_MESSAGES = (
+    f"INSERT INTO {OUTBOX.name} ({', '.join(MESSAGE_COLUMNS)}) "
+    "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+)
+# PostgreSQL: the rows and the distinct payloads as two JSON arrays, in one short statement.
+# Each payload is stored as its text in the array, as SQLAlchemy would have written it alone.
+POSTGRESQL_MESSAGES = text(
+    f"INSERT INTO {OUTBOX.name} ({', '.join(MESSAGE_COLUMNS)}) "
+    "SELECT CAST(m.row ->> 0 AS integer), CAST(m.row ->> 1 AS integer), "
+    "CAST(m.row ->> 2 AS integer), p.payload, CAST(m.row ->> 4 AS boolean), 'pending', 0, "
+    "CAST(m.row ->> 5 AS timestamptz), :now "
+    "FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS m(row, n) "
+    "JOIN json_array_elements(CAST(:payloads AS json)) WITH ORDINALITY AS p(payload, place) "
+    "ON p.place = CAST(m.row ->> 3 AS bigint) "
+    "ORDER BY m.n"
+)
 
 
 # session.info: the outbox rows queued in the session's transaction, once ``watch`` was called.

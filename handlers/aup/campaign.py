@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from handlers.aup.roster import versions_in_force
 from handlers.context import Context
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings, Term, academic_year
-from storage.models import AupCampaign, AupVersion, Person
+from storage.models import AupCampaign, AupVersion
 
 YEARLY, NEW_VERSION = "yearly", "new_version"
 # A person still to sign is asked on their first day in the round, reminded this many school
@@ -229,12 +230,25 @@ def overdue_long_enough(calendar: SchoolCalendar, due_on: date, today: date) -> 
     return calendar.school_days_between(due_on, today) >= DIGEST_AFTER_SCHOOL_DAYS
 
 
-def reachable_in_chat(person: Person, in_chat: Callable[[Person], bool]) -> bool:
+def reachable_in_chat(person: Reachable, in_chat: Callable[[int], bool]) -> bool:
     """Whether a DM can reach this person: everyone but those known only from the CSV list
     (governors and volunteers not in chat, whose signatures leads record on paper).
-    ``in_chat`` says whether someone has an identity on the school's platform; it is asked only
-    about people known only from the CSV list."""
-    return set(person.sources) != {"csv"} or in_chat(person)
+    ``in_chat`` says whether someone (by id) has an identity on the school's platform; it is
+    asked only about people known only from the CSV list."""
+    sources = person.sources
+    if "csv" not in sources:  # most people: no set to make
+        return True
+    return set(sources) != {"csv"} or in_chat(person.id)
+
+
+class Reachable(Protocol):
+    """A Person, or the campaign sweep's RosterPerson: whom a DM may reach."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def sources(self) -> Sequence[str]: ...
 
 
 def settings_lines(ctx: Context) -> list[str]:

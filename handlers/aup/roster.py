@@ -9,13 +9,14 @@ signature stays as evidence. Before any round has opened, a signature of the ver
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import ColumnElement, Text, cast, select
+from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.school_calendar import SchoolCalendar
@@ -40,19 +41,93 @@ SIGNED, TO_SIGN, OVERDUE, EXEMPT, NOTHING_TO_SIGN = (
     "exempt",
     "nothing_to_sign",
 )
-# rosters() reads just the people asked for up to this many, everyone beyond.
-ONLY_AT_MOST = 1000
 STATUS_LABELS = {SIGNED: "Signed", TO_SIGN: "To sign", OVERDUE: "Overdue", EXEMPT: "Exempt"}
 
 
-@dataclass(frozen=True)
-class Standing:
-    """Where one person stands with the AUP that applies to them today."""
+class Someone(Protocol):
+    """What a roster reads of a person: a Person, or the campaign sweep's RosterPerson."""
 
-    person: Person
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role_group(self) -> str: ...
+
+    @property
+    def joined_on(self) -> date | None: ...
+
+
+class Signed(Protocol):
+    """What a roster reads of a signature: an AupAcknowledgement, or the sweep's SignatureRow."""
+
+    @property
+    def person_id(self) -> int: ...
+
+    @property
+    def aup_version_id(self) -> int: ...
+
+    @property
+    def cycle(self) -> str: ...
+
+
+class RosterPerson(NamedTuple):
+    """A person as the campaign sweep reads them for tens of thousands at once: the columns it
+    needs, without a Person object's weight (roles and identities are never loaded)."""
+
+    id: int
+    school_id: int
+    display_name: str
+    role_group: str
+    joined_on: date | None
+    sources: tuple[str, ...]
+
+
+def roster_people(session: Session, school_ids: Collection[int]) -> Iterator[RosterPerson]:
+    """The active people of these schools, by name, as RosterPerson rows (one query)."""
+    # Sources are read as stored (JSON text): most people share one of a few values
+    # ('["slack"]'), each parsed once.
+    parsed: dict[str, tuple[str, ...]] = {}
+    for person_id, school_id, name, group, joined_on, stored in session.execute(
+        select(
+            Person.id,
+            Person.school_id,
+            Person.display_name,
+            Person.role_group,
+            Person.joined_on,
+            cast(Person.sources, Text),
+        )
+        .where(Person.school_id.in_(school_ids), Person.active.is_(True))
+        .order_by(Person.display_name, Person.id)
+    ):
+        sources = parsed.get(stored)
+        if sources is None:
+            sources = parsed[stored] = tuple(json.loads(stored))
+        yield RosterPerson(person_id, school_id, name, group, joined_on, sources)
+
+
+class SignatureRow(NamedTuple):
+    """A signature as the campaign sweep reads it: enough to say who has signed what."""
+
+    id: int
+    person_id: int
+    aup_version_id: int
+    cycle: str
+    acknowledged_at: datetime
+
+
+# Who and which signatures a Standing is about: objects (roster) or rows (rosters).
+P = TypeVar("P", Person, RosterPerson)
+S = TypeVar("S", AupAcknowledgement, SignatureRow)
+
+
+class Standing(NamedTuple, Generic[P, S]):
+    """Where one person stands with the AUP that applies to them today (a named tuple: the
+    campaign sweep makes fifty thousand)."""
+
+    person: P  # a Person (roster) or a RosterPerson (rosters, for the campaign sweep)
     version: AupVersion | None  # None: no version in force for their group
     campaign: AupCampaign | None  # the open round for that version, if any
-    signature: AupAcknowledgement | None  # their signature in this round
+    signature: S | None  # their signature in this round
     exemption: AupExemption | None  # an exemption covering today
     due_on: date | None
     status: str
@@ -125,12 +200,14 @@ def open_campaign(ctx: Context, version: AupVersion) -> AupCampaign | None:
     )
 
 
-def standing(ctx: Context, person: Person) -> Standing:
+def standing(ctx: Context, person: Person) -> Standing[Person, AupAcknowledgement]:
     """Where this person stands today."""
     return roster(ctx, [person])[0]
 
 
-def roster(ctx: Context, people: Iterable[Person] | None = None) -> list[Standing]:
+def roster(
+    ctx: Context, people: Iterable[Person] | None = None
+) -> list[Standing[Person, AupAcknowledgement]]:
     """Where everyone (by default every active person, by name) stands today, in few queries."""
     if people is None:
         people = ctx.session.scalars(
@@ -150,44 +227,46 @@ def rosters(
     schools: Sequence[Context],
     versions: Mapping[int, Sequence[AupVersion]],
     rounds: Mapping[int, Sequence[AupCampaign]],
-    only: Collection[int] | None = None,
-) -> dict[int, list[Standing]]:
+    people: Mapping[int, Sequence[RosterPerson]] | None = None,
+) -> dict[int, list[Standing[RosterPerson, SignatureRow]]]:
     """``roster(ctx)`` for each of these schools (sharing a session), given each school's
     versions in force (newest first) and rounds, in a few queries however many schools and
-    people: where every active person stands today, by name. People's roles and identities are
-    not loaded (the campaign sweep reads neither; touching them loads them one by one). With
-    ``only``, just those people (by id) are read; if there are more than ``ONLY_AT_MOST``,
-    everyone is (a longer list of ids would make a slow query, or too long a one for SQLite)."""
+    people: where every active person stands today, by name, or (given ``people``, by school)
+    just those people. People and signatures are plain rows (RosterPerson, SignatureRow), not
+    objects: the campaign sweep reads a trust's fifty thousand at once, and needs only who is
+    in which group and who has signed."""
     if not schools:
         return {}
     session = schools[0].session
     ids = [ctx.school.id for ctx in schools]
-    people: dict[int, list[Person]] = defaultdict(list)
-    for person in (
-        session.scalars(
-            select(Person)
-            .where(
-                Person.school_id.in_(ids),
-                Person.active.is_(True),
-                Person.id.in_(only) if only is not None and len(only) <= ONLY_AT_MOST else true(),
-            )
-            .options(lazyload(Person.roles), lazyload(Person.identities))
-            .order_by(Person.display_name, Person.id)
-        )
-        .unique()
-        .all()
-    ):
-        people[person.school_id].append(person)
+    if people is None:
+        everyone: dict[int, list[RosterPerson]] = defaultdict(list)
+        for person in roster_people(session, ids):
+            everyone[person.school_id].append(person)
+        people = everyone
     days = [ctx.today for ctx in schools]
     cycles = {c.cycle for school_rounds in rounds.values() for c in school_rounds} | {""}
-    signatures = _signatures(
-        session, AupAcknowledgement.school_id.in_(ids) & AupAcknowledgement.cycle.in_(cycles)
-    )
+    signatures: dict[tuple[int, int, str], SignatureRow] = {}
+    for row in session.execute(
+        select(
+            AupAcknowledgement.id,
+            AupAcknowledgement.person_id,
+            AupAcknowledgement.aup_version_id,
+            AupAcknowledgement.cycle,
+            AupAcknowledgement.acknowledged_at,
+        )
+        .where(AupAcknowledgement.school_id.in_(ids), AupAcknowledgement.cycle.in_(cycles))
+        .order_by(AupAcknowledgement.acknowledged_at)
+    ):
+        signature = SignatureRow._make(row)
+        signatures.setdefault(
+            (signature.person_id, signature.aup_version_id, signature.cycle), signature
+        )
     exemptions = _exemptions(session, AupExemption.school_id.in_(ids), min(days), max(days))
     return {
         ctx.school.id: standings(
             ctx,
-            people[ctx.school.id],
+            people.get(ctx.school.id, ()),
             versions[ctx.school.id],
             newest_open_rounds(rounds[ctx.school.id], ctx.today),
             signatures,
@@ -199,33 +278,42 @@ def rosters(
 
 def standings(
     ctx: Context,
-    people: Sequence[Person],
+    people: Sequence[P],
     versions: Sequence[AupVersion],
     campaigns: Mapping[int, AupCampaign],
-    signatures: Mapping[tuple[int, int, str], AupAcknowledgement],
+    signatures: Mapping[tuple[int, int, str], S],
     exemptions: Mapping[int, Sequence[AupExemption]],
-) -> list[Standing]:
+) -> list[Standing[P, S]]:
     """Where each of ``people`` stands today, from what roster() read for them."""
     calendar = SchoolCalendar(ctx.settings)
+    today = ctx.today
     found = []
+    # Everyone in a group has the same version and round: work each group's out once.
+    groups: dict[str, _Group] = {}
     for person in people:
-        version = version_for_group(versions, person.role_group)
-        campaign = campaigns.get(version.id) if version is not None else None
-        signature = (
-            signatures.get((person.id, version.id, cycle_of(campaign)))
-            if version is not None
+        group = groups.get(person.role_group)
+        if group is None:
+            group = groups[person.role_group] = _group(calendar, versions, campaigns, person)
+        version, campaign, version_id, cycle, late_round, started = group
+        signature = None
+        if version_id is not None:
+            signature = signatures.get((person.id, version_id, cycle))
+            # A new version's round is written by the next sweep: a signature of that version
+            # made in between (recorded before any round) is a signature in its round.
+            if signature is None and late_round:
+                signature = signatures.get((person.id, version_id, ""))
+        exempted = exemptions.get(person.id)
+        exemption = (
+            next((e for e in exempted if e.starts_on <= today <= e.ends_on), None)
+            if exempted
             else None
         )
-        # A new version's round is written by the next sweep: a signature of that version made
-        # in between (recorded before any round) is a signature in its round.
-        late_round = campaign is not None and campaign.kind == "new_version"
-        if signature is None and version is not None and late_round:
-            signature = signatures.get((person.id, version.id, ""))
-        exemption = next(
-            (e for e in exemptions.get(person.id, ()) if e.starts_on <= ctx.today <= e.ends_on),
-            None,
-        )
-        due_on = due_date(calendar, campaign, person)
+        if campaign is None:
+            due_on = None
+        elif person.joined_on is None or person.joined_on <= started:  # not a new starter
+            due_on = campaign.due_on
+        else:
+            due_on = due_date(calendar, campaign, person)
         found.append(
             Standing(
                 person,
@@ -234,10 +322,33 @@ def standings(
                 signature,
                 exemption,
                 due_on,
-                _status(ctx.today, version, signature, exemption, due_on),
+                _status(today, version, signature, exemption, due_on),
             )
         )
     return found
+
+
+# What everyone in a group shares: version, round, the version's id, the round's cycle, whether
+# it is a new version's round, and the day after which a joiner is a new starter in it.
+_Group = tuple[AupVersion | None, AupCampaign | None, int | None, str, bool, date]
+
+
+def _group(
+    calendar: SchoolCalendar,
+    versions: Sequence[AupVersion],
+    campaigns: Mapping[int, AupCampaign],
+    person: Someone,
+) -> _Group:
+    version = version_for_group(versions, person.role_group)
+    campaign = campaigns.get(version.id) if version is not None else None
+    return (
+        version,
+        campaign,
+        version.id if version is not None else None,
+        cycle_of(campaign),
+        campaign is not None and campaign.kind == "new_version",
+        round_started(calendar, campaign) if campaign is not None else date.max,
+    )
 
 
 def _signatures(
@@ -269,7 +380,9 @@ def _exemptions(
     return found
 
 
-def due_date(calendar: SchoolCalendar, campaign: AupCampaign | None, person: Person) -> date | None:
+def due_date(
+    calendar: SchoolCalendar, campaign: AupCampaign | None, person: Someone
+) -> date | None:
     """When this person must have signed by: the round's due date (None outside a round), or
     for a new starter the school's number of school days after joining, if that is later."""
     if campaign is None:
@@ -281,7 +394,7 @@ def due_date(calendar: SchoolCalendar, campaign: AupCampaign | None, person: Per
     return max(campaign.due_on, calendar.add_school_days(person.joined_on, days))
 
 
-def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> bool:
+def joined_during(calendar: SchoolCalendar, campaign: AupCampaign, person: Someone) -> bool:
     """True for a new starter: someone who joined the roster after the round opened. A round
     written late (the school began using Safekeep after its opening day) counts from the day it
     was written, so the staff who arrived with the school keep the round's own dates."""
@@ -293,7 +406,7 @@ def round_started(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
     return max(campaign.opens_on, calendar.today(campaign.created_at))
 
 
-def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Person) -> date:
+def first_asked_on(calendar: SchoolCalendar, campaign: AupCampaign, person: Someone) -> date:
     """The day a person is first asked in a round: the round's first day, or a new starter's
     first school day on the roster."""
     if joined_during(calendar, campaign, person):
@@ -310,7 +423,7 @@ def round_first_day(calendar: SchoolCalendar, campaign: AupCampaign) -> date:
 def _status(
     today: date,
     version: AupVersion | None,
-    signature: AupAcknowledgement | None,
+    signature: Signed | None,
     exemption: AupExemption | None,
     due_on: date | None,
 ) -> str:

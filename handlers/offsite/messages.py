@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from handlers.offsite.rules import DueStatus
+from handlers.offsite.rules import Declared, DueStatus
 from handlers.settings import RECORD_CATEGORIES
 from storage.models import OffsiteDeclaration
 
@@ -372,7 +372,7 @@ def categories_label(categories: Iterable[str]) -> str:
     return ", ".join(RECORD_CATEGORIES.get(c, c) for c in categories)
 
 
-def reference(decl: OffsiteDeclaration, *, with_categories: bool = True) -> str:
+def reference(decl: Declared, *, with_categories: bool = True) -> str:
     """'Off-site #12 · SEND records': the only way a declaration is named in a message."""
     if not with_categories:
         return f"Off-site #{decl.id}"

@@ -51,7 +51,7 @@ def records_out(ctx: Context, person: Person) -> list[OffsiteDeclaration]:
     return [d for d in open_declarations(ctx, person) if d.status == "out"]
 
 
-def return_button(decl: OffsiteDeclaration) -> Button:
+def return_button(decl: rules.Declared) -> Button:
     return Button(f"Mark #{decl.id} returned", "offsite.return", str(decl.id), "primary")
 
 

@@ -6,13 +6,13 @@ so these functions take the settings and calendar rather than knowing any number
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from handlers.school_calendar import SchoolCalendar
 from handlers.settings import SchoolSettings
-from storage.models import OffsiteDeclaration
 
 FORMATS: dict[str, str] = {
     "paper": "Paper",
@@ -118,7 +118,26 @@ class DueStatus:
     school_days_overdue: int  # school days since the due day, up to and including today
 
 
-def due_status(calendar: SchoolCalendar, decl: OffsiteDeclaration, today: date) -> DueStatus:
+class Categorised(Protocol):
+    @property
+    def category(self) -> str: ...
+
+
+class Declared(Protocol):
+    """What chasers and lists read of a declaration: an OffsiteDeclaration, or a lighter row of
+    one (the chasers read a trust's ten thousand due records as DueDeclaration rows)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def expected_return(self) -> date: ...
+
+    @property
+    def items(self) -> Sequence[Categorised]: ...
+
+
+def due_status(calendar: SchoolCalendar, decl: Declared, today: date) -> DueStatus:
     due = calendar.school_day_on_or_after(decl.expected_return)
     return DueStatus(due, due < today, calendar.school_days_between(due, today))
 

@@ -222,3 +222,13 @@ def test_in_hours_holds_evening_weekend_and_holiday_moments_until_the_next_schoo
     assert calendar.in_hours(london(2026, 11, 27, 19, 0), start, end) == london(2026, 11, 30, 8, 0)
     # The Christmas holiday: the first school morning of the Spring term.
     assert calendar.in_hours(london(2026, 12, 24, 9, 0), start, end) == london(2027, 1, 5, 8, 0)
+
+
+def test_calendars_share_answers_only_with_the_same_terms_and_closures():
+    day = date(2026, 11, 25)
+    assert DEMO.is_school_day(day)  # answered, and kept for calendars with the demo terms
+    closed = SchoolCalendar(SchoolSettings(terms=DEMO_TERMS, closures=(day,)))
+    assert not closed.is_school_day(day)
+    assert closed.school_days_between(date(2026, 11, 24), date(2026, 11, 26)) == 1
+    assert SchoolCalendar(SchoolSettings(terms=DEMO_TERMS)).is_school_day(day)
+    assert DEMO.school_days_between(date(2026, 11, 24), date(2026, 11, 26)) == 2

@@ -54,3 +54,22 @@ def test_a_sweep_written_for_one_school_runs_for_each_school(monkeypatch, factor
     monkeypatch.setattr(sweeps, "SWEEPS", {"one_school": one_school})
     sweeps.run_all(factory, clock)
     assert seen == [school.id, other.id]
+
+
+def test_a_sweep_reads_settings_changed_since_an_earlier_sweep_of_the_same_run(
+    monkeypatch, factory, clock, school
+):
+    seen: list[int] = []
+
+    def change(ctx: Context) -> int:
+        seen.append(ctx.settings.alert_ack_minutes)  # parsed here, and kept for the next sweep
+        ctx.school.settings = {**ctx.school.settings, "alert_ack_minutes": 15}
+        return 0
+
+    def read(ctx: Context) -> int:
+        seen.append(ctx.settings.alert_ack_minutes)
+        return 0
+
+    monkeypatch.setattr(sweeps, "SWEEPS", {"change": change, "read": read, "again": read})
+    sweeps.run_all(factory, clock)
+    assert seen == [60, 15, 15]
