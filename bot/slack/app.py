@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import log_hygiene
 from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.slack import listeners
@@ -60,6 +61,7 @@ def build(rt: Runtime, dispatcher: Dispatcher, *, socket_mode: bool = False) -> 
     )
     if multi:
         app.enable_token_revocation_listeners()
+    log_hygiene.quiet(client.logger, app.logger)
     directory = Directory(rt, None if multi else settings.school_config)
     adapter = SlackAdapter(rt, dispatcher, app, directory, single_workspace=not multi)
     listeners.register(adapter)
