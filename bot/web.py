@@ -20,7 +20,7 @@ from bot.delivery import Dispatcher, Sender
 from bot.file_links import add_file_route
 from bot.runtime import Runtime
 from bot.slack import gate
-from bot.slack.adapter import SlackAdapter
+from bot.slack.adapter import ARRIVED, SlackAdapter
 from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -42,10 +42,13 @@ def add_slack_routes(web_app: web.Application, slack: SlackAdapter) -> None:
     verifier = SignatureVerifier(slack.rt.settings.slack_signing_secret)
 
     async def events(request: web.Request) -> web.Response:
+        arrived = slack.monotonic()  # Slack's seconds are counting: the listeners' budgets too
         refused = await gate.check(request, verifier)
         if refused is not None:
             return refused
-        response = await bolt.async_dispatch(await to_bolt_request(request))
+        bolt_request = await to_bolt_request(request)
+        bolt_request.context[ARRIVED] = arrived
+        response = await bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     web_app.router.add_post(SLACK_EVENTS, events)
