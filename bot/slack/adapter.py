@@ -30,7 +30,7 @@ from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.slack import render
 from bot.slack.identity import Directory
-from bot.turn import Work, take_turn
+from bot.turn import Quick, Work, take_turn
 from handlers import routes
 from handlers.errors import SORRY
 from handlers.replies import Ask, Invalid, Reply, Say, done_note
@@ -78,6 +78,7 @@ class SlackAdapter:
     single_workspace: bool = True  # one bot token: requests from any other team are refused
     # The clock the budgets are measured on (seconds; tests pass their own).
     monotonic: Callable[[], float] = time.monotonic
+    quick: Quick | None = None  # quick read-only turns run in place (SQLite; bot/turn.py)
     _seen_events: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_EVENTS))
 
     @property
@@ -99,6 +100,8 @@ class SlackAdapter:
         session, self.app.client.session = self.app.client.session, None
         if session is not None:
             await session.close()
+        if self.quick is not None:
+            self.quick.close()
 
     # --- running handlers -------------------------------------------------------------------
 
@@ -112,6 +115,7 @@ class SlackAdapter:
             work,
             self.dispatcher,
             who.interaction_id,
+            self.quick,
         )
 
     async def identify(self, who: Who) -> routes.Locate:

@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from bot.slack import listeners
 from bot.slack.adapter import SlackAdapter
 from bot.slack.identity import Directory
+from bot.turn import Quick
 
 
 def make_client(settings_api_url: str, token: str | None = None) -> AsyncWebClient:
@@ -63,6 +64,13 @@ def build(rt: Runtime, dispatcher: Dispatcher, *, socket_mode: bool = False) -> 
         app.enable_token_revocation_listeners()
     log_hygiene.quiet(client.logger, app.logger)
     directory = Directory(rt, None if multi else settings.school_config)
-    adapter = SlackAdapter(rt, dispatcher, app, directory, single_workspace=not multi)
+    adapter = SlackAdapter(
+        rt,
+        dispatcher,
+        app,
+        directory,
+        single_workspace=not multi,
+        quick=Quick.for_engine(rt.engine),
+    )
     listeners.register(adapter)
     return adapter
