@@ -458,8 +458,11 @@ def ms(seconds: float) -> str:
 
 
 class Run:
-    def __init__(self, sizes: Sizes, work: Path, profile: Path | None = None) -> None:
+    def __init__(
+        self, sizes: Sizes, work: Path, profile: Path | None = None, modal_only: bool = False
+    ) -> None:
         self.sizes = sizes
+        self.modal_only = modal_only  # --modal: only the slash-command-to-modal measures
         self.work = work
         self.profile = profile
         # py-spy's collapsed stacks (one "frame;frame count" line per stack) for a .txt file,
@@ -566,7 +569,8 @@ class Run:
         self.fake.start()
         await wait_until_up(f"{self.fake_url}/bench/ping", lambda status: status == 200)
         self.migrate()
-        await self.cold_starts()
+        if not self.modal_only:
+            await self.cold_starts()
         targets = {
             "Safekeep": Target("Safekeep", self.safekeep_process(), self.bot),
             "reference": Target("reference", self.reference_process(), self.bot),
@@ -633,6 +637,8 @@ class Run:
                 lambda t: breach_alerts(t, feed, self.fake_url, REPORTERS_AT_ONCE, 1, "twenty"),
             ),
         ]
+        if self.modal_only:
+            phases = phases[:2]
         for label, phase in phases:
             for round_ in range(sizes.rounds):
                 for name in self.order(round_):
@@ -643,6 +649,8 @@ class Run:
                     await feed.quiet()
                     took = time.monotonic() - started
                     print(f"  {label}, round {round_ + 1}: {name} {took:.1f} s", file=sys.stderr)
+        if self.modal_only:
+            return
         # Footprint: requests at 50 in flight until each has had rss_requests in all.
         for name in self.order(0):
             target = targets[name]
@@ -672,7 +680,6 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         len(safekeep.samples.get("one_alert", [])),
         len(safekeep.samples.get("twenty_alert", [])),
     )
-    requests = int(safekeep.samples["requests"][0])
     rows = [
         "| measure | Safekeep | bare bolt reference | ratio |",
         "|---|---:|---:|---:|",
@@ -682,6 +689,10 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         row(f"same, {IN_FLIGHT} in flight, p99", "flight_modal", 0.99),
         row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p50", "flight_ack", 0.5),
         row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p99", "flight_ack", 0.99),
+    ]
+    if "rss_n" not in safekeep.samples:  # --modal: the modal measures only
+        return "\n".join(rows + failures(safekeep, reference))
+    rows += [
         row(f"breach submit to first alert DM, 1 reporter, p50 (n={n1})", "one_alert", 0.5),
         row("same, 1 reporter, p99", "one_alert", 0.99),
         row(
@@ -694,6 +705,7 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
             f"HTTP ack of the breach submit, {REPORTERS_AT_ONCE} reporters, p99", "twenty_ack", 0.99
         ),
     ]
+    requests = int(safekeep.samples["requests"][0])
     a, b = safekeep.samples["rss_n"][0], reference.samples["rss_n"][0]
     rows.append(f"| RSS after {requests:,} requests | {a:.0f} MiB | {b:.0f} MiB | {a / b:.1f}× |")
     if requests > 1000:
@@ -707,11 +719,13 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         f"| cold start to `/healthz` (Safekeep) / first answer (reference), median of "
         f"{len(cold['Safekeep'])} | {a:.2f} s | {b:.2f} s | {a / b:.1f}× |"
     )
-    if safekeep.failures or reference.failures:
-        rows.append(
-            f"| requests that failed or timed out | {safekeep.failures} | {reference.failures} | |"
-        )
-    return "\n".join(rows)
+    return "\n".join(rows + failures(safekeep, reference))
+
+
+def failures(safekeep: Target, reference: Target) -> list[str]:
+    if not (safekeep.failures or reference.failures):
+        return []
+    return [f"| requests that failed or timed out | {safekeep.failures} | {reference.failures} | |"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -724,10 +738,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sample the Safekeep web process with py-spy while it is measured, into this file "
         "(.svg: a flame graph; .txt: collapsed stacks)",
     )
+    parser.add_argument(
+        "--modal",
+        action="store_true",
+        help="only the slash-command-to-modal measures (serial, 50 in flight): no breach "
+        "reports, footprint or cold starts",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     work = Path(tempfile.mkdtemp(prefix="safekeep-bench-"))
-    run = Run(sizes, work, args.profile)
+    run = Run(sizes, work, args.profile, args.modal)
     began = time.monotonic()
     try:
         targets = asyncio.run(run.main())

@@ -51,9 +51,13 @@ class ReadFirst:
     """Work that usually only reads: a command (most open a form or list something) or the App
     Home. ``run`` begins it without SQLite's write lock, so opening a form never queues behind
     reports being saved; if it does write after another request wrote, it runs again with the
-    lock (nothing of the first attempt was saved)."""
+    lock (nothing of the first attempt was saved).
+
+    ``quick`` names work that is usually quick as well (a command on its own opens its form; the
+    App Home): an adapter may run it in place with ``read_only`` (bot/turn.py, Quick)."""
 
     work: Callable[[Context], Reply]
+    quick: str | None = None
 
     def __call__(self, ctx: Context) -> Reply:
         return self.work(ctx)
@@ -66,12 +70,13 @@ def command(name: str, text: str = "") -> ReadFirst:
             return admin.command(ctx, "")
         return declared.handler(ctx, text.strip())
 
-    return ReadFirst(call)
+    known = name.lstrip("/") in COMMANDS
+    return ReadFirst(call, quick=name.lstrip("/") if known and not text.strip() else None)
 
 
 def home_page() -> ReadFirst:
     """What is waiting for the person (the App Home, the console's /home)."""
-    return ReadFirst(home.outstanding)
+    return ReadFirst(home.outstanding, quick="home")
 
 
 def submit(form_id: str, raw: Mapping[str, Any], state: State) -> Callable[[Context], Reply]:
@@ -146,6 +151,22 @@ def run(
         except _WriteConflict:
             log.info("a request wrote after another did; running it again with the write lock")
     return _run(*args, read_first=False)
+
+
+def read_only(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    platform: str,
+    locate: Locate,
+    call: ReadFirst,
+    interaction_id: str | None = None,
+) -> Reply | None:
+    """One read-first attempt at ``call`` on ``factory``'s connections, which may only read:
+    its reply, or None when it had to write (or met a lock), so that ``run`` does it again."""
+    try:
+        return _run(factory, clock, platform, locate, call, interaction_id, None, read_first=True)
+    except _WriteConflict:
+        return None
 
 
 def _run(

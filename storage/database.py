@@ -115,7 +115,8 @@ _HAS_TURN = "safekeep_write_turn"  # set in a connection's info while it holds t
 READ_FIRST = "safekeep_read_first"
 # SQLite's "database is locked" (SQLITE_BUSY) and its WAL form: a transaction that began
 # reading without the write lock cannot write once another transaction has written since.
-_SQLITE_BUSY = frozenset({5, 517})
+# And SQLITE_READONLY: a connection that may only read was asked to write (bot/turn.py, Quick).
+_SQLITE_BUSY = frozenset({5, 517, 8})
 
 
 def without_write_lock(session: Session) -> None:
@@ -128,7 +129,8 @@ def without_write_lock(session: Session) -> None:
 
 
 def is_write_conflict(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it wraps) is SQLite refusing a write for another's write lock."""
+    """Whether ``exc`` (or what it wraps) is SQLite refusing a write for another's write lock
+    (or on a connection that may only read)."""
     chain: list[BaseException] = [exc]
     while chain:
         seen = chain.pop()

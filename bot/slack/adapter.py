@@ -3,13 +3,16 @@ them, and showing a reply as Block Kit (a modal, an updated DM, the App Home).
 
 Slack gives three seconds to answer and to use a trigger_id. Handlers run in a thread; if one
 has not answered within ``trigger_budget`` the listener opens a "one moment" modal first and
-updates it when the answer comes, so a slow database never loses the dialog.
+updates it when the answer comes, so a slow database never loses the dialog. The budgets count
+from the request's arrival (``Who.arrived``), as Slack's seconds do, not from when the listener
+started: on a busy event loop a request can wait its turn before then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,7 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession, ClientTimeout
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,7 +30,7 @@ from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.slack import render
 from bot.slack.identity import Directory
-from bot.turn import Work, take_turn
+from bot.turn import Quick, Work, take_turn
 from handlers import routes
 from handlers.errors import SORRY
 from handlers.replies import Ask, Invalid, Reply, Say, done_note
@@ -34,6 +38,8 @@ from handlers.replies import Ask, Invalid, Reply, Say, done_note
 log = logging.getLogger(__name__)
 
 SEEN_EVENTS = 2000
+# The bolt request context's key for when the request arrived (the adapter's ``monotonic``).
+ARRIVED = "safekeep_arrived"
 # Retry reasons meaning Slack gave up waiting for an answer, not that the event never arrived.
 TIMEOUT_RETRIES = frozenset({"http_timeout", "timeout"})
 
@@ -48,6 +54,7 @@ class Who:
     client: AsyncWebClient
     adapter: SlackAdapter | None = field(default=None, repr=False)
     interaction_id: str | None = None  # the request's trigger id (or its view's id)
+    arrived: float = 0.0  # when the request arrived, on the adapter's ``monotonic`` clock
     _located: routes.Locate | None = field(default=None, repr=False)
 
     async def locate(self) -> routes.Locate:
@@ -69,6 +76,9 @@ class SlackAdapter:
     trigger_budget: float = 1.5  # seconds before a "one moment" modal is opened
     submit_budget: float = 2.4  # seconds a form submission may take before "working on it"
     single_workspace: bool = True  # one bot token: requests from any other team are refused
+    # The clock the budgets are measured on (seconds; tests pass their own).
+    monotonic: Callable[[], float] = time.monotonic
+    quick: Quick | None = None  # quick read-only turns run in place (SQLite; bot/turn.py)
     _seen_events: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_EVENTS))
 
     @property
@@ -90,6 +100,8 @@ class SlackAdapter:
         session, self.app.client.session = self.app.client.session, None
         if session is not None:
             await session.close()
+        if self.quick is not None:
+            self.quick.close()
 
     # --- running handlers -------------------------------------------------------------------
 
@@ -103,6 +115,7 @@ class SlackAdapter:
             work,
             self.dispatcher,
             who.interaction_id,
+            self.quick,
         )
 
     async def identify(self, who: Who) -> routes.Locate:
@@ -111,11 +124,13 @@ class SlackAdapter:
         person_id = await self.directory.person_id(school_id, who.team_id, who.user_id, who.client)
         return self.directory.locate(school_id, person_id)
 
-    # --- middleware (bound methods: bolt passes ``self`` through) ---------------------------
+    # --- middleware ---------------------------------------------------------------------------
 
-    async def skip_retried_events(
-        self, req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
+    def middleware(self) -> AsyncMiddleware:
+        """The one bolt middleware: a retried event is dropped, anything else gets ``who``."""
+        return _Middleware(self)
+
+    def is_retried_event(self, req: AsyncBoltRequest) -> bool:
         """Slack resends an event it thinks we missed; don't act on one twice.
 
         The seen-set lives in this process only, so a retry that reaches another web process is
@@ -124,24 +139,23 @@ class SlackAdapter:
         with an effect arrives as a command, button or form, which Slack never retries."""
         body = req.body or {}
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            attempt, reason = retry_of(req)
-            # A retry after a timeout means the first delivery did arrive and is in hand.
-            if attempt and (event_id in self._seen_events or reason in TIMEOUT_RETRIES):
-                return BoltResponse(status=200, body="")
-            self._seen_events.append(event_id)
-        return await next()
+        if not event_id:
+            return False
+        attempt, reason = retry_of(req)
+        # A retry after a timeout means the first delivery did arrive and is in hand.
+        if attempt and (event_id in self._seen_events or reason in TIMEOUT_RETRIES):
+            return True
+        self._seen_events.append(event_id)
+        return False
 
     async def resolve_caller(
-        self,
-        context: AsyncBoltContext,
-        body: dict[str, Any],
-        next: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse:
+        self, req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse | None]]
+    ) -> BoltResponse | None:
         """Put ``who`` in the context: the workspace, the user and their client, resolved to a
         school and a person once for the request. The lookup itself waits until a listener runs
         a turn, so it counts against Slack's window like the handler does, and an event that
         needs nobody (an uninstall, the Messages tab) creates no school."""
+        context, body = req.context, req.body
         own = context.authorize_result.team_id if context.authorize_result else None
         if self.single_workspace and own and context.team_id and context.team_id != own:
             log.warning("refused a request from a Slack workspace this install does not serve")
@@ -149,20 +163,29 @@ class SlackAdapter:
             return BoltResponse(status=403, body="")
         view_id = (body.get("view") or {}).get("id") if isinstance(body, dict) else None
         trigger_id = body.get("trigger_id") if isinstance(body, dict) else None
+        arrived = context.get(ARRIVED)  # set by the web server; Socket Mode: from now
         context["who"] = Who(
             str(context.team_id or ""),
             str(context.user_id or ""),
             context.client,
             self,
             interaction_id=str(trigger_id or view_id or "") or None,
+            arrived=self.monotonic() if arrived is None else arrived,
         )
         return await next()
 
-    @staticmethod
-    async def within(work: Awaitable[Reply], budget: float) -> tuple[asyncio.Future[Reply], bool]:
-        """Start the work; report whether it finished inside the budget."""
+    async def within(
+        self, who: Who, work: Awaitable[Reply], budget: float
+    ) -> tuple[asyncio.Future[Reply], bool]:
+        """Start the work; report whether it finished inside the budget, counted from the
+        request's arrival: Slack's seconds (and bolt's) began before the listener did, and on a
+        busy event loop a request can wait its turn for a while. A budget already spent is not
+        waited on at all."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=budget)
+        left = budget - (self.monotonic() - who.arrived)
+        if left <= 0:
+            return task, False
+        done, _ = await asyncio.wait({task}, timeout=left)
         return task, bool(done)
 
     async def submit(
@@ -269,3 +292,23 @@ def origin_of(body: dict[str, Any], label: str) -> dict[str, Any] | None:
         "l": label[:75],
         "t": text[:600],
     }
+
+
+class _Middleware(AsyncMiddleware):
+    """The adapter's middleware as an object: bolt hands it the request as it is, where for a
+    function middleware it builds every argument a listener could ask for (ack, say, respond,
+    a client...), which cost more than the middleware's own work (issue #15)."""
+
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse | None]],
+    ) -> BoltResponse | None:
+        if self.adapter.is_retried_event(req):
+            return BoltResponse(status=200, body="")
+        return await self.adapter.resolve_caller(req, next)

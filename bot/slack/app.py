@@ -14,11 +14,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import log_hygiene
 from bot.delivery import Dispatcher
 from bot.runtime import Runtime
 from bot.slack import listeners
 from bot.slack.adapter import SlackAdapter
 from bot.slack.identity import Directory
+from bot.turn import Quick
 
 
 def make_client(settings_api_url: str, token: str | None = None) -> AsyncWebClient:
@@ -60,7 +62,15 @@ def build(rt: Runtime, dispatcher: Dispatcher, *, socket_mode: bool = False) -> 
     )
     if multi:
         app.enable_token_revocation_listeners()
+    log_hygiene.quiet(client.logger, app.logger)
     directory = Directory(rt, None if multi else settings.school_config)
-    adapter = SlackAdapter(rt, dispatcher, app, directory, single_workspace=not multi)
+    adapter = SlackAdapter(
+        rt,
+        dispatcher,
+        app,
+        directory,
+        single_workspace=not multi,
+        quick=Quick.for_engine(rt.engine),
+    )
     listeners.register(adapter)
     return adapter

@@ -1,8 +1,8 @@
 """Safekeep's Slack listeners, as named functions: every command, button, shortcut, form and
 App Home visit becomes one turn (bot/turn.py) and its reply is shown as Block Kit.
 
-``register`` attaches them to the bolt app with two middlewares: one drops events Slack resent,
-one puts ``who`` (the workspace, user and client, resolved once to a school and a person) in the
+``register`` attaches them to the bolt app with one middleware, which drops events Slack resent
+and puts ``who`` (the workspace, user and client, resolved once to a school and a person) in the
 context, where bolt hands it to each listener. The listeners know no flow: a new flow in
 ``handlers.routes.FLOWS`` works unchanged.
 """
@@ -36,8 +36,7 @@ FORM = re.compile(r"^(?!safekeep\.).+")
 def register(adapter: SlackAdapter) -> None:
     """Attach Safekeep's middleware and listeners to the bolt app."""
     app = adapter.app
-    app.middleware(adapter.skip_retried_events)
-    app.middleware(adapter.resolve_caller)
+    app.middleware(adapter.middleware())
     app.command(COMMAND)(on_command)
     app.action(ACTION_ID)(on_button)
     for callback_id in SHORTCUTS:
@@ -49,7 +48,7 @@ def register(adapter: SlackAdapter) -> None:
 
 def _adapter(who: Who) -> SlackAdapter:
     if who.adapter is None:
-        raise RuntimeError("the resolve_caller middleware did not run")
+        raise RuntimeError("the adapter's middleware did not run")
     return who.adapter
 
 
@@ -57,7 +56,7 @@ async def on_command(ack: Any, body: dict[str, Any], who: Who) -> None:
     """A slash command: a form opens as a modal, anything else is an ephemeral reply."""
     adapter = _adapter(who)
     work = routes.command(body.get("command", ""), body.get("text") or "")
-    task, in_time = await adapter.within(adapter.run(who, work), adapter.trigger_budget)
+    task, in_time = await adapter.within(who, adapter.run(who, work), adapter.trigger_budget)
     if not in_time:
         await ack()
         opened = await who.client.views_open(
@@ -99,7 +98,7 @@ async def on_submit(ack: Any, body: dict[str, Any], who: Who) -> None:
     form_id, state, origin = render.read_metadata(view.get("private_metadata", ""))
     raw, users = parse.raw_answers((view.get("state") or {}).get("values") or {})
     task, in_time = await adapter.within(
-        adapter.submit(who, form_id, raw, users, state), adapter.submit_budget
+        who, adapter.submit(who, form_id, raw, users, state), adapter.submit_budget
     )
     if not in_time:
         await ack(response_action="update", view=render.waiting_view(render.WORKING))
@@ -144,7 +143,7 @@ async def show_press(
     trigger_id = body.get("trigger_id", "")
     container = body.get("container") or {}
     in_modal = container.get("type") == "view" and (body.get("view") or {}).get("type") == "modal"
-    task, in_time = await adapter.within(adapter.run(who, work), adapter.trigger_budget)
+    task, in_time = await adapter.within(who, adapter.run(who, work), adapter.trigger_budget)
     if in_modal:
         await adapter.update_reply(who, body["view"]["id"], await task, origin)
     elif in_time:

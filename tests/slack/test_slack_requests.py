@@ -5,6 +5,7 @@ adapter shares are in tests/journeys/."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import urllib.request
@@ -172,6 +173,37 @@ def test_a_slow_answer_opens_a_waiting_modal_first_and_fills_it_in_after(slack):
     assert opened["view"]["callback_id"] == "safekeep.waiting"
     assert updated["view_id"] == slack.fake.calls_to("views.open")[0]["view_id"]
     assert updated["view"]["callback_id"] == "aup.agree"
+
+
+def starved(slack, seconds: float) -> None:
+    """The adapter's clock as a busy event loop sees it: each look finds it ``seconds`` later than
+    the one before, so a request's listener begins ``seconds`` after the request arrived."""
+    ticks = itertools.count(0.0, seconds)
+    slack.adapter.monotonic = lambda: next(ticks)
+
+
+def test_a_command_s_budget_counts_from_its_arrival_not_from_when_its_listener_began(slack):
+    slack.command("/aup")  # the school and person are looked up once, before the clock stalls
+    starved(slack, 30.0)
+    slack.adapter.trigger_budget = 30.0  # a whole budget, if it counted from the listener's start
+    reply = slack.command("/aup")
+    assert reply.status == 200 and reply.text == ""
+    waiting, shown = slack.calls("views.open")[1], slack.calls("views.update")[-1]
+    assert waiting["view"]["callback_id"] == "safekeep.waiting"
+    assert shown["view"]["callback_id"] == "aup.agree"
+
+
+def test_a_submission_s_budget_counts_from_its_arrival_not_from_when_its_listener_began(
+    slack, factory
+):
+    slack.command("/aup")
+    starved(slack, 30.0)
+    slack.adapter.submit_budget = 30.0
+    answer = slack.post_payload(slack.submission(slack.open_view(), {"response": "agree"}))
+    assert answer.json["view"]["callback_id"] == "safekeep.waiting"
+    assert "was recorded" in json.dumps(slack.calls("views.update")[-1]["view"])
+    with factory() as session:
+        assert len(session.scalars(select(AupAcknowledgement)).all()) == 1
 
 
 def test_health_reports_the_database_and_the_outbox_backlog(slack, factory, school, staff, clock):
