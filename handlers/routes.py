@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import admin, aup, breach, concern, home, offsite
@@ -24,7 +24,7 @@ from handlers.errors import KEY_MISSING, NotSaved, Refused, UserError, apology
 from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
-from storage import outbox
+from storage import audit, outbox
 from storage.crypto import MissingKeyError
 from storage.database import is_write_conflict, without_write_lock
 from storage.models import AuditEvent, Person, School
@@ -167,14 +167,7 @@ def _run(
     transaction). Found, the reply stands, since all of it was saved; missing, nothing of this
     step was; unreachable, the person is told it is not known yet."""
     session = factory()
-    appended: list[str] = []  # hashes of the audit events this request wrote
     queued = outbox.watch(session) if handover is not None else []  # the messages it queued
-
-    def note_audit(_: Session, row: object) -> None:
-        if isinstance(row, AuditEvent):
-            appended.append(row.hash)
-
-    event.listen(session, "transient_to_pending", note_audit)
     ctx: Context | None = None
     try:
         if read_first:
@@ -201,6 +194,7 @@ def _run(
             return Say(exc.message)
         school_id = school.id
         then = handover(session, queued) if handover is not None and queued else None
+        appended = audit.last_appended(session, school_id)  # the newest event it wrote
         try:
             session.commit()
         except Exception as exc:
@@ -240,15 +234,15 @@ def _release(session: Session) -> None:
         log.warning("could not roll back after a failed commit (%s)", type(exc).__name__)
 
 
-def _saved(factory: sessionmaker[Session], school_id: int, appended: list[str]) -> bool | None:
+def _saved(factory: sessionmaker[Session], school_id: int, appended: str | None) -> bool | None:
     """Whether a transaction whose commit raised was written after all (None: can't tell)."""
-    if not appended:
+    if appended is None:
         return False  # it changed nothing that matters: every change is audited
     try:
         with factory() as session:
             found = session.scalar(
                 select(AuditEvent.id).where(
-                    AuditEvent.school_id == school_id, AuditEvent.hash == appended[-1]
+                    AuditEvent.school_id == school_id, AuditEvent.hash == appended
                 )
             )
     except Exception as exc:
