@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,18 +43,7 @@ async def take_turn(
     """``identify`` finds the school and person (it may ask the platform); the handler runs in
     a thread. Any unexpected failure, in either, is logged and answered with the apology.
     ``interaction_id`` is the platform's own id for this request (ctx.interaction_id)."""
-    claimed: list[Delivery] = []
-    left: list[int] = []  # rows queued but not claimed here (held until later): a round's
-
-    def handover(session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
-        claims = dispatcher.handover(session, rows)
-
-        def committed() -> None:
-            claimed.extend(claims)
-            left.append(len(rows) - len(claims))
-
-        return committed
-
+    handover = _Handover(dispatcher)
     try:
         locate = await identify()
         reply = await asyncio.to_thread(
@@ -62,11 +52,33 @@ async def take_turn(
     except Exception as exc:
         log.exception("a %s request failed", platform)
         return Say(exc.message if isinstance(exc, NotSaved) else SORRY)
-    if claimed:
-        dispatcher.send_now(claimed)
-    if any(left):
+    if handover.claimed:
+        dispatcher.send_now(handover.claimed)
+    if handover.left:  # rows queued but not claimed here (held until later): a round's
         dispatcher.wake()
     return reply
+
+
+class _Handover:
+    """What a turn hands its dispatcher (``routes.Handover``): rows are leased to this process
+    as they are written, claimed just before the commit, and sent once it has succeeded."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.claimed: list[Delivery] = []
+        self.left = 0
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        return self.dispatcher.lease(session, row)
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
+        claims = self.dispatcher.handover(session, rows)
+
+        def committed() -> None:
+            self.claimed.extend(claims)
+            self.left += len(rows) - len(claims)
+
+        return committed
 
 
 def take_turn_sync(

@@ -80,10 +80,12 @@ class Context:
 
         ``not_before`` holds a routine message until then (e.g. the next school morning).
         """
+        people = list(recipients)
+        outbox.hold(self.session, people)
         return outbox.enqueue(
             self.session,
             self.school.id,
-            [p.id for p in recipients],
+            [p.id for p in people],
             notice.to_json(),
             now=self.now,
             key=key,
@@ -131,6 +133,7 @@ def notify_all(notices: Sequence[KeyedNotice]) -> list[KeyedNotice]:
     for n in notices:
         if id(n.notice) not in payloads:
             payloads[id(n.notice)] = n.notice.to_json()
+        outbox.hold(n.ctx.session, n.recipients)
     written = outbox.enqueue_all(
         notices[0].ctx.session,
         [

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,11 +116,19 @@ def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]
-# Called just before a request's commit with the outbox rows it queued (storage.outbox.watch);
-# returns what to do once the commit has succeeded. A process that delivers claims the rows in
-# the same transaction and sends them straight away (bot/turn.py), so an alert never waits for
-# the next delivery round.
-Handover = Callable[[Session, list[dict[str, Any]]], Callable[[], None]]
+
+
+class Handover(Protocol):
+    """A process that sends what a request queues itself, the moment the request commits
+    (bot/turn.py), so an alert never waits for the next delivery round."""
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        """Asked as each outbox row is written (storage.outbox.watch): until when this process
+        claims it, in the same INSERT; None leaves the row to the delivery rounds."""
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
+        """Called just before the commit with the outbox rows the request queued; returns what
+        to do once the commit has succeeded."""
 
 
 class _WriteConflict(Exception):
@@ -167,7 +176,8 @@ def _run(
     transaction). Found, the reply stands, since all of it was saved; missing, nothing of this
     step was; unreachable, the person is told it is not known yet."""
     session = factory()
-    queued = outbox.watch(session) if handover is not None else []  # the messages it queued
+    # The messages it queues, claimed as they are written by a process that sends them itself.
+    queued = outbox.watch(session, handover.lease) if handover is not None else []
     ctx: Context | None = None
     try:
         if read_first:

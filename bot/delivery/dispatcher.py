@@ -36,7 +36,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,6 +92,15 @@ class Dispatcher:
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a handler commits)."""
         self._wake.set()
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        """Until when a row a request is queueing is claimed by this process, as it is written
+        (``storage.outbox.watch``): a row due now for a platform this process has a sender for,
+        which ``handover`` then claims without a statement. None leaves it to the rounds."""
+        now = self.clock()
+        if row["next_attempt_at"] <= now and self._school_platform(session, row) in self.senders:
+            return now + LEASE
+        return None
 
     def handover(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Delivery]:
         """Claim, in a request's own transaction, the rows it queued that this process can
