@@ -65,7 +65,8 @@ class _Head:
     seq: int
     hash: str  # "" while the chain is empty, as the school row stores it
     pending: list[dict[str, Any]] = field(default_factory=list)  # events not yet written
-    moved: bool = False  # the school row's head is behind
+    moved: bool = False  # events were appended in this transaction
+    actions: list[str] = field(default_factory=list)  # theirs, written or not
 
 
 def lock(session: Session, school_id: int) -> None:
@@ -125,6 +126,7 @@ def record(
         }
     )
     head.seq, head.hash, head.moved = seq, digest, True
+    head.actions.append(action)
     return digest
 
 
@@ -132,6 +134,12 @@ def last_appended(session: Session, school_id: int) -> str | None:
     """The hash of the newest event appended to the school's chain in this transaction."""
     head = (session.info.get(_HEADS) or {}).get(school_id)
     return head.hash if head is not None and head.moved else None
+
+
+def appended_actions(session: Session) -> list[str]:
+    """The actions of the events appended in this transaction, oldest first (until it ends)."""
+    heads: dict[int, _Head] = session.info.get(_HEADS) or {}
+    return [action for head in heads.values() for action in head.actions]
 
 
 def write(session: Session) -> None:
