@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -117,18 +118,7 @@ async def take_turn(
     a thread, or in place if ``quick`` takes it. Any unexpected failure, in either, is logged
     and answered with the apology. ``interaction_id`` is the platform's own id for this request
     (ctx.interaction_id)."""
-    claimed: list[Delivery] = []
-    left: list[int] = []  # rows queued but not claimed here (held until later): a round's
-
-    def handover(session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
-        claims = dispatcher.handover(session, rows)
-
-        def committed() -> None:
-            claimed.extend(claims)
-            left.append(len(rows) - len(claims))
-
-        return committed
-
+    handover = _Handover(dispatcher)
     try:
         locate = await identify()
         reply = quick.run(clock, platform, locate, work, interaction_id) if quick else None
@@ -139,11 +129,33 @@ async def take_turn(
     except Exception as exc:
         log.exception("a %s request failed", platform)
         return Say(exc.message if isinstance(exc, NotSaved) else SORRY)
-    if claimed:
-        dispatcher.send_now(claimed)
-    if any(left):
+    if handover.claimed:
+        dispatcher.send_now(handover.claimed)
+    if handover.left:  # rows queued but not claimed here (held until later): a round's
         dispatcher.wake()
     return reply
+
+
+class _Handover:
+    """What a turn hands its dispatcher (``routes.Handover``): rows are leased to this process
+    as they are written, claimed just before the commit, and sent once it has succeeded."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.claimed: list[Delivery] = []
+        self.left = 0
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        return self.dispatcher.lease(session, row)
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
+        claims = self.dispatcher.handover(session, rows)
+
+        def committed() -> None:
+            self.claimed.extend(claims)
+            self.left += len(rows) - len(claims)
+
+        return committed
 
 
 def take_turn_sync(

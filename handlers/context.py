@@ -80,10 +80,12 @@ class Context:
 
         ``not_before`` holds a routine message until then (e.g. the next school morning).
         """
+        people = list(recipients)
+        outbox.hold(self.session, people)
         return outbox.enqueue(
             self.session,
             self.school.id,
-            [p.id for p in recipients],
+            [p.id for p in people],
             notice.to_json(),
             now=self.now,
             key=key,
@@ -145,6 +147,7 @@ def notify_all(notices: Sequence[KeyedNotice]) -> list[KeyedNotice]:
         if school_id is None:
             school_id = schools[id(n.ctx)] = n.ctx.school.id
         recipients = n.recipients
+        outbox.hold(n.ctx.session, recipients)
         notes.append(
             outbox.Notification(
                 school_id,

@@ -2,9 +2,9 @@
 number staff type, and reading one under a row lock for a path that changes it.
 
 Locks are taken in one order everywhere: the school row first (every audit append locks it
-too), then the record. So two requests never wait for each other in a circle; a second person
-acting at the same moment waits and then sees the first one's answer. PostgreSQL takes the
-row locks; SQLite serialises writers already.
+too, reading the audit chain's head: storage/audit.py), then the record. So two requests never
+wait for each other in a circle; a second person acting at the same moment waits and then sees
+the first one's answer. PostgreSQL takes the row locks; SQLite serialises writers already.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 
 from handlers.context import Context
 from handlers.errors import UserError
-from storage.models import School
+from storage import audit
 
 Row = TypeVar("Row")
 
 
 def lock_school(ctx: Context) -> None:
-    """Lock the school's row: the first lock of any path that changes a record."""
-    ctx.session.execute(select(School.id).where(School.id == ctx.school.id).with_for_update())
+    """Lock the school's row: the first lock of any path that changes a record. It is the audit
+    chain's lock, which the path's audit event then needs no statement to take."""
+    audit.lock(ctx.session, ctx.school.id)
 
 
 def next_number(ctx: Context, model: Any) -> int:

@@ -18,11 +18,13 @@ from handlers.concern.log import concern_register
 from handlers.context import Context
 from handlers.offsite.register import offsite_register
 from handlers.register_table import Register
+from storage import audit
 from storage.models import AuditEvent
 
 
 def audit_register(ctx: Context) -> Register:
     register = Register("audit", ["seq", "at", "actor_id", "action", "subject", "details", "hash"])
+    audit.write(ctx.session)  # events this transaction appended are written when it commits
     for event in ctx.session.scalars(
         select(AuditEvent).where(AuditEvent.school_id == ctx.school.id).order_by(AuditEvent.seq)
     ):

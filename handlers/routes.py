@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import admin, aup, breach, concern, home, offsite
@@ -24,7 +25,7 @@ from handlers.errors import KEY_MISSING, NotSaved, Refused, UserError, apology
 from handlers.flow import ActionHandler, Command, FlowForm, State
 from handlers.forms import Form, FormErrors
 from handlers.replies import Invalid, Reply, Say
-from storage import outbox
+from storage import audit, outbox
 from storage.crypto import MissingKeyError
 from storage.database import is_write_conflict, without_write_lock
 from storage.models import AuditEvent, Person, School
@@ -120,11 +121,19 @@ def _build(ctx: Context, form_id: str, flow: FlowForm, state: State) -> Form:
 
 
 Locate = Callable[[Session], tuple[School, Person | None]]
-# Called just before a request's commit with the outbox rows it queued (storage.outbox.watch);
-# returns what to do once the commit has succeeded. A process that delivers claims the rows in
-# the same transaction and sends them straight away (bot/turn.py), so an alert never waits for
-# the next delivery round.
-Handover = Callable[[Session, list[dict[str, Any]]], Callable[[], None]]
+
+
+class Handover(Protocol):
+    """A process that sends what a request queues itself, the moment the request commits
+    (bot/turn.py), so an alert never waits for the next delivery round."""
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        """Asked as each outbox row is written (storage.outbox.watch): until when this process
+        claims it, in the same INSERT; None leaves the row to the delivery rounds."""
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> Callable[[], None]:
+        """Called just before the commit with the outbox rows the request queued; returns what
+        to do once the commit has succeeded."""
 
 
 class _WriteConflict(Exception):
@@ -188,14 +197,8 @@ def _run(
     transaction). Found, the reply stands, since all of it was saved; missing, nothing of this
     step was; unreachable, the person is told it is not known yet."""
     session = factory()
-    appended: list[str] = []  # hashes of the audit events this request wrote
-    queued = outbox.watch(session) if handover is not None else []  # the messages it queued
-
-    def note_audit(_: Session, row: object) -> None:
-        if isinstance(row, AuditEvent):
-            appended.append(row.hash)
-
-    event.listen(session, "transient_to_pending", note_audit)
+    # The messages it queues, claimed as they are written by a process that sends them itself.
+    queued = outbox.watch(session, handover.lease) if handover is not None else []
     ctx: Context | None = None
     try:
         if read_first:
@@ -222,6 +225,7 @@ def _run(
             return Say(exc.message)
         school_id = school.id
         then = handover(session, queued) if handover is not None and queued else None
+        appended = audit.last_appended(session, school_id)  # the newest event it wrote
         try:
             session.commit()
         except Exception as exc:
@@ -261,15 +265,15 @@ def _release(session: Session) -> None:
         log.warning("could not roll back after a failed commit (%s)", type(exc).__name__)
 
 
-def _saved(factory: sessionmaker[Session], school_id: int, appended: list[str]) -> bool | None:
+def _saved(factory: sessionmaker[Session], school_id: int, appended: str | None) -> bool | None:
     """Whether a transaction whose commit raised was written after all (None: can't tell)."""
-    if not appended:
+    if appended is None:
         return False  # it changed nothing that matters: every change is audited
     try:
         with factory() as session:
             found = session.scalar(
                 select(AuditEvent.id).where(
-                    AuditEvent.school_id == school_id, AuditEvent.hash == appended[-1]
+                    AuditEvent.school_id == school_id, AuditEvent.hash == appended
                 )
             )
     except Exception as exc:

@@ -2,20 +2,25 @@
 
 Each event's hash covers its own fields and the previous event's hash; the school row keeps the
 head (sequence number and hash), so editing, deleting or reordering any event is detected.
+
+A transaction reads a school's head once, locking the school's row (PostgreSQL; SQLite
+serialises writers already), links its events to it in memory, and writes them and the new head
+when it commits: a request that appends two events makes three statements (read, insert, head),
+not six. Reading the chain in the same transaction first writes what is pending (``write``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import event as events
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import AuditEvent, School
 
@@ -50,6 +55,57 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+EVENTS = cast(Table, AuditEvent.__table__)
+SCHOOLS = cast(Table, School.__table__)
+# session.info: the chain heads the current transaction has read, by school id.
+_HEADS = "safekeep_audit_heads"
+
+
+@dataclass
+class _Head:
+    seq: int
+    hash: str  # "" while the chain is empty, as the school row stores it
+    pending: list[dict[str, Any]] = field(default_factory=list)  # events not yet written
+    moved: bool = False  # events were appended in this transaction
+    actions: list[str] = field(default_factory=list)  # theirs, written or not
+
+
+def lock(session: Session, school_id: int) -> None:
+    """Lock the school's row for the rest of the transaction and read its chain's head, once.
+
+    Every append does this first, so two transactions never link to the same previous event;
+    a path that changes a numbered record takes it before the record's lock
+    (handlers/numbered_records.py), which costs no statement of its own then."""
+    _head(session, school_id)
+
+
+def _head(session: Session, school_id: int) -> _Head:
+    head = _read_heads(session, [school_id]).get(school_id)
+    if head is None:
+        raise LookupError(f"no school {school_id}")
+    return head
+
+
+def _read_heads(session: Session, school_ids: Sequence[int]) -> dict[int, _Head]:
+    """The transaction's heads, after reading (and locking) in one statement those of
+    ``school_ids`` it has not read yet, in id order so that two writers never deadlock."""
+    heads: dict[int, _Head] | None = session.info.get(_HEADS)
+    if heads is None:
+        heads = session.info[_HEADS] = {}
+    unread = sorted(set(school_ids) - heads.keys())
+    if unread:
+        # FOR NO KEY UPDATE, as an UPDATE of the row would take: rows inserted meanwhile that
+        # refer to the school (their foreign-key checks share its key) never wait on it.
+        for school_id, seq, digest in session.execute(
+            select(SCHOOLS.c.id, SCHOOLS.c.audit_seq, SCHOOLS.c.audit_head)
+            .where(SCHOOLS.c.id.in_(unread))
+            .order_by(SCHOOLS.c.id)
+            .with_for_update(key_share=True)
+        ):
+            heads[school_id] = _Head(seq, digest or "")
+    return heads
+
+
 def record(
     session: Session,
     school_id: int,
@@ -59,42 +115,76 @@ def record(
     actor_id: int | None = None,
     subject: str = "",
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction. Details hold codes, never free text."""
+) -> str:
+    """Append one event in the caller's transaction (written when it commits); returns its
+    hash. Details hold codes, never free text."""
     details = details or {}
-    # Bumping the school's sequence first takes a row lock (PostgreSQL), so two transactions
-    # can never link to the same previous event; SQLite already serialises writers.
-    session.flush()
-    # Core statements, not synchronised with School objects the session holds: nothing reads
-    # the chain's head from them, and matching them cost a sweep across 500 schools a second.
-    seq, prev_hash = session.execute(
-        update(School)
-        .where(School.id == school_id)
-        .values(audit_seq=School.audit_seq + 1)
-        .returning(School.audit_seq, School.audit_head)
-        .execution_options(synchronize_session=False)
-    ).one()
+    head = _head(session, school_id)
+    seq, prev_hash = head.seq + 1, head.hash or GENESIS
     at = at.astimezone(UTC)
-    digest = _digest(school_id, seq, at, actor_id, action, subject, details, prev_hash or GENESIS)
-    event = AuditEvent(
-        school_id=school_id,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        subject=subject,
-        details=details,
-        prev_hash=prev_hash or GENESIS,
-        hash=digest,
+    digest = _digest(school_id, seq, at, actor_id, action, subject, details, prev_hash)
+    head.pending.append(
+        {
+            "school_id": school_id,
+            "seq": seq,
+            "at": at,
+            "actor_id": actor_id,
+            "action": action,
+            "subject": subject,
+            "details": details,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        }
     )
-    session.add(event)
+    head.seq, head.hash, head.moved = seq, digest, True
+    head.actions.append(action)
+    return digest
+
+
+def last_appended(session: Session, school_id: int) -> str | None:
+    """The hash of the newest event appended to the school's chain in this transaction."""
+    head = (session.info.get(_HEADS) or {}).get(school_id)
+    return head.hash if head is not None and head.moved else None
+
+
+def appended_actions(session: Session) -> list[str]:
+    """The actions of the events appended in this transaction, oldest first (until it ends)."""
+    heads: dict[int, _Head] = session.info.get(_HEADS) or {}
+    return [action for head in heads.values() for action in head.actions]
+
+
+def write(session: Session) -> None:
+    """Write the events appended in this transaction so far and the heads they moved: one
+    INSERT for the events, one UPDATE for the heads. Called when the transaction commits, and
+    by whatever reads the chain before that."""
+    heads: dict[int, _Head] | None = session.info.get(_HEADS)
+    if not heads:
+        return
+    rows = [row for head in heads.values() for row in head.pending]
+    if not rows:
+        return
+    session.flush()  # an actor added in this transaction is inserted first
+    session.execute(insert(EVENTS), rows)
+    moved = [(school_id, head) for school_id, head in heads.items() if head.pending]
     session.execute(
-        update(School)
-        .where(School.id == school_id)
-        .values(audit_head=digest)
-        .execution_options(synchronize_session=False)
+        update(SCHOOLS)
+        .where(SCHOOLS.c.id == bindparam("school"))
+        .values(audit_seq=bindparam("seq"), audit_head=bindparam("head")),
+        [{"school": school_id, "seq": h.seq, "head": h.hash} for school_id, h in moved],
     )
-    return event
+    for _, head in moved:
+        head.pending.clear()
+
+
+@events.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write(session)
+
+
+@events.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the heads were read under this transaction's locks
+        session.info.pop(_HEADS, None)
 
 
 @dataclass(frozen=True)
@@ -111,62 +201,20 @@ class Entry:
 
 def record_all(session: Session, entries: Sequence[Entry]) -> None:
     """Append these events, in the order given, to their schools' chains in the caller's
-    transaction: what ``record`` does for each, in three statements however many events and
-    schools (``record`` takes three per event: the breach clock's hundred at trust scale took
-    three hundred)."""
-    if not entries:
-        return
-    session.flush()
-    counts = Counter(entry.school_id for entry in entries)
-    # Bumping each school's sequence by its number of events locks the school rows
-    # (PostgreSQL), so no other transaction can link to the same previous events.
-    heads = {
-        school_id: (seq - counts[school_id], head or GENESIS)
-        for school_id, seq, head in session.execute(
-            update(School)
-            .where(School.id.in_(sorted(counts)))
-            .values(audit_seq=School.audit_seq + case(counts, value=School.id))
-            .returning(School.id, School.audit_seq, School.audit_head)
-            .execution_options(synchronize_session=False)
-        )
-    }
-    events = []
+    transaction: what ``record`` does for each, but the heads of all their schools are read in
+    one statement (the breach clock appends for a hundred schools at trust scale), and, as
+    always, the events and heads are written in one statement each when it commits."""
+    _read_heads(session, [entry.school_id for entry in entries])
     for entry in entries:
-        seq, prev_hash = heads[entry.school_id]
-        seq += 1
-        at = entry.at.astimezone(UTC)
-        details = entry.details or {}
-        digest = _digest(
+        record(
+            session,
             entry.school_id,
-            seq,
-            at,
-            entry.actor_id,
             entry.action,
-            entry.subject,
-            details,
-            prev_hash,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            subject=entry.subject,
+            details=entry.details,
         )
-        events.append(
-            {
-                "school_id": entry.school_id,
-                "seq": seq,
-                "at": at,
-                "actor_id": entry.actor_id,
-                "action": entry.action,
-                "subject": entry.subject,
-                "details": details,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
-        )
-        heads[entry.school_id] = (seq, digest)
-    session.execute(insert(AuditEvent), events)  # one executemany, no objects
-    session.execute(
-        update(School)
-        .where(School.id.in_(sorted(heads)))
-        .values(audit_head=case({k: head for k, (_, head) in heads.items()}, value=School.id))
-        .execution_options(synchronize_session=False)
-    )
 
 
 @dataclass(frozen=True)
@@ -183,6 +231,7 @@ class ChainBreak:
 
 def verify(session: Session) -> list[ChainBreak]:
     """Check every school's chain; returns the first break of each broken chain."""
+    write(session)
     breaks = []
     for school in session.scalars(select(School).order_by(School.id)):
         found = _verify_school(session, school)

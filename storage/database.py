@@ -7,6 +7,7 @@ version table and the migration files itself, so a server never loads Alembic (a
 from __future__ import annotations
 
 import ast
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -96,10 +98,32 @@ def _configure_sqlite(engine: Engine) -> None:
         if info.pop(_HAS_TURN, False):
             turn.release()
 
+    # SQLAlchemy announces a commit or rollback before it makes it, so a turn given back then
+    # let the next writer's BEGIN IMMEDIATE meet the write lock still held (the COMMIT and its
+    # fsync not yet done) and fall into SQLite's busy handler, which sleeps 1, 2, 5 ms... before
+    # looking again: every report of twenty at once waited so for the one before. So a writer
+    # ends its transaction itself here, then gives the turn back; SQLAlchemy's own COMMIT or
+    # ROLLBACK after this event finds no transaction and does nothing.
     @event.listens_for(engine, "commit")
+    def on_commit(conn: Any) -> None:
+        _end_first(conn, "COMMIT")
+
     @event.listens_for(engine, "rollback")
-    def on_end(conn: Any) -> None:
-        _end_turn(conn.info)
+    def on_rollback(conn: Any) -> None:
+        _end_first(conn, "ROLLBACK")
+
+    def _end_first(conn: Any, end: str) -> None:
+        try:
+            dbapi_connection = conn.connection.dbapi_connection
+            if conn.info.get(_HAS_TURN) and dbapi_connection.in_transaction:
+                try:
+                    dbapi_connection.execute(end)
+                except sqlite3.Error as exc:
+                    raise DBAPIError.instance(
+                        end, None, exc, sqlite3.Error, hide_parameters=True, dialect=engine.dialect
+                    ) from exc
+        finally:
+            _end_turn(conn.info)
 
     @event.listens_for(engine.pool, "checkin")
     def on_checkin(_dbapi_connection: Any, record: Any) -> None:

@@ -9,7 +9,7 @@ waits for the first to commit), so a message is never queued twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 from typing import cast as typed
@@ -196,10 +196,11 @@ def _write_messages(
             for ledger_id, note in queued
             for recipient_id in sorted(set(note.recipient_ids))
         ]
-        written = session.execute(
-            insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), watched_rows
-        )
-        for row, (row_id,) in zip(watched_rows, written, strict=True):
+        lease: Lease | None = session.info.get(LEASE)
+        for row in watched_rows:
+            row["claimed_until"] = lease(session, row) if lease is not None else None
+        ids = _insert_returning_ids(session, watched_rows)
+        for row, row_id in zip(watched_rows, ids, strict=True):
             watched.append({**row, "id": row_id, "in_doubt_since": None, "in_doubt_until": None})
         return
     # Unwatched (a sweep's sixty thousand rows): each payload, time and flag is encoded once,
@@ -290,16 +291,59 @@ POSTGRESQL_MESSAGES = text(
 )
 
 
+def _insert_returning_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows; returns their ids in the rows' order."""
+    if session.get_bind().dialect.name == "postgresql":
+        ordered = session.execute(
+            insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows
+        )
+        return [row_id for (row_id,) in ordered]
+    # SQLite numbers the rows of an INSERT one after another in the order of its VALUES (and
+    # SQLAlchemy sends a long list's batches in order), so ascending ids are the rows' order.
+    # Asked to sort them itself, SQLAlchemy would insert one row per statement on SQLite.
+    returned = session.execute(
+        insert(OUTBOX).returning(OUTBOX.c.id, OUTBOX.c.recipient_id, OUTBOX.c.ledger_id), rows
+    )
+    written = sorted((row_id, recipient, ledger) for row_id, recipient, ledger in returned)
+    if [(recipient, ledger) for _, recipient, ledger in written] != [
+        (row["recipient_id"], row["ledger_id"]) for row in rows
+    ]:
+        raise RuntimeError("the outbox rows written do not match the rows queued")
+    return [row_id for row_id, _, _ in written]
+
+
 # session.info: the outbox rows queued in the session's transaction, once ``watch`` was called.
 WATCHED = "safekeep_queued_outbox"
+# session.info: the recipients of the rows queued in a watched session (see ``hold``).
+HELD = "safekeep_queued_recipients"
+# session.info: what leases a row as it is written (see ``watch``).
+LEASE = "safekeep_outbox_lease"
+# A row's lease (its ``claimed_until``) for the process that will send it at once, or None.
+Lease = Callable[[Session, Mapping[str, Any]], datetime | None]
 
 
-def watch(session: Session) -> list[dict[str, Any]]:
+def watch(session: Session, lease: Lease | None = None) -> list[dict[str, Any]]:
     """From now on, keep each outbox row queued in ``session``'s transaction (its columns and
     id) in the list returned, for a process that sends them itself once the transaction has
-    committed (bot/turn.py). Unwatched sessions (a sweep's sixty thousand rows) keep nothing."""
+    committed (bot/turn.py). Unwatched sessions (a sweep's sixty thousand rows) keep nothing.
+
+    ``lease``, if given, is asked for each row as it is written: a time makes the row claimed
+    until then by this process in the same INSERT (bot/delivery/claims.py ``claim_new`` then
+    needs no statement to claim it); None leaves it to the delivery rounds."""
     watched: list[dict[str, Any]] = session.info.setdefault(WATCHED, [])
+    session.info.setdefault(HELD, [])
+    if lease is not None:
+        session.info[LEASE] = lease
     return watched
+
+
+def hold(session: Session, recipients: Sequence[object]) -> None:
+    """In a watched session, keep the recipients (Person rows) of what is being queued in the
+    session until it closes (it holds what it loaded only while something else refers to it):
+    the process that sends the messages at once reads them from it, not again."""
+    held: list[object] | None = session.info.get(HELD)
+    if held is not None:
+        held.extend(recipients)
 
 
 def store_file(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.delivery.records import update_rows
@@ -24,6 +24,7 @@ from storage.models import OutboxFile, OutboxMessage, Person, PlatformIdentity, 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+Row = TypeVar("Row")
 
 
 def claim_due(
@@ -96,45 +97,63 @@ def claim_new(session: Session, rows: Sequence[Mapping[str, Any]], now: datetime
     due = [row for row in rows if row["next_attempt_at"] <= now]
     if not due:
         return []
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_([row["id"] for row in due]))
-        .values(claimed_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
+    # A row leased as it was written (``storage.outbox.watch``) is this process's already.
+    unleased = [row["id"] for row in due if row.get("claimed_until") is None]
+    if unleased:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(unleased))
+            .values(claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
     return deliveries(session, due)
 
 
 def deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> list[Delivery]:
-    """The deliveries of claimed rows, their recipients, schools and files read set-based."""
-    people = {
-        p.id: p
-        for p in session.execute(
-            select(Person.id, Person.display_name, Person.email).where(
-                Person.id.in_({row["recipient_id"] for row in rows})
+    """The deliveries of claimed rows, their recipients, schools and files read set-based.
+
+    Recipients and schools the session already holds as loaded in this transaction (a request
+    that queued the rows read the people it chose to tell) are taken from it, without a query."""
+    people: dict[int, tuple[str, str]] = {}  # id -> display name, email
+    identities: dict[tuple[int, str], str] = {}  # (person id, platform) -> external id
+    wanted = {row["recipient_id"] for row in rows}
+    for person_id in wanted:
+        held = _held(session, Person, person_id, ("display_name", "email", "identities"))
+        if held is not None and all(i.id is not None for i in held.identities):
+            people[person_id] = (held.display_name, held.email)
+            for ident in sorted(held.identities, key=lambda i: i.id):
+                identities.setdefault((person_id, ident.platform), ident.external_id)
+    unread = wanted - people.keys()
+    if unread:
+        for person_id, display_name, email in session.execute(
+            select(Person.id, Person.display_name, Person.email).where(Person.id.in_(unread))
+        ):
+            people[person_id] = (display_name, email)
+        for person_id, platform, external_id in session.execute(
+            select(
+                PlatformIdentity.person_id, PlatformIdentity.platform, PlatformIdentity.external_id
             )
-        )
-    }
-    platforms = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(School.id, School.platform).where(
-                School.id.in_({row["school_id"] for row in rows})
-            )
-        ).all()
-    )
-    identities: dict[tuple[int, str], str] = {}
-    for person_id, platform, external_id in session.execute(
-        select(PlatformIdentity.person_id, PlatformIdentity.platform, PlatformIdentity.external_id)
-        .where(PlatformIdentity.person_id.in_(people))
-        .order_by(PlatformIdentity.id)
-    ):
-        identities.setdefault((person_id, platform), external_id)
+            .where(PlatformIdentity.person_id.in_(unread))
+            .order_by(PlatformIdentity.id)
+        ):
+            identities.setdefault((person_id, platform), external_id)
+    platforms: dict[int, str] = {}
+    for school_id in {row["school_id"] for row in rows}:
+        school = _held(session, School, school_id, ("platform",))
+        if school is not None:
+            platforms[school_id] = school.platform
+    unread = {row["school_id"] for row in rows} - platforms.keys()
+    if unread:
+        for school_id, platform in session.execute(
+            select(School.id, School.platform).where(School.id.in_(unread))
+        ):
+            platforms[school_id] = platform
     notices = {row["id"]: Notice.from_json(row["payload"]) for row in rows}
     files = _files(session, notices.values())
     found = []
     for row in rows:
-        person = people[row["recipient_id"]]
-        platform = platforms[row["school_id"]]
+        person_id, platform = row["recipient_id"], platforms[row["school_id"]]
+        display_name, email = people[person_id]
         notice = notices[row["id"]]
         in_doubt = None
         if row["in_doubt_since"] is not None and row["in_doubt_until"] is not None:
@@ -143,11 +162,11 @@ def deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> list[Deliver
             Delivery(
                 outbox_id=row["id"],
                 recipient=Recipient(
-                    person_id=person.id,
-                    display_name=person.display_name,
-                    email=person.email,
+                    person_id=person_id,
+                    display_name=display_name,
+                    email=email,
                     platform=platform,
-                    external_id=identities.get((person.id, platform)),
+                    external_id=identities.get((person_id, platform)),
                     school_id=row["school_id"],
                 ),
                 notice=notice,
@@ -159,6 +178,18 @@ def deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> list[Deliver
             )
         )
     return found
+
+
+def _held(session: Session, model: type[Row], key: int, attributes: Iterable[str]) -> Row | None:
+    """The row the session holds for ``key`` with these attributes loaded (None: not held)."""
+    held = session.identity_map.get(session.identity_key(model, key))
+    if held is None:
+        return None
+    state = inspect(held)
+    unloaded = state.unloaded
+    if state.expired or any(name in unloaded for name in attributes):
+        return None
+    return cast(Row, held)
 
 
 def _files(session: Session, notices: Iterable[Notice]) -> dict[int, Attachment]:

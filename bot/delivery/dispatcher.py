@@ -36,7 +36,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,10 +88,22 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._sending: set[asyncio.Task[int]] = set()  # send_now's tasks, kept until done
         self._sent_at_once = 0  # what they sent, until ``settle`` reads it
+        # Outcomes waiting to be recorded together, and the task recording them.
+        self._to_record: list[tuple[Sequence[Outcome], asyncio.Future[set[int]]]] = []
+        self._recording: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a handler commits)."""
         self._wake.set()
+
+    def lease(self, session: Session, row: Mapping[str, Any]) -> datetime | None:
+        """Until when a row a request is queueing is claimed by this process, as it is written
+        (``storage.outbox.watch``): a row due now for a platform this process has a sender for,
+        which ``handover`` then claims without a statement. None leaves it to the rounds."""
+        now = self.clock()
+        if row["next_attempt_at"] <= now and self._school_platform(session, row) in self.senders:
+            return now + LEASE
+        return None
 
     def handover(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Delivery]:
         """Claim, in a request's own transaction, the rows it queued that this process can
@@ -177,7 +189,37 @@ class Dispatcher:
         deadline = asyncio.get_running_loop().time() + ATTEMPT_DEADLINE.total_seconds()
         slots = asyncio.Semaphore(IN_FLIGHT)
         outcomes = await asyncio.gather(*(self._attempt(d, slots, deadline) for d in claims))
-        return await asyncio.to_thread(self._record, outcomes)
+        recorded = await self._record_with_others(outcomes)
+        return sum(isinstance(o, Sent) and o.delivery.outbox_id in recorded for o in outcomes)
+
+    async def _record_with_others(self, outcomes: Sequence[Outcome]) -> set[int]:
+        """Record outcomes together with those of other sends that finish while a record is
+        being written (the alerts of twenty reports at once): one transaction for them all,
+        rather than one each queueing for the write lock. Returns the outbox ids recorded."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[set[int]] = loop.create_future()
+        self._to_record.append((outcomes, done))
+        if self._recording is None or self._recording.done():
+            self._recording = loop.create_task(self._record_waiting())
+        return await asyncio.shield(done)
+
+    async def _record_waiting(self) -> None:
+        while self._to_record:
+            taken, self._to_record = self._to_record, []
+            try:
+                recorded = await asyncio.to_thread(
+                    self._record, [o for outcomes, _ in taken for o in outcomes]
+                )
+            except asyncio.CancelledError:
+                for _, done in taken:
+                    done.cancel()
+                raise
+            except Exception as exc:  # no thread to record in (shutting down)
+                for _, done in taken:
+                    done.set_exception(exc)
+                continue
+            for _, done in taken:
+                done.set_result(recorded)
 
     async def _attempt(
         self, delivery: Delivery, slots: asyncio.Semaphore, deadline: float
@@ -223,20 +265,20 @@ class Dispatcher:
         with transaction(self.factory) as session:
             return claim_due(session, self.clock(), self.batch, self.school_id)
 
-    def _record(self, outcomes: Sequence[Outcome]) -> int:
-        """Record a round's outcomes in one transaction; if that fails, each on its own, so one
-        row the database refuses spoils nothing else. Returns how many sent rows were recorded.
-        A sent row left unrecorded keeps its lease, and is put in doubt when it runs out."""
+    def _record(self, outcomes: Sequence[Outcome]) -> set[int]:
+        """Record outcomes in one transaction; if that fails, each on its own, so one row the
+        database refuses spoils nothing else. Returns the outbox ids recorded. A sent row left
+        unrecorded keeps its lease, and is put in doubt when it runs out."""
         try:
             self._write(outcomes)
-            return sum(isinstance(o, Sent) for o in outcomes)
+            return {o.delivery.outbox_id for o in outcomes}
         except Exception as exc:
             log.error(
                 "recording %s outbox outcomes failed (%s); one at a time",
                 len(outcomes),
                 type(exc).__name__,
             )
-        recorded = 0
+        recorded = set()
         for outcome in outcomes:
             try:
                 self._write([outcome])
@@ -247,7 +289,7 @@ class Dispatcher:
                     type(exc).__name__,
                 )
                 continue
-            recorded += isinstance(outcome, Sent)
+            recorded.add(outcome.delivery.outbox_id)
         return recorded
 
     def _write(self, outcomes: Sequence[Outcome]) -> None:

@@ -98,6 +98,12 @@ POST_WAIT = 2.0
 KEEP_TOKENS = 300.0
 # Slack's answers to a token that is no longer good (the app reinstalled or removed).
 TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+# Someone who has never used Safekeep in Slack is found by email (users.lookupByEmail); who that
+# is is kept this long (monotonic seconds), so each later DM to them is one call, not two (a
+# lead alerted about every report, say). A kept user Slack refuses is looked up again at once.
+KEEP_USERS = 300.0
+USER_REFUSED = frozenset({"channel_not_found", "user_not_found", "user_disabled"})
+KEEP_USERS_MOST = 10_000  # beyond this many kept, the expired ones are dropped
 # Kept-alive connections to the Web API, for every send under way at once (the dispatcher's
 # IN_FLIGHT) and a few history reads.
 CONNECTIONS = 64
@@ -191,6 +197,8 @@ class SlackSender:
         self._tokens: dict[str | None, tuple[str, float]] = {}  # team -> (token, when read)
         self.monotonic = time.monotonic
         self._teams: dict[int, str | None] = {}
+        self._users: dict[tuple[int, str], tuple[str, float]] = {}  # (school, email) -> user
+        self._looking: dict[tuple[int, str], asyncio.Future[str]] = {}  # lookups under way
         self._channels: dict[tuple[int, str], str] = {}  # (school, user) -> DM channel id
         self._reads: dict[str, HistoryRead] = {}  # DM channel -> its latest complete read
         self._reading: dict[str, asyncio.Lock] = {}  # one read of a channel at a time
@@ -242,8 +250,9 @@ class SlackSender:
         client = AsyncWebClient(
             token=token, base_url=self.api_url, session=self.http_session(), retry_handlers=[]
         )
+        kept = (recipient.school_id, recipient.email.lower())
         try:  # reading only: whatever fails here, nothing was posted
-            user = recipient.external_id or await self._user_by_email(client, recipient)
+            user = recipient.external_id or await self._user_by_email(client, recipient, kept)
             if delivery.in_doubt is not None:
                 budget = asyncio.timeout(CHECK_BUDGET)
                 try:
@@ -274,6 +283,14 @@ class SlackSender:
                 channel=user, metadata=metadata, **render.notice_message(delivery.notice)
             )
         except SlackApiError as exc:
+            # The user kept for this email may be gone (an account replaced): Slack posted
+            # nothing, so look them up again on the next attempt.
+            if (
+                not recipient.external_id
+                and _error(exc) in USER_REFUSED
+                and self._users.pop(kept, None) is not None
+            ):
+                raise RetryLater("Slack refused a kept user; looking them up again") from exc
             raise _classify(exc, posting=True) from exc
         except ClientConnectorError as exc:  # never reached Slack: nothing was posted
             raise RetryLater("could not connect to Slack") from exc
@@ -451,11 +468,37 @@ class SlackSender:
                 raise RetryLater(f"database: {type(exc).__name__}") from exc
         return self._teams.get(school_id)
 
-    @staticmethod
-    async def _user_by_email(client: AsyncWebClient, recipient: Recipient) -> str:
-        """Someone who has never used Safekeep in Slack is found by their school email."""
+    async def _user_by_email(
+        self, client: AsyncWebClient, recipient: Recipient, key: tuple[int, str]
+    ) -> str:
+        """Someone who has never used Safekeep in Slack is found by their school email (and
+        kept for ``KEEP_USERS``)."""
+        kept = self._users.get(key)
+        if kept is not None and self.monotonic() - kept[1] < KEEP_USERS:
+            return kept[0]
+        # DMs to one person sent at once (the alerts of reports made together) share one lookup.
+        looking = self._looking.get(key)
+        if looking is None:
+            looking = asyncio.ensure_future(self._look_up(client, recipient, key))
+            self._looking[key] = looking
+            looking.add_done_callback(lambda done: self._looked_up(key, done))
+        return await asyncio.shield(looking)
+
+    async def _look_up(
+        self, client: AsyncWebClient, recipient: Recipient, key: tuple[int, str]
+    ) -> str:
         found = await client.users_lookupByEmail(email=recipient.email)
-        return str((found.get("user") or {})["id"])
+        user = str((found.get("user") or {})["id"])
+        now = self.monotonic()
+        if len(self._users) >= KEEP_USERS_MOST:
+            self._users = {k: v for k, v in self._users.items() if now - v[1] < KEEP_USERS}
+        self._users[key] = (user, now)
+        return user
+
+    def _looked_up(self, key: tuple[int, str], done: asyncio.Future[str]) -> None:
+        self._looking.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # each waiter has it; none left waiting must not make it "lost"
 
 
 def _team_ids(engine: Engine) -> dict[int, str | None]:

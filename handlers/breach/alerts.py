@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers.access import ROLE_LABELS, people_with_roles
 from handlers.breach import incidents
 from handlers.breach import messages as msg
-from handlers.context import Context
+from handlers.context import Context, KeyedNotice, notify_all
 from handlers.replies import Button, Notice, listed
 from storage.models import Incident, Person
 from storage.outbox import LedgerKey
@@ -29,7 +29,9 @@ def send_alerts(ctx: Context, incident: Incident) -> str:
     it.
     """
     roles = incidents.alert_roles(incident)
-    people = people_with_roles(ctx, roles)
+    # The admins too, in the same query, for a role nobody holds.
+    found = people_with_roles(ctx, (*roles, incidents.FALLBACK_ROLE))
+    people = [p for p in found if not p.role_names.isdisjoint(roles)]
     held = {r for p in people for r in p.role_names}
     told = [r for r in roles if r in held]
     missing = [r for r in roles if r not in held and r not in incidents.OPTIONAL_ALERT_ROLES]
@@ -40,26 +42,37 @@ def send_alerts(ctx: Context, incident: Incident) -> str:
     triage = Button("Open triage", "breach.triage", str(incident.id))
     key = incidents.subject(incident)
     # Windows of one "alert" key: leads also get the triage button, others only acknowledge,
-    # and admins hear about a role nobody holds.
-    ctx.notify(
-        leads,
-        Notice(text, (acknowledge, triage)),
-        key=LedgerKey(key, "alert", "triage"),
-        urgent=True,
-    )
-    ctx.notify(
-        others, Notice(text, (acknowledge,)), key=LedgerKey(key, "alert", "support"), urgent=True
-    )
+    # and admins hear about a role nobody holds. Queued together: one ledger statement.
+    notices = [
+        KeyedNotice(
+            ctx,
+            leads,
+            Notice(text, (acknowledge, triage)),
+            LedgerKey(key, "alert", "triage"),
+            urgent=True,
+        ),
+        KeyedNotice(
+            ctx,
+            others,
+            Notice(text, (acknowledge,)),
+            LedgerKey(key, "alert", "support"),
+            urgent=True,
+        ),
+    ]
     admins: list[Person] = []
     if missing:
-        admins = people_with_roles(ctx, [incidents.FALLBACK_ROLE])
+        admins = [p for p in found if incidents.FALLBACK_ROLE in p.role_names]
         gap = msg.ALERT_ROLE_GAP.format(roles=listed([ROLE_LABELS[r] for r in missing]))
-        ctx.notify(
-            admins,
-            Notice(alert_text(ctx, incident, needs_ack=False) + gap),
-            key=LedgerKey(key, "alert", "admin"),
-            urgent=True,
+        notices.append(
+            KeyedNotice(
+                ctx,
+                admins,
+                Notice(alert_text(ctx, incident, needs_ack=False) + gap),
+                LedgerKey(key, "alert", "admin"),
+                urgent=True,
+            )
         )
+    notify_all(notices)
     incidents.record_event(
         ctx,
         incident,

@@ -138,7 +138,6 @@ def record_event(ctx: Context, incident: Incident, event: str, /, **details: Any
         ctx.session.add(entry)
     else:
         incident.events.append(entry)
-    ctx.session.flush()
     ctx.audit(f"breach.{event}", subject(incident), number=incident.number, **details)
 
 

@@ -238,3 +238,20 @@ def test_every_dm_goes_over_the_senders_one_pool_of_kept_alive_connections(
 
 async def _pool(sender):
     return sender.http_session()
+
+
+def test_sends_finishing_together_are_recorded_in_one_transaction(engine, factory, school, clock):
+    """The alerts of reports made at once are sent at once (send_now, a task each): what became
+    of them is written together, not in a transaction each queueing for the write lock."""
+    platform = Recording()
+    dispatcher = Dispatcher(factory, {"console": platform}, clock)
+    queue(factory, school, clock, 6, urgent=True)
+    claims = dispatcher._claim()
+
+    async def at_once() -> list[int]:
+        return await asyncio.gather(*(dispatcher.deliver_claimed([c]) for c in claims))
+
+    with statements(engine) as seen:
+        assert asyncio.run(at_once()) == [1] * 6
+    assert sum(s.startswith("UPDATE outbox SET status") for s in seen) == 1
+    assert statuses(factory) == [("sent", 1)] * 6

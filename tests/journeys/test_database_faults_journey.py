@@ -8,7 +8,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, Incident
+from storage import audit
+from storage.models import Incident
 from tests.handlers.breach_steps import LOST_LAPTOP
 from tests.journeys.chat import Chat
 from tests.journeys.test_breach_journey import DETAILS
@@ -20,17 +21,12 @@ def fail_the_commit_storing(factory, when: str, action: str) -> list[bool]:
     answer lost on the way back). The list returned records that it did."""
     fired: list[bool] = []
 
-    def note(session: Session, row: object) -> None:
-        if isinstance(row, AuditEvent) and row.action == action:
-            session.info["storing"] = True
-
     def boom(session: Session) -> None:
-        if not session.info.pop("storing", False) or fired:
+        if action not in audit.appended_actions(session) or fired:
             return
         fired.append(True)
         raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
 
-    event.listen(factory, "transient_to_pending", note)
     event.listen(factory, when, boom)
     return fired
 

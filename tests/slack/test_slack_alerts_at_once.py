@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
+from bot.delivery.claims import LEASE
 from handlers import people, routes
 from handlers.errors import UserError
 from handlers.replies import Notice
 from storage.models import OutboxMessage
+from tests.drivers.statements import statements
 from tests.e2e.test_slack_breach import LEADS
 from tests.handlers.breach_steps import LOST_LAPTOP
 
@@ -46,9 +48,13 @@ def test_messages_of_a_request_that_was_not_saved_are_never_handed_over(
         ctx.session.flush()
         raise UserError("changed my mind")
 
-    def handover(session, rows):
-        handed.extend(row["id"] for row in rows)
-        return lambda: None
+    class Handover:
+        def lease(self, session, row):
+            return clock() + LEASE
+
+        def __call__(self, session, rows):
+            handed.extend(row["id"] for row in rows)
+            return lambda: None
 
     reply = routes.run(
         factory,
@@ -57,9 +63,34 @@ def test_messages_of_a_request_that_was_not_saved_are_never_handed_over(
         lambda session: people.staff_member(session, school.id, staff.id),
         queue_then_refuse,
         None,
-        handover,
+        Handover(),
     )
     assert reply.text == "changed my mind"
     assert handed == []
     with factory() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_report_is_stored_alerted_and_handed_over_in_few_statements(slack, engine):
+    """Time to alert is mostly statements while the write lock is held: the audit chain's head
+    is read once and written once, the alerts' keys and rows take one statement each, the rows
+    are claimed as they are written, and the people told are not read again to send to them."""
+    slack.command("/breach")
+    first = slack.open_view()
+    slack.command("/breach")
+    second = slack.open_view()
+    slack.submit(first, LOST_LAPTOP)  # the reporter and the school are known from now on
+    slack.server.call(slack.adapter.dispatcher.settle())
+
+    with statements(engine) as seen:
+        slack.submit(second, LOST_LAPTOP)
+        assert slack.server.call(slack.adapter.dispatcher.settle()) == len(LEADS)
+    stored, sent = seen[:-1], seen[-1]  # the alerts sent are recorded afterwards, in one
+    assert sent.startswith("UPDATE outbox SET status")
+    assert len(stored) <= 15, "\n".join(stored)
+    assert sum("audit_seq" in s for s in stored) == 2  # the head: read, then written
+    assert sum(s.startswith("INSERT INTO audit_events") for s in stored) == 1
+    assert sum(s.startswith("INSERT INTO notification_ledger") for s in stored) == 1
+    assert sum(s.startswith("INSERT INTO outbox") for s in stored) == 1
+    assert not any(s.startswith("UPDATE outbox") for s in stored)  # claimed as written
+    assert not any("FROM platform_identities" in s and "people.id" not in s for s in stored)

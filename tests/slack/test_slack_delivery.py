@@ -196,6 +196,42 @@ def test_a_5xx_before_the_post_is_retried_without_doubt(slack, factory, school, 
     assert slack.calls("conversations.history") == []
 
 
+def test_someone_found_by_email_is_looked_up_once_for_all_their_dms(
+    slack, factory, school, dsl, clock
+):
+    """A lead who has never used Safekeep in Slack is alerted about every report: each alert is
+    one call to Slack, not a lookup and then the post."""
+    for text in ("Breach #1", "Breach #2"):
+        with transaction(factory) as session:
+            outbox.enqueue(
+                session, school.id, [dsl.id], Notice(text).to_json(), now=clock(), urgent=True
+            )
+    assert slack.deliver() == 2
+    clock.advance(seconds=1)
+    assert slack.deliver() == 0
+    assert len(slack.calls("users.lookupByEmail")) == 1
+    assert len(history(slack, dsl.email)) == 2
+
+
+def test_a_kept_slack_user_slack_refuses_is_looked_up_again_and_the_dm_still_goes(
+    slack, factory, school, dsl, clock
+):
+    with transaction(factory) as session:
+        outbox.enqueue(session, school.id, [dsl.id], Notice("one").to_json(), now=clock())
+    assert slack.deliver() == 1
+    with transaction(factory) as session:
+        outbox.enqueue(session, school.id, [dsl.id], Notice("two").to_json(), now=clock())
+    # The account kept for the DSL's email is gone (replaced): Slack posts nothing to it.
+    slack.fake.fail_next("chat.postMessage", 200, None, error="channel_not_found")
+    assert slack.deliver() == 0
+    clock.advance(seconds=6)
+    assert slack.deliver() == 1
+    assert len(slack.calls("users.lookupByEmail")) == 2
+    assert [m["text"] for m in history(slack, dsl.email)] == ["one", "two"]
+    with factory() as session:
+        assert {r.status for r in session.scalars(select(OutboxMessage))} == {"sent"}
+
+
 def test_a_rate_limited_history_check_waits_and_still_posts_nothing_twice(
     slack, factory, school, dsl, clock
 ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from handlers import admin, people
 from storage.database import transaction
 from storage.models import LedgerEntry, OutboxMessage
-from storage.outbox import LedgerKey, Notification, already_sent, enqueue, enqueue_all
+from storage.outbox import (
+    LedgerKey,
+    Notification,
+    already_sent,
+    enqueue,
+    enqueue_all,
+    watch,
+)
 
 KEY = LedgerKey("breach:42", "ico_reminder_24h")
 PAYLOAD = {"text": "Breach #42 · ICO deadline Thu 14:05", "buttons": []}
@@ -186,3 +194,36 @@ def test_many_keys_are_written_in_one_statement_and_only_the_new_ones_are_queued
     assert counts(factory) == (2, 4)
     with factory() as session:
         assert not already_sent(session, school.id, LedgerKey("person:8", "x"))
+
+
+def test_a_watched_session_keeps_each_rows_own_id_however_many_it_queues_at_once(
+    factory, engine, school, staff, dsl, clock
+):
+    """The rows a request queues are handed to the process that sends them with their ids: the
+    id of each must be the row holding that message (more rows than one INSERT takes, too)."""
+    notes = [
+        Notification(school.id, (staff.id, dsl.id), {"text": f"note {n}"}, urgent=n % 2 == 0)
+        for n in range(150)
+    ]
+    leased_until = clock() + timedelta(minutes=2)
+    inserts = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT INTO outbox" in statement:
+            inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with transaction(factory) as session:
+            watched = watch(session, lambda _session, row: leased_until if row["urgent"] else None)
+            enqueue_all(session, notes, now=clock())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(watched) == 300 and len(inserts) < 10  # many rows a statement, not one each
+    with factory() as session:
+        stored = {r.id: r for r in session.scalars(select(OutboxMessage))}
+    assert sorted(stored) == sorted(row["id"] for row in watched)
+    for row in watched:
+        kept = stored[row["id"]]
+        assert (kept.payload, kept.recipient_id) == (row["payload"], row["recipient_id"])
+        assert kept.claimed_until == (leased_until if kept.urgent else None)
