@@ -140,7 +140,7 @@ READ_FIRST = "safekeep_read_first"
 # SQLite's "database is locked" (SQLITE_BUSY) and its WAL form: a transaction that began
 # reading without the write lock cannot write once another transaction has written since.
 # And SQLITE_READONLY: a connection that may only read was asked to write (bot/turn.py, Quick).
-_SQLITE_BUSY = frozenset({5, 517, 8})
+_WRITE_REFUSED = frozenset({5, 517, 8})
 
 
 def without_write_lock(session: Session) -> None:
@@ -158,7 +158,7 @@ def is_write_conflict(exc: BaseException) -> bool:
     chain: list[BaseException] = [exc]
     while chain:
         seen = chain.pop()
-        if getattr(seen, "sqlite_errorcode", None) in _SQLITE_BUSY:
+        if getattr(seen, "sqlite_errorcode", None) in _WRITE_REFUSED:
             return True
         wrapped = getattr(seen, "orig", None)
         chain.extend(e for e in (wrapped, seen.__cause__) if isinstance(e, BaseException))

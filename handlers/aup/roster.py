@@ -246,22 +246,22 @@ def rosters(
         people = everyone
     days = [ctx.today for ctx in schools]
     cycles = {c.cycle for school_rounds in rounds.values() for c in school_rounds} | {""}
-    signatures: dict[tuple[int, int, str], SignatureRow] = {}
-    for row in session.execute(
-        select(
-            AupAcknowledgement.id,
-            AupAcknowledgement.person_id,
-            AupAcknowledgement.aup_version_id,
-            AupAcknowledgement.cycle,
-            AupAcknowledgement.acknowledged_at,
+    signatures = _first_signatures(
+        map(
+            SignatureRow._make,
+            session.execute(
+                select(
+                    AupAcknowledgement.id,
+                    AupAcknowledgement.person_id,
+                    AupAcknowledgement.aup_version_id,
+                    AupAcknowledgement.cycle,
+                    AupAcknowledgement.acknowledged_at,
+                )
+                .where(AupAcknowledgement.school_id.in_(ids), AupAcknowledgement.cycle.in_(cycles))
+                .order_by(AupAcknowledgement.acknowledged_at)
+            ),
         )
-        .where(AupAcknowledgement.school_id.in_(ids), AupAcknowledgement.cycle.in_(cycles))
-        .order_by(AupAcknowledgement.acknowledged_at)
-    ):
-        signature = SignatureRow._make(row)
-        signatures.setdefault(
-            (signature.person_id, signature.aup_version_id, signature.cycle), signature
-        )
+    )
     exemptions = _exemptions(session, AupExemption.school_id.in_(ids), min(days), max(days))
     return {
         ctx.school.id: standings(
@@ -293,8 +293,8 @@ def standings(
     for person in people:
         group = groups.get(person.role_group)
         if group is None:
-            group = groups[person.role_group] = _group(calendar, versions, campaigns, person)
-        version, campaign, version_id, cycle, late_round, started = group
+            group = groups[person.role_group] = _group(versions, campaigns, person)
+        version, campaign, version_id, cycle, late_round = group
         signature = None
         if version_id is not None:
             signature = signatures.get((person.id, version_id, cycle))
@@ -308,12 +308,7 @@ def standings(
             if exempted
             else None
         )
-        if campaign is None:
-            due_on = None
-        elif person.joined_on is None or person.joined_on <= started:  # not a new starter
-            due_on = campaign.due_on
-        else:
-            due_on = due_date(calendar, campaign, person)
+        due_on = due_date(calendar, campaign, person)
         found.append(
             Standing(
                 person,
@@ -328,13 +323,12 @@ def standings(
     return found
 
 
-# What everyone in a group shares: version, round, the version's id, the round's cycle, whether
-# it is a new version's round, and the day after which a joiner is a new starter in it.
-_Group = tuple[AupVersion | None, AupCampaign | None, int | None, str, bool, date]
+# What everyone in a group shares: version, round, the version's id, the round's cycle, and
+# whether it is a new version's round.
+_Group = tuple[AupVersion | None, AupCampaign | None, int | None, str, bool]
 
 
 def _group(
-    calendar: SchoolCalendar,
     versions: Sequence[AupVersion],
     campaigns: Mapping[int, AupCampaign],
     person: Someone,
@@ -347,7 +341,6 @@ def _group(
         version.id if version is not None else None,
         cycle_of(campaign),
         campaign is not None and campaign.kind == "new_version",
-        round_started(calendar, campaign) if campaign is not None else date.max,
     )
 
 
@@ -355,11 +348,21 @@ def _signatures(
     session: Session, which: ColumnElement[bool]
 ) -> dict[tuple[int, int, str], AupAcknowledgement]:
     """Each person's first signature of each version in each cycle, of the signatures chosen."""
-    signatures: dict[tuple[int, int, str], AupAcknowledgement] = {}
-    for ack in session.scalars(
-        select(AupAcknowledgement).where(which).order_by(AupAcknowledgement.acknowledged_at)
-    ):
-        signatures.setdefault((ack.person_id, ack.aup_version_id, ack.cycle), ack)
+    return _first_signatures(
+        session.scalars(
+            select(AupAcknowledgement).where(which).order_by(AupAcknowledgement.acknowledged_at)
+        )
+    )
+
+
+def _first_signatures(oldest_first: Iterable[S]) -> dict[tuple[int, int, str], S]:
+    """Each person's first of these signatures (given oldest first) of each version in each
+    cycle: the one that counts, whatever was signed again later."""
+    signatures: dict[tuple[int, int, str], S] = {}
+    for signature in oldest_first:
+        signatures.setdefault(
+            (signature.person_id, signature.aup_version_id, signature.cycle), signature
+        )
     return signatures
 
 
