@@ -140,6 +140,12 @@ class Process:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far (Linux's /proc)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def check_alive(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             tail = self.log.read_text(errors="replace")[-3000:]
@@ -268,6 +274,8 @@ class Target:
     failures: int = 0
     samples: dict[str, list[float]] = field(default_factory=dict)
     numbers: int = REFERENCE_NUMBERS
+    # CPU seconds the process used per measure, while its reports were submitted and alerted.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -418,9 +426,12 @@ async def breach_alerts(
                 target.failures += 1
         await feed.quiet()
         await feed.room_for(len(payloads))
+        cpu = target.process.cpu_seconds()
         results = await asyncio.gather(
             *(submit_to_alert(target, feed, p) for p in payloads), return_exceptions=True
         )
+        await feed.quiet()  # the alerts' other DMs sent and recorded too
+        target.cpu[measure] = target.cpu.get(measure, 0.0) + target.process.cpu_seconds() - cpu
         for result in results:
             if isinstance(result, BaseException):
                 target.failures += 1
@@ -459,10 +470,16 @@ def ms(seconds: float) -> str:
 
 class Run:
     def __init__(
-        self, sizes: Sizes, work: Path, profile: Path | None = None, modal_only: bool = False
+        self,
+        sizes: Sizes,
+        work: Path,
+        profile: Path | None = None,
+        modal_only: bool = False,
+        alerts_only: bool = False,
     ) -> None:
         self.sizes = sizes
         self.modal_only = modal_only  # --modal: only the slash-command-to-modal measures
+        self.alerts_only = alerts_only  # --alerts: only the breach-report-to-alert measures
         self.work = work
         self.profile = profile
         # py-spy's collapsed stacks (one "frame;frame count" line per stack) for a .txt file,
@@ -569,7 +586,7 @@ class Run:
         self.fake.start()
         await wait_until_up(f"{self.fake_url}/bench/ping", lambda status: status == 200)
         self.migrate()
-        if not self.modal_only:
+        if not (self.modal_only or self.alerts_only):
             await self.cold_starts()
         targets = {
             "Safekeep": Target("Safekeep", self.safekeep_process(), self.bot),
@@ -639,6 +656,8 @@ class Run:
         ]
         if self.modal_only:
             phases = phases[:2]
+        if self.alerts_only:
+            phases = phases[2:]
         for label, phase in phases:
             for round_ in range(sizes.rounds):
                 for name in self.order(round_):
@@ -649,7 +668,7 @@ class Run:
                     await feed.quiet()
                     took = time.monotonic() - started
                     print(f"  {label}, round {round_ + 1}: {name} {took:.1f} s", file=sys.stderr)
-        if self.modal_only:
+        if self.modal_only or self.alerts_only:
             return
         # Footprint: requests at 50 in flight until each has had rss_requests in all.
         for name in self.order(0):
@@ -680,19 +699,8 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         len(safekeep.samples.get("one_alert", [])),
         len(safekeep.samples.get("twenty_alert", [])),
     )
-    rows = [
-        "| measure | Safekeep | bare bolt reference | ratio |",
-        "|---|---:|---:|---:|",
-        row("signed `/offsite` to `views.open`, serial, p50", "serial_modal", 0.5),
-        row("same, serial, p99", "serial_modal", 0.99),
-        row(f"same, {IN_FLIGHT} in flight, p50", "flight_modal", 0.5),
-        row(f"same, {IN_FLIGHT} in flight, p99", "flight_modal", 0.99),
-        row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p50", "flight_ack", 0.5),
-        row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p99", "flight_ack", 0.99),
-    ]
-    if "rss_n" not in safekeep.samples:  # --modal: the modal measures only
-        return "\n".join(rows + failures(safekeep, reference))
-    rows += [
+    header = ["| measure | Safekeep | bare bolt reference | ratio |", "|---|---:|---:|---:|"]
+    alerts = [
         row(f"breach submit to first alert DM, 1 reporter, p50 (n={n1})", "one_alert", 0.5),
         row("same, 1 reporter, p99", "one_alert", 0.99),
         row(
@@ -704,7 +712,21 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         row(
             f"HTTP ack of the breach submit, {REPORTERS_AT_ONCE} reporters, p99", "twenty_ack", 0.99
         ),
+        cpu_row(safekeep, reference, "twenty"),
     ]
+    if "serial_modal" not in safekeep.samples:  # --alerts: the breach measures only
+        return "\n".join(header + alerts + failures(safekeep, reference))
+    rows = header + [
+        row("signed `/offsite` to `views.open`, serial, p50", "serial_modal", 0.5),
+        row("same, serial, p99", "serial_modal", 0.99),
+        row(f"same, {IN_FLIGHT} in flight, p50", "flight_modal", 0.5),
+        row(f"same, {IN_FLIGHT} in flight, p99", "flight_modal", 0.99),
+        row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p50", "flight_ack", 0.5),
+        row(f"HTTP ack of `/offsite` at {IN_FLIGHT} in flight, p99", "flight_ack", 0.99),
+    ]
+    if "rss_n" not in safekeep.samples:  # --modal: the modal measures only
+        return "\n".join(rows + failures(safekeep, reference))
+    rows += alerts
     requests = int(safekeep.samples["requests"][0])
     a, b = safekeep.samples["rss_n"][0], reference.samples["rss_n"][0]
     rows.append(f"| RSS after {requests:,} requests | {a:.0f} MiB | {b:.0f} MiB | {a / b:.1f}× |")
@@ -720,6 +742,20 @@ def table(targets: dict[str, Target], cold: dict[str, list[float]], sizes: Sizes
         f"{len(cold['Safekeep'])} | {a:.2f} s | {b:.2f} s | {a / b:.1f}× |"
     )
     return "\n".join(rows + failures(safekeep, reference))
+
+
+def cpu_row(safekeep: Target, reference: Target, measure: str) -> str:
+    """The web process's CPU time per report: what one process on these cores can serve."""
+    per: list[float] = []
+    for target in (safekeep, reference):
+        reports = len(target.samples.get(f"{measure}_alert", []))
+        if not reports or measure not in target.cpu:
+            return f"| CPU time per breach submit, {REPORTERS_AT_ONCE} reporters | no samples | |"
+        per.append(target.cpu[measure] / reports)
+    return (
+        f"| CPU time of the process per breach submit, its alerts sent, {REPORTERS_AT_ONCE} "
+        f"reporters | {ms(per[0])} | {ms(per[1])} | {per[0] / per[1]:.1f}× |"
+    )
 
 
 def failures(safekeep: Target, reference: Target) -> list[str]:
@@ -744,10 +780,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only the slash-command-to-modal measures (serial, 50 in flight): no breach "
         "reports, footprint or cold starts",
     )
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="only the breach-report-to-alert measures (1 and 20 reporters): no modals, "
+        "footprint or cold starts",
+    )
     args = parser.parse_args(argv)
+    if args.modal and args.alerts:
+        parser.error("--modal and --alerts each pick one part: give one of them, or neither")
     sizes = QUICK if args.quick else FULL
     work = Path(tempfile.mkdtemp(prefix="safekeep-bench-"))
-    run = Run(sizes, work, args.profile, args.modal)
+    run = Run(sizes, work, args.profile, args.modal, args.alerts)
     began = time.monotonic()
     try:
         targets = asyncio.run(run.main())

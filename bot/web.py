@@ -44,10 +44,10 @@ def add_slack_routes(web_app: web.Application, slack: SlackAdapter) -> None:
 
     async def events(request: web.Request) -> web.Response:
         arrived = slack.monotonic()  # Slack's seconds are counting: the listeners' budgets too
-        refused = await gate.check(request, verifier)
-        if refused is not None:
-            return refused
-        bolt_request = await to_bolt_request(request)
+        admitted = await gate.check(request, verifier)
+        if isinstance(admitted, web.Response):
+            return admitted  # refused
+        bolt_request = gate.bolt_request(request, admitted)
         bolt_request.context[ARRIVED] = arrived
         response = await bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from storage.models import AuditEvent, PlatformIdentity, School
 from tests.drivers.signing import sign
+from tests.handlers.breach_steps import LOST_LAPTOP
 
 FORM = "application/x-www-form-urlencoded"
 SECRET_WORDS = "Poppy Example-Child lost laptop"
@@ -107,3 +108,28 @@ def test_a_signed_request_from_another_workspace_is_refused_audited_and_creates_
         ).one()
     assert refused.subject == "workspace:T0FOREIGN"
     assert len(slack.calls("views.open")) == 1  # /aup's, not the foreign /breach
+
+
+def test_a_signed_request_is_parsed_once_and_bolt_reads_the_gates_result(slack, monkeypatch):
+    """A form submission is kilobytes of percent-encoded JSON: the gate parses it (strictly)
+    and bolt is handed the result, never the text to parse again (issue #15)."""
+    import slack_bolt.request.async_request as bolt_request
+
+    parsed: list[str] = []
+    real = urllib.parse.parse_qs
+
+    def counted(body, *args, **kwargs):
+        parsed.append(body)
+        return real(body, *args, **kwargs)
+
+    def never(body, *_args):
+        if body:
+            raise AssertionError("bolt parsed the body again")
+        return {}
+
+    monkeypatch.setattr("bot.slack.gate.parse_qs", counted)
+    monkeypatch.setattr(bolt_request, "parse_body", never)
+    slack.command("/breach")
+    reply = slack.submit(slack.open_view(), LOST_LAPTOP)
+    assert reply.status == 200 and reply.json["response_action"] == "update"
+    assert len(parsed) == 2  # the command, then the submission: each once
