@@ -3,15 +3,19 @@
 The audit chain is never purged: its events hold codes and ids, never free text or names, so
 `python -m bot audit verify` still passes after a purge, and the chain gains one
 ``retention.purged`` event saying when it ran and how many rows of each kind went.
+
+The notification ledger's keys for deleted rows go with them. SQLite gives a new row the
+highest id plus one, so a deleted row's id can be given again: a new declaration, approval,
+question or message must never find its messages recorded as sent already.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import time
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.context import Context
@@ -25,6 +29,7 @@ from storage.models import (
     ConcernEvent,
     Incident,
     IncidentEvent,
+    LedgerEntry,
     OffsiteApproval,
     OffsiteDeclaration,
     OffsiteItem,
@@ -43,6 +48,8 @@ WEEKLY_FROM, WEEKLY_UNTIL = time(1, 0), time(5, 0)
 # Bound parameters per statement (SQLite allows a few thousand).
 CHUNK = 500
 
+T = TypeVar("T")
+
 
 def purge(ctx: Context, *, trigger: str) -> Plan:
     """Remove everything that has expired at ctx's school and audit the counts; ``trigger`` says
@@ -52,9 +59,9 @@ def purge(ctx: Context, *, trigger: str) -> Plan:
     _purge_concern_details(ctx, found.of("concern_details").ids)
     _delete_declarations(ctx, found.of("offsite_declarations").ids)
     _delete_leaver_aup_records(ctx, found.of("leaver_aup_records").ids)
-    _delete(ctx, AupQuestion.id, found.of("answered_aup_questions").ids)
+    _delete_questions(ctx, found.of("answered_aup_questions").ids)
     _anonymise(ctx, found.of("leavers_anonymised").ids)
-    _delete(ctx, OutboxMessage.id, found.of("delivered_messages").ids)
+    _delete_messages(ctx, found.of("delivered_messages").ids)
     _delete(ctx, OutboxFile.id, found.of("message_files").ids)
     ctx.audit("retention.purged", f"school:{ctx.school.id}", trigger=trigger, counts=found.counts)
     ctx.session.expire_all()  # rows loaded before this no longer say what is stored
@@ -72,9 +79,9 @@ def weekly_purge(ctx: Context) -> Plan | None:
     return purge(ctx, trigger="weekly")
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
 
 
 def _delete(ctx: Context, column: InstrumentedAttribute[int], ids: Sequence[int], /) -> None:
@@ -141,12 +148,51 @@ def _purge_concern_details(ctx: Context, ids: Sequence[int]) -> None:
 
 
 def _delete_declarations(ctx: Context, ids: Sequence[int]) -> None:
+    approvals = _ids_where(ctx, OffsiteApproval.id, OffsiteApproval.declaration_id, ids)
+    _forget(ctx, "offsite_approval", approvals)  # handlers/offsite/declare.py's request key
+    _forget(ctx, "offsite", ids)  # handlers/offsite: approval outcomes, missing items
     _delete(ctx, OffsiteItem.declaration_id, ids)
     _delete(ctx, OffsiteApproval.declaration_id, ids)
     _delete(ctx, OffsiteDeclaration.id, ids)
 
 
+def _delete_questions(ctx: Context, ids: Sequence[int]) -> None:
+    _forget(ctx, "aup_question", ids)  # handlers/aup/questions.py: asked, answered
+    _delete(ctx, AupQuestion.id, ids)
+
+
+def _delete_messages(ctx: Context, ids: Sequence[int]) -> None:
+    _forget(ctx, "outbox", ids)  # handlers/delivery_alerts.py: a message that could not go
+    _delete(ctx, OutboxMessage.id, ids)
+
+
+def _ids_where(
+    ctx: Context,
+    wanted: InstrumentedAttribute[int],
+    column: InstrumentedAttribute[int],
+    ids: Sequence[int],
+) -> list[int]:
+    found: list[int] = []
+    for part in _chunks(ids):
+        found.extend(ctx.session.scalars(select(wanted).where(column.in_(part))))
+    return found
+
+
+def _forget(ctx: Context, kind: str, ids: Sequence[int]) -> None:
+    """Remove the school's ledger keys whose subject is ``kind:id`` for one of ``ids``."""
+    subjects = [f"{kind}:{row_id}" for row_id in ids]
+    for part in _chunks(subjects):
+        ctx.session.execute(
+            delete(LedgerEntry).where(
+                LedgerEntry.school_id == ctx.school.id, LedgerEntry.subject.in_(part)
+            ),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def _delete_leaver_aup_records(ctx: Context, person_ids: Sequence[int]) -> None:
+    questions = _ids_where(ctx, AupQuestion.id, AupQuestion.person_id, person_ids)
+    _forget(ctx, "aup_question", questions)
     for column in (
         AupAcknowledgement.person_id,
         AupQuestion.person_id,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from handlers import retention
 from handlers.context import Context
 from handlers.retention.rules import ANONYMISED_DOMAIN
-from storage import audit
+from storage import audit, outbox
 from storage.database import transaction
 from storage.models import (
     AuditEvent,
@@ -19,6 +19,7 @@ from storage.models import (
     ConcernEvent,
     Incident,
     IncidentEvent,
+    OffsiteApproval,
     OffsiteDeclaration,
     OffsiteItem,
     OutboxFile,
@@ -27,6 +28,7 @@ from storage.models import (
     PlatformIdentity,
     School,
 )
+from storage.outbox import LedgerKey
 from tests.conftest import london
 from tests.handlers.retention_seed import BREACH_TEXT, CONCERN_NOTE, LEAVER_QUESTION, QUESTION, seed
 
@@ -258,3 +260,39 @@ def test_a_purged_breach_and_concern_still_open_and_say_their_details_were_remov
     assert "Acknowledged by Morgan Privacy" in shown and BREACH_TEXT not in shown
     assert "notes and timeline of this closed concern were removed on 25 Nov 2033" in concern
     assert CONCERN_NOTE not in concern
+
+
+def test_the_ledger_keys_of_deleted_rows_go_with_them(factory, school, clock):
+    """SQLite gives a new row the highest id plus one, so a deleted declaration's id can come
+    back: its successor must not find its approval request or missing-items alert already
+    recorded as sent. Keys of rows that stay are kept."""
+    made = seed(factory, school, clock())
+    with transaction(factory) as session:
+        approval = OffsiteApproval(
+            declaration_id=made.returned_declaration,
+            approver_id=made.staff_member,
+            requested_at=clock(),
+            expires_at=clock(),
+            decision="approved",
+        )
+        session.add(approval)
+        session.flush()
+        keys = {
+            ("offsite", made.returned_declaration, "items_missing"): False,
+            ("offsite_approval", approval.id, "approval_request"): False,
+            ("aup_question", made.answered_question, "aup.question_answered"): False,
+            ("outbox", made.sent_message, "delivery_failed"): False,
+            ("offsite", made.out_declaration, "items_missing"): True,
+            ("aup_question", made.unanswered_question, "aup.question_asked"): True,
+            ("outbox", made.pending_message, "delivery_failed"): True,
+        }
+        for kind, row_id, what in keys:
+            assert outbox.claim(
+                session, school.id, LedgerKey(f"{kind}:{row_id}", what), now=clock()
+            )
+    clock.set(TWO_YEARS_ON)
+    _purge(factory, school, clock)
+    with factory() as session:
+        for (kind, row_id, what), kept in keys.items():
+            key = LedgerKey(f"{kind}:{row_id}", what)
+            assert outbox.already_sent(session, school.id, key) is kept, key
