@@ -274,8 +274,9 @@ class Target:
     failures: int = 0
     samples: dict[str, list[float]] = field(default_factory=dict)
     numbers: int = REFERENCE_NUMBERS
-    # CPU seconds the process used per measure, while its reports were submitted and alerted.
-    cpu: dict[str, float] = field(default_factory=dict)
+    # Per measure: the CPU seconds the process used while its reports were submitted and
+    # alerted, and how many reports that was.
+    cpu: dict[str, tuple[float, int]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -431,14 +432,15 @@ async def breach_alerts(
             *(submit_to_alert(target, feed, p) for p in payloads), return_exceptions=True
         )
         await feed.quiet()  # the alerts' other DMs sent and recorded too
-        target.cpu[measure] = target.cpu.get(measure, 0.0) + target.process.cpu_seconds() - cpu
+        seconds, reports = target.cpu.get(measure, (0.0, 0))
+        used = target.process.cpu_seconds() - cpu
+        target.cpu[measure] = (seconds + used, reports + len(payloads))
         for result in results:
             if isinstance(result, BaseException):
                 target.failures += 1
                 continue
             target.add(f"{measure}_ack", result[0])
             target.add(f"{measure}_alert", result[1])
-        await feed.quiet()
 
 
 async def wait_until_up(url: str, ok: Callable[[int], bool], timeout: float = 60) -> float:
@@ -748,10 +750,10 @@ def cpu_row(safekeep: Target, reference: Target, measure: str) -> str:
     """The web process's CPU time per report: what one process on these cores can serve."""
     per: list[float] = []
     for target in (safekeep, reference):
-        reports = len(target.samples.get(f"{measure}_alert", []))
-        if not reports or measure not in target.cpu:
+        seconds, reports = target.cpu.get(measure, (0.0, 0))
+        if not reports:
             return f"| CPU time per breach submit, {REPORTERS_AT_ONCE} reporters | no samples | |"
-        per.append(target.cpu[measure] / reports)
+        per.append(seconds / reports)
     return (
         f"| CPU time of the process per breach submit, its alerts sent, {REPORTERS_AT_ONCE} "
         f"reporters | {ms(per[0])} | {ms(per[1])} | {per[0] / per[1]:.1f}× |"

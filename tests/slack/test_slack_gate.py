@@ -133,3 +133,27 @@ def test_a_signed_request_is_parsed_once_and_bolt_reads_the_gates_result(slack, 
     reply = slack.submit(slack.open_view(), LOST_LAPTOP)
     assert reply.status == 200 and reply.json["response_action"] == "update"
     assert len(parsed) == 2  # the command, then the submission: each once
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "command=%2Foffsite&text=&team_id=T0DEMO&user_id=U001DEMO",
+        "command=%2Faup&text=status+now&trigger_id=1.2.abc",
+        "payload="
+        + urllib.parse.quote(
+            json.dumps(
+                {
+                    "type": "block_actions",
+                    "actions": [{"action_id": "a", "value": "caf\u00e9 \u00bd"}],
+                }
+            )
+        ),
+    ],
+)
+def test_the_gates_body_is_the_one_bolt_would_have_read(body):
+    from slack_bolt.request.internals import parse_body
+
+    from bot.slack import gate
+
+    assert gate.well_formed(body, FORM) == parse_body(body, FORM)
